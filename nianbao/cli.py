@@ -1,0 +1,130 @@
+"""The ``nianbao`` command: scheduled runs, ad-hoc (re)crawls, imports and reading results.
+
+Exit codes: 0 success; 1 the command ran and found problems where asked (``check`` returns 0);
+2 usage or configuration error, with a one-line message on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from datetime import date
+
+from nianbao.settings import SettingsError, load_settings
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """A problem with what the user asked for (exit code 2)."""
+
+
+def _date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _year(value: str) -> int:
+    if not value.isdigit() or not 2000 <= int(value) <= 2100:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a report year")
+    return int(value)
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 2
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(
+        prog="nianbao",
+        description="Monitor 政府信息公开工作年度报告: crawl portals, parse reports, check deadlines and "
+        "balance rules, send digests.",
+    )
+    p.add_argument("--config", metavar="PATH", help="settings file (default: $NIANBAO_CONFIG, ./settings.yaml, embedded defaults)")
+    p.add_argument("-v", "--verbose", action="store_true", help="log debug details")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    d = sub.add_parser("demo", help="crawl the bundled demo portals on loopback, check, and write a digest")
+    d.add_argument("--as-of", type=_date, help="check date (default: today)")
+    d.add_argument("--port", type=int, help="loopback port of the demo portals (default from settings)")
+
+    c = sub.add_parser("crawl", help="crawl the configured sites (all, or those named) incrementally")
+    c.add_argument("--site", action="append", metavar="ID", help="only this site (repeatable)")
+
+    r = sub.add_parser("recrawl", help="force a fresh fetch of one site, optionally one report year or one URL")
+    r.add_argument("--site", required=True, metavar="ID")
+    r.add_argument("--year", type=_year, help="only entries of this report year")
+    r.add_argument("--url", help="only this URL")
+
+    i = sub.add_parser("import", help="import report files or folders (text, HTML) as if crawled")
+    i.add_argument("paths", nargs="+", metavar="PATH")
+    i.add_argument("--site", metavar="ID", help="file the reports under this configured site")
+    i.add_argument("--agency", metavar="NAME", help="publishing agency (default: read from the document)")
+    i.add_argument("--year", type=_year, help="report year (default: read from the document)")
+    i.add_argument("--published", type=_date, metavar="YYYY-MM-DD", help="publication date")
+    i.add_argument("--url", help="source URL to record (default: file:// URL of the file)")
+
+    rp = sub.add_parser("reparse", help="re-parse stored raw documents and report what changed")
+    rp.add_argument("--site", action="append", metavar="ID")
+
+    ck = sub.add_parser("check", help="run every rule and update findings (new/open/resolved)")
+    ck.add_argument("--as-of", type=_date, help="check date (default: today)")
+    ck.add_argument("--site", action="append", metavar="ID")
+
+    f = sub.add_parser("findings", help="list findings; `findings ack ID --reason …` acknowledges one")
+    f.add_argument("action", nargs="?", choices=["list", "ack"], default="list")
+    f.add_argument("id", nargs="?", type=int, help="finding id (for ack)")
+    f.add_argument("--reason", help="why the finding is acknowledged (for ack)")
+    f.add_argument("--format", choices=["table", "json", "csv"], default="table")
+    f.add_argument("--site", action="append", metavar="ID")
+    f.add_argument("--status", choices=["open", "all"], default="open")
+    f.add_argument("--kind", action="append", help="only findings of this kind")
+
+    rep = sub.add_parser("reports", help="list parsed reports with every cell")
+    rep.add_argument("--format", choices=["table", "json"], default="table")
+    rep.add_argument("--site", action="append", metavar="ID")
+    rep.add_argument("--year", type=_year)
+
+    dg = sub.add_parser("digest", help="build digests for the recipients and deliver them (SMTP or outbox)")
+    dg.add_argument("--dry-run", action="store_true", help="print the digest, write and send nothing")
+    dg.add_argument("--as-of", type=_date, help="check date (default: today)")
+
+    sub.add_parser("serve", help="run the scheduler (crawl, check, digest on their cron schedules)")
+    sub.add_parser("jobs", help="list scheduled jobs and their next run times")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_USAGE
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    if not args.verbose:
+        for noisy in ("scrapy", "alembic", "twisted", "filelock", "apscheduler.scheduler"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
+    try:
+        settings = load_settings(args.config)
+        from nianbao.commands import dispatch
+
+        return dispatch(args, settings)
+    except (SettingsError, UsageError) as exc:
+        print(f"nianbao: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("nianbao: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

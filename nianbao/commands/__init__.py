@@ -1,0 +1,31 @@
+"""One module per command; ``dispatch`` routes parsed arguments to them.
+
+Modules are imported on demand so that `nianbao reports` does not load Scrapy.
+"""
+
+from __future__ import annotations
+
+import argparse
+from importlib import import_module
+
+from nianbao.settings import Settings
+
+HANDLERS = {
+    "demo": "demo:run",
+    "crawl": "crawl:run_crawl_command",
+    "recrawl": "crawl:run_recrawl_command",
+    "import": "imports:run",
+    "reparse": "reparse:run",
+    "check": "check:run",
+    "findings": "results:run_findings",
+    "reports": "results:run_reports",
+    "digest": "digest:run",
+    "serve": "serve:run_serve",
+    "jobs": "serve:run_jobs",
+}
+
+
+def dispatch(args: argparse.Namespace, settings: Settings) -> int:
+    """Run the command named in ``args``; returns the exit code."""
+    module, func = HANDLERS[args.command].split(":")
+    return getattr(import_module(f"nianbao.commands.{module}"), func)(args, settings)

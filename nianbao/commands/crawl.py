@@ -1,0 +1,56 @@
+"""`nianbao crawl` and `nianbao recrawl`: run the Scrapy crawler in this process."""
+
+from __future__ import annotations
+
+import argparse
+
+from nianbao.cli import EXIT_OK
+from nianbao.commands.context import open_app
+from nianbao.settings import Settings
+
+
+def run_crawl_command(args: argparse.Namespace, settings: Settings) -> int:
+    ids = args.site or [s.id for s in settings.sites]
+    for sid in ids:
+        settings.site(sid)
+    if not ids:
+        print("no sites configured (settings: sites): nothing to crawl")
+        return EXIT_OK
+    open_app(settings)  # migrate and sync the registry before Scrapy starts
+    from crawler.run import run_crawl
+
+    summary = run_crawl(settings, ids, mode="crawl")
+    print_crawl_summary(summary)
+    return EXIT_OK
+
+
+def run_recrawl_command(args: argparse.Namespace, settings: Settings) -> int:
+    settings.site(args.site)
+    open_app(settings)
+    from crawler.run import run_crawl
+
+    summary = run_crawl(settings, [args.site], mode="recrawl", year=args.year, url=args.url)
+    print_crawl_summary(summary)
+    return EXIT_OK
+
+
+def print_crawl_summary(summary: dict) -> None:
+    """The end-of-crawl summary operators read."""
+    print(f"crawl run {summary.get('run_id')}: sites {', '.join(summary.get('sites', []))}")
+    print(
+        "pages {} · requests {} · reports new {} changed {} unchanged {}".format(
+            summary.get("pages", 0),
+            summary.get("requests", 0),
+            summary.get("new", 0),
+            summary.get("changed", 0),
+            summary.get("unchanged", 0),
+        )
+    )
+    statuses = summary.get("responses_by_status") or {}
+    if statuses:
+        print("responses: " + ", ".join(f"{k}: {v}" for k, v in sorted(statuses.items(), key=lambda kv: str(kv[0]))))
+    errors = summary.get("errors_by_site") or {}
+    for site, n in sorted(errors.items()):
+        print(f"errors on {site}: {n}")
+    for site in summary.get("blocked_sites", []):
+        print(f"blocked: {site} (anti-bot or robots.txt; see `nianbao findings --kind crawl_blocked`)")

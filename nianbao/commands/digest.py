@@ -1,0 +1,33 @@
+"""`nianbao digest`: build each recipient's digest and deliver it (SMTP, else the outbox)."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import date
+
+from nianbao.cli import EXIT_OK, EXIT_PROBLEMS
+from nianbao.commands.context import open_app
+from nianbao.settings import Settings
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    from monitor.digest import build_digests, deliver_digests
+
+    app = open_app(settings)
+    as_of = args.as_of or date.today()
+    digests = build_digests(app.db, settings, as_of)
+    if not digests:
+        print("no recipients configured (settings: recipients): nothing to send")
+        return EXIT_OK
+    result = deliver_digests(app.db, settings, digests, dry_run=args.dry_run)
+    if args.dry_run:
+        for d in digests:
+            print(d.text)
+        return EXIT_OK
+    print(
+        "digests: {} sent, {} written to the outbox, {} pending retry".format(
+            result.get("sent", 0), result.get("written", 0), result.get("pending", 0)
+        )
+    )
+    print(f"outbox: {settings.outbox_dir}")
+    return EXIT_PROBLEMS if result.get("pending") else EXIT_OK

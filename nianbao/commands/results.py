@@ -1,0 +1,108 @@
+"""`nianbao reports` and `nianbao findings`: read results as a table, JSON or CSV."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+import unicodedata
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from nianbao.cli import EXIT_OK, EXIT_PROBLEMS, UsageError
+from nianbao.commands.context import open_app
+from nianbao.export import report_to_dict
+from nianbao.settings import Settings
+from storage.models import Finding, Report
+
+OPEN_STATUSES = ("new", "open", "reopened")
+
+
+def run_reports(args: argparse.Namespace, settings: Settings) -> int:
+    app = open_app(settings)
+    with app.db.session() as s:
+        q = select(Report).options(selectinload(Report.cells), selectinload(Report.agency)).order_by(Report.site_id, Report.report_year, Report.id)
+        if args.site:
+            q = q.where(Report.site_id.in_(args.site))
+        if args.year:
+            q = q.where(Report.report_year == args.year)
+        reports = [report_to_dict(r) for r in s.scalars(q)]
+    if args.format == "json":
+        _print_json(reports)
+    else:
+        rows = [
+            [r["id"], r["site"], r["agency"], r["report_year"], r["format"] or "", r["published_on"] or "?", r["parse_status"], len(r["warnings"])]
+            for r in reports
+        ]
+        print_table(["id", "site", "agency", "year", "format", "published", "status", "warnings"], rows)
+    return EXIT_OK
+
+
+def run_findings(args: argparse.Namespace, settings: Settings) -> int:
+    from monitor.lifecycle import acknowledge, finding_to_dict
+
+    app = open_app(settings)
+    if args.action == "ack":
+        if args.id is None or not args.reason:
+            raise UsageError("findings ack: give the finding ID and --reason")
+        try:
+            finding = acknowledge(app.db, args.id, args.reason)
+        except LookupError as exc:
+            raise UsageError(f"findings ack: {exc}") from None
+        print(f"finding {finding.id} acknowledged: {args.reason}")
+        return EXIT_OK
+    with app.db.session() as s:
+        q = select(Finding).order_by(Finding.site_id, Finding.agency_id, Finding.report_year, Finding.id)
+        if args.status == "open":
+            q = q.where(Finding.status.in_(OPEN_STATUSES))
+        if args.site:
+            q = q.where(Finding.site_id.in_(args.site))
+        if args.kind:
+            q = q.where(Finding.kind.in_(args.kind))
+        findings = [finding_to_dict(f) for f in s.scalars(q)]
+    if args.format == "json":
+        _print_json(findings)
+    elif args.format == "csv":
+        w = csv.writer(sys.stdout)
+        w.writerow(["id", "status", "severity", "kind", "rule", "site", "agency", "report_year", "detail", "source_url", "first_seen"])
+        for f in findings:
+            w.writerow([f["id"], f["status"], f["severity"], f["kind"], f["rule"] or "", f["site"] or "", f["agency"] or "", f["report_year"] or "", f["detail"], f.get("source_url") or "", f["first_seen"]])
+    else:
+        rows = [[f["id"], f["status"], f["severity"], f["kind"] + (f"/{f['rule']}" if f["rule"] else ""), f["agency"] or f["site"] or "", f["report_year"] or "", f["detail"]] for f in findings]
+        print_table(["id", "status", "severity", "kind", "agency", "year", "detail"], rows)
+    open_count = sum(1 for f in findings if f["status"] in OPEN_STATUSES and not f.get("acknowledged"))
+    return EXIT_PROBLEMS if open_count else EXIT_OK
+
+
+def _print_json(data: Any) -> None:
+    json.dump(data, sys.stdout, ensure_ascii=False, indent=2, default=str)
+    sys.stdout.write("\n")
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def print_table(headers: list[str], rows: list[list[Any]], *, max_col: int = 60) -> None:
+    """A plain table aligned for CJK text (wide characters take two columns)."""
+    cells = [[str(h) for h in headers]] + [[_clip(str(c), max_col) for c in r] for r in rows]
+    widths = [max(_width(r[i]) for r in cells) for i in range(len(headers))]
+    for n, r in enumerate(cells):
+        print("  ".join(c + " " * (widths[i] - _width(c)) for i, c in enumerate(r)).rstrip())
+        if n == 0:
+            print("  ".join("-" * w for w in widths))
+    if not rows:
+        print("(none)")
+
+
+def _clip(text: str, limit: int) -> str:
+    out, w = "", 0
+    for ch in text:
+        w += 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+        if w > limit:
+            return out + "…"
+        out += ch
+    return out

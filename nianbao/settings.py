@@ -1,0 +1,263 @@
+"""Typed, validated settings loaded from ``settings.yaml``.
+
+Which file: ``--config PATH``, else ``$NIANBAO_CONFIG``, else ``./settings.yaml`` if present, else
+the embedded defaults (SQLite under ``./data``, no sites). Relative paths are relative to the
+settings file. Secrets (SMTP credentials) never live in the file: it names environment variables.
+A bad value raises ``SettingsError`` naming the key and the reason.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+SITE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+CMS_FAMILIES = ("auto", "trs", "hanweb", "vsb", "gkmlpt", "dede", "generic")
+LEVELS = ("county", "city", "province", "district")
+AGENCY_LEVELS = ("government", "department", "township")
+
+
+class SettingsError(Exception):
+    """A configuration problem, with the key and the reason in one line."""
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class AgencySpec(_Model):
+    """An agency the registry expects to publish every year."""
+
+    name: str
+    level: Literal["government", "department", "township"] | None = None
+    first_year: int | None = Field(default=None, ge=2008, le=2100)
+
+
+class Selectors(_Model):
+    """CSS/XPath selectors for the generic list/detail adapter."""
+
+    item: str | None = None  # each list entry
+    link: str | None = None  # the link inside an entry (default: first a/@href)
+    title: str | None = None
+    date: str | None = None
+    next_page: str | None = None
+    content: str | None = None  # detail body
+
+
+class SiteSpec(_Model):
+    """One portal whose 政府信息公开年报 column(s) we crawl."""
+
+    id: str
+    name: str
+    region: str = ""
+    level: Literal["county", "city", "province", "district"] = "county"
+    start_urls: list[str] = Field(min_length=1)
+    cms: Literal["auto", "trs", "hanweb", "vsb", "gkmlpt", "dede", "generic"] = "auto"
+    agencies: list[AgencySpec] = Field(default_factory=list)
+    allowed_domains: list[str] = Field(default_factory=list)  # default: hosts of start_urls
+    download_delay: float | None = Field(default=None, ge=0)
+    concurrency: int | None = Field(default=None, ge=1, le=16)
+    encoding: str | None = None
+    selectors: Selectors | None = None
+    group: str = "default"  # crawl schedule group
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, v: str) -> str:
+        if not SITE_ID.match(v):
+            raise ValueError("must be lower-case letters, digits, '-' or '_' (at most 64)")
+        return v
+
+    @field_validator("start_urls")
+    @classmethod
+    def _urls(cls, v: list[str]) -> list[str]:
+        for u in v:
+            if not re.match(r"^https?://[^/\s]+", u):
+                raise ValueError(f"{u!r} is not an http(s) URL")
+        return v
+
+
+class CrawlerSettings(_Model):
+    user_agent: str = "nianbao/0.1 (+annual-report monitor; contact: see settings.yaml)"
+    obey_robots: bool = True
+    download_delay: float = Field(default=2.0, ge=0)
+    randomize_delay: bool = True
+    concurrency_per_domain: int = Field(default=1, ge=1, le=16)
+    concurrency: int = Field(default=16, ge=1, le=512)
+    autothrottle: bool = True
+    timeout: float = Field(default=60.0, gt=0)
+    retries: int = Field(default=3, ge=0, le=20)
+    max_download_mb: float = Field(default=50.0, gt=0)
+    jobdir: str | None = None  # resumable crawls; relative to the settings file
+    max_pages_per_site: int = Field(default=2000, ge=1)
+
+
+class DeadlineRule(_Model):
+    """A deadline override: for bodies of ``level`` in ``region`` (prefix), report years in range."""
+
+    region: str = ""
+    level: Literal["government", "department", "township"] | None = None
+    from_year: int = 2019
+    to_year: int | None = None
+    month: int = Field(ge=1, le=12)
+    day: int = Field(ge=1, le=31)
+
+
+class MonitorSettings(_Model):
+    first_year: int = Field(default=2019, ge=2008, le=2100)
+    holiday_calendar: bool = True  # move deadlines off holidays/rest days (chinese-calendar)
+    deadlines: list[DeadlineRule] = Field(default_factory=list)
+    grace_days: int = Field(default=0, ge=0, le=365)
+    duplicate_threshold: float = Field(default=0.9, gt=0, le=1)
+
+
+class Recipient(_Model):
+    email: str
+    name: str = ""
+    regions: list[str] = Field(default_factory=list)  # region prefixes; empty = all
+    sites: list[str] = Field(default_factory=list)
+    levels: list[str] = Field(default_factory=list)  # government|department|township
+    frequency: Literal["daily", "weekly", "monthly"] = "weekly"
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, v: str) -> str:
+        if not re.match(r"^[^@\s]+@[^@\s]+$", v):
+            raise ValueError(f"{v!r} is not an e-mail address")
+        return v
+
+
+class SmtpSettings(_Model):
+    host: str
+    port: int = Field(default=465, ge=1, le=65535)
+    security: Literal["ssl", "starttls", "none"] = "ssl"
+    sender: str = "nianbao@localhost"
+    username_env: str | None = "NIANBAO_SMTP_USER"
+    password_env: str | None = "NIANBAO_SMTP_PASSWORD"
+    timeout: float = Field(default=30.0, gt=0)
+    retries: int = Field(default=3, ge=0, le=20)
+
+    def credentials(self) -> tuple[str, str] | None:
+        user = os.environ.get(self.username_env or "", "")
+        password = os.environ.get(self.password_env or "", "")
+        return (user, password) if user else None
+
+
+class Schedules(_Model):
+    """Cron expressions (5 fields, Asia/Shanghai). ``crawl`` maps a site group to its cron."""
+
+    timezone: str = "Asia/Shanghai"
+    crawl: dict[str, str] = Field(default_factory=lambda: {"default": "0 2 * * *"})
+    check: str = "0 6 * * *"
+    digest: str = "0 8 * * 1"
+    misfire_grace_seconds: int = Field(default=3600, ge=1)
+
+    @model_validator(mode="after")
+    def _crons(self) -> Schedules:
+        for name, expr in [*(("crawl." + k, v) for k, v in self.crawl.items()), ("check", self.check), ("digest", self.digest)]:
+            if len(expr.split()) != 5:
+                raise ValueError(f"{name}: {expr!r} is not a 5-field cron expression")
+        return self
+
+
+class DemoSettings(_Model):
+    port: int = Field(default=18731, ge=1024, le=65535)
+    as_of: date | None = None  # check date for the demo; default 2025-06-30 (see nianbao.demo)
+
+
+class Settings(_Model):
+    database: str = "sqlite:///data/nianbao.db"
+    storage: str = "data/raw"
+    outbox: str = "data/outbox"
+    sites: list[SiteSpec] = Field(default_factory=list)
+    crawler: CrawlerSettings = Field(default_factory=CrawlerSettings)
+    monitor: MonitorSettings = Field(default_factory=MonitorSettings)
+    recipients: list[Recipient] = Field(default_factory=list)
+    smtp: SmtpSettings | None = None
+    schedules: Schedules = Field(default_factory=Schedules)
+    demo: DemoSettings = Field(default_factory=DemoSettings)
+    base_dir: Path = Field(default_factory=Path.cwd, exclude=True)
+    source: str = Field(default="<embedded defaults>", exclude=True)
+
+    @model_validator(mode="after")
+    def _unique_sites(self) -> Settings:
+        seen: set[str] = set()
+        for s in self.sites:
+            if s.id in seen:
+                raise ValueError(f"site id {s.id!r} appears twice")
+            seen.add(s.id)
+        return self
+
+    # Resolved paths -----------------------------------------------------------------------
+    def path(self, value: str) -> Path:
+        p = Path(value).expanduser()
+        return p if p.is_absolute() else (self.base_dir / p)
+
+    @property
+    def database_url(self) -> str:
+        """The database URL with a relative SQLite path made relative to the settings file."""
+        url = self.database
+        if url.startswith("sqlite:///") and not url.startswith("sqlite:////") and ":memory:" not in url:
+            return "sqlite:///" + str(self.path(url.removeprefix("sqlite:///")))
+        return url
+
+    @property
+    def storage_dir(self) -> Path:
+        return self.path(self.storage)
+
+    @property
+    def outbox_dir(self) -> Path:
+        return self.path(self.outbox)
+
+    def site(self, site_id: str) -> SiteSpec:
+        for s in self.sites:
+            if s.id == site_id:
+                return s
+        known = ", ".join(s.id for s in self.sites) or "none configured"
+        raise SettingsError(f"sites: no site with id {site_id!r} (known: {known})")
+
+
+def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:
+    """Load settings from ``path`` / ``$NIANBAO_CONFIG`` / ``./settings.yaml`` / defaults."""
+    chosen = path or os.environ.get("NIANBAO_CONFIG")
+    if chosen is None and Path("settings.yaml").is_file():
+        chosen = "settings.yaml"
+    if chosen is None:
+        return Settings()
+    file = Path(chosen).expanduser()
+    if not file.is_file():
+        raise SettingsError(f"{file}: settings file not found")
+    try:
+        data = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise SettingsError(f"{file}: not valid YAML: {exc}".replace("\n", " ")) from exc
+    if not isinstance(data, dict):
+        raise SettingsError(f"{file}: top level must be a mapping of keys")
+    return settings_from_dict(data, base_dir=file.resolve().parent, source=str(file))
+
+
+def settings_from_dict(data: dict[str, Any], *, base_dir: Path | None = None, source: str = "<dict>") -> Settings:
+    """Validate a settings mapping; errors name the key path and the reason."""
+    try:
+        return Settings(**data, base_dir=base_dir or Path.cwd(), source=source)
+    except ValidationError as exc:
+        raise SettingsError(f"{source}: {_describe(exc)}") from None
+
+
+def _describe(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors():
+        loc = ".".join(str(x) for x in err["loc"]) or "(top level)"
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            msg = "unknown key"
+        elif err["type"] == "missing":
+            msg = "required key is missing"
+        parts.append(f"{loc}: {msg}")
+    return "; ".join(parts)

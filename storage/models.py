@@ -1,0 +1,215 @@
+"""SQLAlchemy 2 models. Portable SQL only: every table runs unchanged on SQLite and PostgreSQL.
+
+Data flows one way: a fetch stores a ``RawDocument`` (bytes live in the content-addressed
+``RawStore``), the parser turns it into a ``Report`` with its ``ReportCell``s, the monitor turns
+reports into ``Finding``s. ``CrawlRun``/``CrawlError``/``ListSighting`` record what the crawler did,
+which the monitor uses as evidence (first seen, absent from a list after a claimed date).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Site(Base):
+    """A configured portal (mirrors ``settings.yaml``; refreshed on every run)."""
+
+    __tablename__ = "sites"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    region: Mapped[str] = mapped_column(String(200), default="")
+    level: Mapped[str] = mapped_column(String(20), default="county")
+    cms: Mapped[str] = mapped_column(String(40), default="auto")
+
+
+class Agency(Base):
+    """A publishing body: the government itself, a department or a township."""
+
+    __tablename__ = "agencies"
+    __table_args__ = (UniqueConstraint("site_id", "name"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[str] = mapped_column(ForeignKey("sites.id"))
+    name: Mapped[str] = mapped_column(String(200))
+    level: Mapped[str] = mapped_column(String(20), default="department")  # government|department|township
+    expected: Mapped[bool] = mapped_column(Boolean, default=False)  # declared in the registry
+    first_year: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class RawDocument(Base):
+    """One fetched or imported document version: URL + content hash, bytes in the raw store."""
+
+    __tablename__ = "raw_documents"
+    __table_args__ = (UniqueConstraint("url", "sha256"), Index("ix_raw_documents_url", "url"))
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[str | None] = mapped_column(ForeignKey("sites.id"), nullable=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    media_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    http_status: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    headers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    hints: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # list-page title/date etc.
+    fetched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # last fetch
+    first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # first fetch of this URL+content
+    origin: Mapped[str] = mapped_column(String(20), default="crawl")  # crawl|import|demo
+
+
+class Report(Base):
+    """A parsed annual report of one agency for one year, from one source URL."""
+
+    __tablename__ = "reports"
+    __table_args__ = (
+        UniqueConstraint("agency_id", "report_year", "source_url"),
+        Index("ix_reports_agency_year", "agency_id", "report_year"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    site_id: Mapped[str | None] = mapped_column(ForeignKey("sites.id"), nullable=True)
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    raw_document_id: Mapped[int] = mapped_column(ForeignKey("raw_documents.id"))
+    report_year: Mapped[int] = mapped_column(Integer)
+    format: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    title: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    source_url: Mapped[str] = mapped_column(String(2000))
+    published_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    published_source: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    dates: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    parse_status: Mapped[str] = mapped_column(String(20))
+    warnings: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    problems: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    sections_present: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    sections_text: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # The newest report of an agency-year is current; older ones are kept as history.
+    superseded: Mapped[bool] = mapped_column(Boolean, default=False)
+    parsed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    agency: Mapped[Agency] = relationship()
+    cells: Mapped[list[ReportCell]] = relationship(
+        back_populates="report", cascade="all, delete-orphan", order_by="ReportCell.id"
+    )
+
+
+class ReportCell(Base):
+    """One table cell; ``value`` NULL for a blank cell, ``raw`` is the text as published."""
+
+    __tablename__ = "report_cells"
+    __table_args__ = (
+        UniqueConstraint("report_id", "section", "row_key", "col_key"),
+        Index("ix_report_cells_lookup", "section", "row_key", "col_key"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
+    section: Mapped[str] = mapped_column(String(20))
+    row_key: Mapped[str] = mapped_column(String(60))
+    col_key: Mapped[str] = mapped_column(String(40))
+    value: Mapped[Decimal | None] = mapped_column(Numeric(20, 6), nullable=True)
+    raw: Mapped[str] = mapped_column(String(200), default="")
+    unit: Mapped[str | None] = mapped_column(String(20), nullable=True)
+
+    report: Mapped[Report] = relationship(back_populates="cells")
+
+
+class Finding(Base):
+    """A problem the monitor found, with a stable identity (``fingerprint``) across runs."""
+
+    __tablename__ = "findings"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(300), unique=True)
+    kind: Mapped[str] = mapped_column(String(40), index=True)
+    rule: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    severity: Mapped[str] = mapped_column(String(20))  # error|warning|info
+    status: Mapped[str] = mapped_column(String(20), index=True)  # new|open|resolved|reopened
+    site_id: Mapped[str | None] = mapped_column(ForeignKey("sites.id"), nullable=True)
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), nullable=True)
+    report_id: Mapped[int | None] = mapped_column(ForeignKey("reports.id"), nullable=True)
+    report_year: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    detail: Mapped[str] = mapped_column(Text)
+    evidence: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    acknowledged: Mapped[bool] = mapped_column(Boolean, default=False)
+    ack_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    notified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+    agency: Mapped[Agency | None] = relationship()
+
+
+class CrawlRun(Base):
+    """One crawl (or import) run: when, what, and the counters of what happened."""
+
+    __tablename__ = "crawl_runs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), default="crawl")  # crawl|recrawl|import|demo
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    sites: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    stats: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    status: Mapped[str] = mapped_column(String(20), default="running")  # running|finished|failed
+
+
+class CrawlError(Base):
+    """A problem fetching a page: blocked (WAF/robots), HTTP error, network error, bad document."""
+
+    __tablename__ = "crawl_errors"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    crawl_run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"), nullable=True)
+    site_id: Mapped[str | None] = mapped_column(ForeignKey("sites.id"), nullable=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    kind: Mapped[str] = mapped_column(String(40))  # blocked|http|network|parse|storage
+    detail: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ListSighting(Base):
+    """A detail URL seen (or not) on a list page during a crawl: evidence for back-dating checks."""
+
+    __tablename__ = "list_sightings"
+    __table_args__ = (Index("ix_list_sightings_url", "url"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    crawl_run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"), nullable=True)
+    site_id: Mapped[str] = mapped_column(ForeignKey("sites.id"))
+    list_url: Mapped[str] = mapped_column(String(2000))
+    url: Mapped[str] = mapped_column(String(2000))
+    title: Mapped[str] = mapped_column(String(500), default="")
+    list_date: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Outbox(Base):
+    """A rendered digest waiting for, or done with, delivery. Never lost, never sent twice."""
+
+    __tablename__ = "digest_outbox"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    recipient: Mapped[str] = mapped_column(String(200))
+    subject: Mapped[str] = mapped_column(String(500))
+    message_id: Mapped[str] = mapped_column(String(300), unique=True)
+    eml_path: Mapped[str] = mapped_column(String(1000))
+    html_path: Mapped[str] = mapped_column(String(1000))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending|sent|written
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    finding_ids: Mapped[list[Any]] = mapped_column(JSON, default=list)
