@@ -61,7 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--year", type=_year, help="only entries of this report year")
     r.add_argument("--url", help="only this URL")
 
-    i = sub.add_parser("import", help="import report files or folders (text, HTML) as if crawled")
+    i = sub.add_parser("import", help="import report files or folders (text, HTML, PDF, DOCX, DOC, WPS, XLS) as if crawled")
     i.add_argument("paths", nargs="+", metavar="PATH")
     i.add_argument("--site", metavar="ID", help="file the reports under this configured site")
     i.add_argument("--agency", metavar="NAME", help="publishing agency (default: read from the document)")
