@@ -111,7 +111,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         stream=sys.stderr,
     )
     if not args.verbose:
-        for noisy in ("scrapy", "alembic", "twisted", "filelock", "apscheduler.scheduler"):
+        for noisy in ("scrapy", "alembic", "twisted", "filelock", "apscheduler"):
             logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         settings = load_settings(args.config)

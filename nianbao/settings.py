@@ -149,8 +149,17 @@ class SmtpSettings(_Model):
         return (user, password) if user else None
 
 
+INTERVAL = re.compile(r"^every\s+(\d+)\s*([smh])$")
+
+
+def is_schedule(expr: str) -> bool:
+    """A 5-field cron expression, or ``every N s|m|h`` (short intervals, mostly for testing)."""
+    return len(expr.split()) == 5 or bool(INTERVAL.match(expr.strip()))
+
+
 class Schedules(_Model):
-    """Cron expressions (5 fields, Asia/Shanghai). ``crawl`` maps a site group to its cron."""
+    """When jobs run: 5-field cron expressions in ``timezone`` (or ``every N s|m|h``).
+    ``crawl`` maps a site group (``sites[].group``) to its schedule."""
 
     timezone: str = "Asia/Shanghai"
     crawl: dict[str, str] = Field(default_factory=lambda: {"default": "0 2 * * *"})
@@ -161,8 +170,8 @@ class Schedules(_Model):
     @model_validator(mode="after")
     def _crons(self) -> Schedules:
         for name, expr in [*(("crawl." + k, v) for k, v in self.crawl.items()), ("check", self.check), ("digest", self.digest)]:
-            if len(expr.split()) != 5:
-                raise ValueError(f"{name}: {expr!r} is not a 5-field cron expression")
+            if not is_schedule(expr):
+                raise ValueError(f"{name}: {expr!r} is not a 5-field cron expression (or 'every N s|m|h')")
         return self
 
 

@@ -213,3 +213,28 @@ class Outbox(Base):
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     finding_ids: Mapped[list[Any]] = mapped_column(JSON, default=list)
+
+
+class JobRun(Base):
+    """One run of a scheduled job, for `nianbao jobs` and the operators' log."""
+
+    __tablename__ = "job_runs"
+    __table_args__ = (Index("ix_job_runs_job", "job_id", "finished_at"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    job_id: Mapped[str] = mapped_column(String(100))
+    holder: Mapped[str] = mapped_column(String(200))  # host:pid of the scheduler
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    exit_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class JobLock(Base):
+    """The lock of a job: inserted to take it (the primary key makes that atomic on every
+    database), deleted to release it, so two schedulers sharing the database never run the same
+    job at once. A crashed holder's lock lapses at ``expires_at``."""
+
+    __tablename__ = "job_locks"
+    job_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(200))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -11,7 +11,7 @@ from nianbao.settings import Settings
 
 
 def run_serve(args: argparse.Namespace, settings: Settings) -> int:
-    from monitor.scheduler import serve
+    from nianbao.scheduler import serve
 
     open_app(settings)
     serve(settings, config_path=args.config)
@@ -19,9 +19,12 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_jobs(args: argparse.Namespace, settings: Settings) -> int:
-    from monitor.scheduler import list_jobs
+    from nianbao.scheduler import list_jobs
 
     open_app(settings)
     jobs = list_jobs(settings, config_path=args.config)
-    print_table(["id", "trigger", "next run"], [[j["id"], j["trigger"], j["next_run_time"] or ""] for j in jobs])
+    print_table(
+        ["id", "schedule", "command", "next run", "last run", "exit"],
+        [[j["id"], j["trigger"], j["command"], j["next_run_time"] or "", j["last_run"] or "never", "" if j["last_exit_code"] is None else j["last_exit_code"]] for j in jobs],
+    )
     return EXIT_OK

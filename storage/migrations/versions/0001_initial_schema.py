@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 05:37:28.743234
+Create Date: 2026-11-22 05:45:45.148026
 """
 from alembic import op
 import sqlalchemy as sa
@@ -42,6 +42,25 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('message_id')
     )
+    op.create_table('job_locks',
+    sa.Column('job_id', sa.String(length=100), nullable=False),
+    sa.Column('holder', sa.String(length=200), nullable=False),
+    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('job_id')
+    )
+    op.create_table('job_runs',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('job_id', sa.String(length=100), nullable=False),
+    sa.Column('holder', sa.String(length=200), nullable=False),
+    sa.Column('started_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('exit_code', sa.Integer(), nullable=True),
+    sa.Column('detail', sa.Text(), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('job_runs', schema=None) as batch_op:
+        batch_op.create_index('ix_job_runs_job', ['job_id', 'finished_at'], unique=False)
+
     op.create_table('sites',
     sa.Column('id', sa.String(length=64), nullable=False),
     sa.Column('name', sa.String(length=200), nullable=False),
@@ -216,6 +235,11 @@ def downgrade() -> None:
     op.drop_table('crawl_errors')
     op.drop_table('agencies')
     op.drop_table('sites')
+    with op.batch_alter_table('job_runs', schema=None) as batch_op:
+        batch_op.drop_index('ix_job_runs_job')
+
+    op.drop_table('job_runs')
+    op.drop_table('job_locks')
     op.drop_table('digest_outbox')
     op.drop_table('crawl_runs')
     # ### end Alembic commands ###

@@ -1,0 +1,211 @@
+"""`nianbao serve`: crawl, check and digest on their schedules, with APScheduler.
+
+Jobs live in an SQLAlchemy job store in the project's database, so they survive restarts and
+``nianbao jobs`` can read them. Each job runs the matching ``nianbao`` command as a child process
+(Scrapy's reactor cannot restart inside one process, and a crash in one run must not take the
+scheduler down). A lock row in the database (``JobLock``) keeps two runs of one job apart, even
+across several scheduler processes sharing the database. SIGTERM/SIGINT stop the scheduler
+gracefully: running children get SIGTERM (Scrapy then finishes what is in flight).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+
+from nianbao.export import local_time
+from nianbao.settings import INTERVAL, Settings
+from storage.db import Database
+from storage.models import JobLock, JobRun
+
+log = logging.getLogger("nianbao.scheduler")
+JOB_TABLE = "apscheduler_jobs"
+# A child still running after this long is assumed dead when another scheduler looks at its lock.
+LOCK_TTL = timedelta(hours=12)
+
+_children: set[subprocess.Popen[bytes]] = set()
+_children_lock = threading.Lock()
+
+
+def trigger_for(expr: str, tz: str) -> BaseTrigger:
+    """An APScheduler trigger for a cron expression or ``every N s|m|h``."""
+    m = INTERVAL.match(expr.strip())
+    if m:
+        unit = {"s": "seconds", "m": "minutes", "h": "hours"}[m.group(2)]
+        return IntervalTrigger(**{unit: int(m.group(1))}, timezone=tz)
+    return CronTrigger.from_crontab(expr, timezone=tz)
+
+
+def planned_jobs(settings: Settings, config_path: str | None) -> list[dict[str, Any]]:
+    """The jobs the settings ask for: one crawl per site group, check, digest."""
+    sched = settings.schedules
+    jobs = []
+    groups: dict[str, list[str]] = {}
+    for site in settings.sites:
+        groups.setdefault(site.group, []).append(site.id)
+    for group, expr in sched.crawl.items():
+        ids = groups.get(group, [])
+        if not ids:
+            continue
+        args = ["crawl"] + [a for sid in ids for a in ("--site", sid)]
+        jobs.append({"id": f"crawl:{group}", "expr": expr, "args": args})
+    jobs.append({"id": "check", "expr": sched.check, "args": ["check"]})
+    jobs.append({"id": "digest", "expr": sched.digest, "args": ["digest"]})
+    child_config = config_path or (str(Path(settings.source).resolve()) if Path(settings.source).is_file() else None)
+    for j in jobs:
+        j["trigger"] = trigger_for(j["expr"], sched.timezone)
+        j["config_path"] = child_config
+    return jobs
+
+
+def run_nianbao_job(job_id: str, database_url: str, config_path: str | None, args: list[str]) -> int:
+    """Run one scheduled ``nianbao`` command as a child process, under the job's lock."""
+    db = Database(database_url, migrate=False)
+    holder = f"{socket.gethostname()}:{os.getpid()}"
+    try:
+        if not _take_lock(db, job_id, holder):
+            log.info("job %s skipped: another run holds its lock", job_id)
+            return -1
+        started = datetime.now(timezone.utc)
+        with db.session() as s:
+            run = JobRun(job_id=job_id, holder=holder, started_at=started)
+            s.add(run)
+            s.flush()
+            run_id = run.id
+        cmd = [sys.executable, "-m", "nianbao.cli"] + (["--config", config_path] if config_path else []) + args
+        t0 = time.monotonic()
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        with _children_lock:
+            _children.add(proc)
+        try:
+            output, _ = proc.communicate()
+        finally:
+            with _children_lock:
+                _children.discard(proc)
+        tail = output.decode("utf-8", "replace").strip().splitlines()[-5:]
+        level = logging.INFO if proc.returncode in (0, 1) else logging.WARNING  # 1: ran, found problems
+        log.log(level, "job %s finished: exit %s in %.1fs; %s", job_id, proc.returncode, time.monotonic() - t0, " | ".join(tail))
+        with db.session() as s:
+            done = s.get(JobRun, run_id)
+            if done is not None:
+                done.finished_at = datetime.now(timezone.utc)
+                done.exit_code = proc.returncode
+                done.detail = "\n".join(tail)[:4000]
+        return proc.returncode
+    finally:
+        _release_lock(db, job_id, holder)
+        db.dispose()
+
+
+def _take_lock(db: Database, job_id: str, holder: str) -> bool:
+    now = datetime.now(timezone.utc)
+    with db.session() as s:  # a lapsed lock of a crashed holder is removed first
+        s.execute(delete(JobLock).where(JobLock.job_id == job_id, JobLock.expires_at < now))
+    try:
+        with db.session() as s:
+            s.add(JobLock(job_id=job_id, holder=holder, expires_at=now + LOCK_TTL))
+        return True
+    except IntegrityError:
+        return False
+
+
+def _release_lock(db: Database, job_id: str, holder: str) -> None:
+    with db.session() as s:
+        s.execute(delete(JobLock).where(JobLock.job_id == job_id, JobLock.holder == holder))
+
+
+def build_scheduler(settings: Settings) -> BackgroundScheduler:
+    """A scheduler with its persistent job store in the project's database."""
+    sched = settings.schedules
+    scheduler = BackgroundScheduler(
+        jobstores={"default": SQLAlchemyJobStore(url=settings.database_url, tablename=JOB_TABLE)},
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": sched.misfire_grace_seconds},
+        timezone=sched.timezone,
+    )
+    return scheduler
+
+
+def _sync_jobs(scheduler: BackgroundScheduler, settings: Settings, config_path: str | None) -> list[str]:
+    wanted = planned_jobs(settings, config_path)
+    for j in wanted:
+        scheduler.add_job(
+            run_nianbao_job,
+            trigger=j["trigger"],
+            id=j["id"],
+            name=" ".join(["nianbao", *j["args"]]),
+            args=[j["id"], settings.database_url, j["config_path"], j["args"]],
+            replace_existing=True,
+        )
+    ids = {j["id"] for j in wanted}
+    for job in scheduler.get_jobs():
+        if job.id not in ids:  # removed from the settings since the last start
+            job.remove()
+    return sorted(ids)
+
+
+def serve(settings: Settings, config_path: str | None = None) -> None:
+    """Run the scheduler until SIGTERM or SIGINT."""
+    scheduler = build_scheduler(settings)
+    stopping = threading.Event()
+
+    def stop(signum: int, _frame: Any) -> None:
+        log.info("received %s: stopping the scheduler", signal.Signals(signum).name)
+        stopping.set()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    scheduler.start(paused=True)
+    ids = _sync_jobs(scheduler, settings, config_path)
+    for job in scheduler.get_jobs():
+        log.info("job %s (%s): next run %s", job.id, job.trigger, job.next_run_time)
+    log.info("scheduler running %d job(s): %s", len(ids), ", ".join(ids))
+    scheduler.resume()
+    while not stopping.wait(1.0):
+        pass
+    with _children_lock:  # let running commands end cleanly (Scrapy finishes in-flight requests)
+        for proc in list(_children):
+            proc.terminate()
+    scheduler.shutdown(wait=True)
+    log.info("scheduler stopped")
+
+
+def list_jobs(settings: Settings, config_path: str | None = None) -> list[dict[str, Any]]:
+    """The jobs the settings define, with their next run time and last run (for `nianbao jobs`)."""
+    now = datetime.now(timezone.utc)
+    db = Database(settings.database_url, migrate=False)
+    out = []
+    try:
+        with db.session() as s:
+            for j in planned_jobs(settings, config_path):
+                last = s.scalars(select(JobRun).where(JobRun.job_id == j["id"]).order_by(JobRun.id.desc()).limit(1)).first()
+                nxt = j["trigger"].get_next_fire_time(None, now.astimezone(j["trigger"].timezone))
+                out.append(
+                    {
+                        "id": j["id"],
+                        "trigger": j["expr"],
+                        "command": "nianbao " + " ".join(j["args"]),
+                        "next_run_time": nxt.isoformat(timespec="seconds") if nxt else None,
+                        "last_run": local_time(last.started_at) if last else None,
+                        "last_exit_code": last.exit_code if last else None,
+                    }
+                )
+    finally:
+        db.dispose()
+    return out
