@@ -88,3 +88,11 @@ def test_import_options_override_the_document(project, tmp_path: Path) -> None:
     assert r["source_url"] == "http://www.pengyang.gov.cn/xxgk/zfxxgknb/202202/t20220215_1.html"
     bad = run_cli("import", str(SEEDS), "--url", "http://x/", config=cfg)
     assert bad.returncode == 2 and "--url" in bad.stderr
+
+
+def test_docs_report_keys_is_current() -> None:
+    from nianbao.keysdoc import render_keys
+
+    assert (ROOT / "docs" / "report-keys.md").read_text(encoding="utf-8") == render_keys(), (
+        "docs/report-keys.md is stale: run `python -m nianbao.keysdoc > docs/report-keys.md`"
+    )

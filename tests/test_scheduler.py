@@ -1,0 +1,75 @@
+"""`nianbao serve` runs jobs on schedule in a real process, keeps runs apart, stops on SIGTERM."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from sqlalchemy import select
+
+from storage.db import Database
+from storage.models import JobLock, JobRun
+from tests.conftest import ROOT, run_cli
+
+
+def _runs(db: Database, job_id: str) -> list[JobRun]:
+    with db.session() as s:
+        return list(s.scalars(select(JobRun).where(JobRun.job_id == job_id).order_by(JobRun.id)))
+
+
+def _serve(cfg: Path) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "nianbao.cli", "--config", str(cfg), "serve"],
+        cwd=str(ROOT), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+    )
+
+
+def _wait_for(predicate, timeout: float = 30.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.3)
+    return False
+
+
+def test_serve_runs_check_on_interval_and_stops_cleanly(project, tmp_path: Path) -> None:
+    cfg = project({"schedules": {"check": "every 1s", "digest": "0 8 * * 1"}})
+    jobs = run_cli("jobs", config=cfg)
+    assert jobs.returncode == 0 and "nianbao check" in jobs.stdout and "never" in jobs.stdout
+    db = Database(f"sqlite:///{tmp_path / 'data' / 'nianbao.db'}")
+    proc = _serve(cfg)
+    try:
+        assert _wait_for(lambda: len([r for r in _runs(db, "check") if r.finished_at]) >= 2), proc.stderr
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert "received SIGTERM" in err and "scheduler stopped" in err
+    finished = [r for r in _runs(db, "check") if r.finished_at]
+    assert all(r.exit_code == 0 for r in finished), [r.detail for r in finished]
+    with db.session() as s:
+        assert s.scalars(select(JobLock)).all() == []  # every lock released
+    listed = run_cli("jobs", config=cfg)
+    assert "never" not in listed.stdout.split("check", 1)[1].splitlines()[0]
+
+
+def test_a_job_held_by_another_scheduler_is_skipped(project, tmp_path: Path) -> None:
+    cfg = project({"schedules": {"check": "every 1s", "digest": "0 8 * * 1"}})
+    db = Database(f"sqlite:///{tmp_path / 'data' / 'nianbao.db'}")
+    with db.session() as s:
+        s.add(JobLock(job_id="check", holder="other-host:1", expires_at=datetime.now(timezone.utc) + timedelta(hours=1)))
+    proc = _serve(cfg)
+    try:
+        time.sleep(4)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+    assert "skipped: another run holds its lock" in err
+    assert _runs(db, "check") == []
