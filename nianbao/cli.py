@@ -12,13 +12,10 @@ import sys
 from collections.abc import Sequence
 from datetime import date
 
+from nianbao.errors import UsageError
 from nianbao.settings import SettingsError, load_settings
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
-
-
-class UsageError(Exception):
-    """A problem with what the user asked for (exit code 2)."""
 
 
 def _date(value: str) -> date:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from nianbao.cli import EXIT_OK, EXIT_PROBLEMS, UsageError
+from nianbao.cli import EXIT_OK, EXIT_PROBLEMS
+from nianbao.errors import UsageError
 from nianbao.commands.context import open_app
 from nianbao.ingest import Ingestor, utcnow
+from nianbao.mediatype import sniff_media_type
 from nianbao.settings import Settings
 
 IMPORTABLE = {".txt", ".md", ".html", ".htm", ".shtml", ".pdf", ".docx", ".doc", ".wps", ".xls", ".xlsx"}
@@ -44,7 +46,11 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             print(f"{f}: cannot read: {exc.strerror}")
             counts["failed"] = counts.get("failed", 0) + 1
             continue
-        result = ingestor.ingest(url=url, body=body, site_id=args.site, hints=hints, origin="import", fetched_at=utcnow())
+        # The file's own name says what it is, whatever --url records as its source.
+        media_type = sniff_media_type(body, None, f.name)
+        result = ingestor.ingest(
+            url=url, body=body, site_id=args.site, media_type=media_type, hints=hints, origin="import", fetched_at=utcnow()
+        )
         counts[result.outcome] = counts.get(result.outcome, 0) + 1
         parsed = result.parsed
         what = f"{parsed.agency} {parsed.report_year}" if parsed and parsed.kind == "report" else ""

@@ -12,7 +12,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from nianbao.cli import EXIT_OK, EXIT_PROBLEMS, UsageError
+from nianbao.cli import EXIT_OK, EXIT_PROBLEMS
+from nianbao.errors import UsageError
 from nianbao.commands.context import open_app
 from nianbao.export import report_to_dict
 from nianbao.settings import Settings
