@@ -14,7 +14,7 @@ from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Any, Literal
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from nianbao.agencies import agency_level
@@ -138,11 +138,19 @@ class Ingestor:
             if outcome == "unchanged" and not reparse:
                 return IngestResult("unchanged", raw_id, sha, report_id=report.id, parsed=parsed)
             _fill_report(report, parsed, raw_id, hints)
-            report.cells = [
-                ReportCell(section=c.section, row_key=c.row, col_key=c.column, value=_decimal(c.value), raw=c.raw[:200], unit=c.unit)
-                for c in parsed.cells
-            ]
             s.flush()
+            # One bulk statement per report: adding ~200 cell objects one by one dominated ingest.
+            s.execute(delete(ReportCell).where(ReportCell.report_id == report.id))
+            if parsed.cells:
+                s.execute(
+                    insert(ReportCell),
+                    [
+                        {"report_id": report.id, "section": c.section, "row_key": c.row, "col_key": c.column,
+                         "value": _decimal(c.value), "raw": c.raw[:200], "unit": c.unit}
+                        for c in parsed.cells
+                    ],
+                )
+            s.expire(report, ["cells"])
             _mark_superseded(s, agency.id, year)
             return IngestResult(outcome, raw_id, sha, report_id=report.id, parsed=parsed)
 

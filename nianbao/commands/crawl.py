@@ -50,7 +50,8 @@ def print_crawl_summary(summary: dict) -> None:
     if statuses:
         print("responses: " + ", ".join(f"{k}: {v}" for k, v in sorted(statuses.items(), key=lambda kv: str(kv[0]))))
     errors = summary.get("errors_by_site") or {}
-    for site, n in sorted(errors.items()):
-        print(f"errors on {site}: {n}")
+    for site, kinds in sorted(errors.items()):
+        detail = ", ".join(f"{k} {n}" for k, n in sorted(kinds.items())) if isinstance(kinds, dict) else str(kinds)
+        print(f"errors on {site}: {detail} (see `nianbao findings --kind crawl_error`)")
     for site in summary.get("blocked_sites", []):
         print(f"blocked: {site} (anti-bot or robots.txt; see `nianbao findings --kind crawl_blocked`)")

@@ -1,0 +1,191 @@
+"""The crawl's shared services: nianbao settings, database, raw store, ingestor, run record, counters.
+
+Built once per Scrapy crawler and found by every component through ``CrawlContext.of(crawler)``.
+The nianbao ``Settings`` come from the ``NIANBAO_SETTINGS`` Scrapy setting (an object, set by
+``crawler.run``) or are loaded from ``NIANBAO_CONFIG`` (a path, for ``scrapy crawl``).
+"""
+
+from __future__ import annotations
+
+import logging
+import weakref
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from sqlalchemy import func, select
+
+from crawler.known import KnownDocuments
+from nianbao.settings import Settings, SiteSpec, load_settings
+from storage.db import Database
+from storage.models import CrawlError, CrawlRun
+from storage.rawstore import RawStore
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+    from nianbao.ingest import Ingestor
+
+log = logging.getLogger(__name__)
+MODES = ("crawl", "recrawl")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class RunCounters:
+    """What happened during the run, per site; summed up for the run summary."""
+
+    pages: Counter[str] = field(default_factory=Counter)  # list pages parsed
+    outcomes: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))  # site -> outcome -> n
+    blocked: dict[str, str] = field(default_factory=dict)  # site -> reason
+    stopped_early: Counter[str] = field(default_factory=Counter)  # list paginations stopped on known entries
+
+    def outcome(self, site_id: str, outcome: str) -> None:
+        self.outcomes[site_id][outcome] += 1
+
+    def total(self, outcome: str) -> int:
+        return sum(c[outcome] for c in self.outcomes.values())
+
+
+class CrawlContext:
+    """Everything the spider, middlewares, pipeline and extension share for one crawl."""
+
+    _by_crawler: weakref.WeakKeyDictionary[Any, CrawlContext] = weakref.WeakKeyDictionary()
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        site_ids: list[str] | None = None,
+        mode: str = "crawl",
+        year: int | None = None,
+        url: str | None = None,
+    ) -> None:
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
+        self.settings = settings
+        self.mode = mode
+        self.year = year
+        self.url = url
+        self.sites: list[SiteSpec] = [settings.site(s) for s in site_ids] if site_ids else list(settings.sites)
+        self._sites_by_id = {s.id: s for s in self.sites}
+        self.db = Database(settings.database_url)
+        self.store = RawStore(settings.storage_dir)
+        self.known = KnownDocuments(self.db)
+        self.counters = RunCounters()
+        self.families: dict[str, str] = {}  # site -> detected CMS family
+        self.run_id: int | None = None
+        self.summary: dict[str, Any] | None = None
+        self._ingestor: Ingestor | None = None
+        self._sync_sites()
+
+    # Construction ---------------------------------------------------------------------------
+    @classmethod
+    def of(cls, crawler: Crawler) -> CrawlContext:
+        """The context of ``crawler`` (created on first use)."""
+        ctx = cls._by_crawler.get(crawler)
+        if ctx is None:
+            ctx = cls.from_scrapy_settings(crawler.settings)
+            cls._by_crawler[crawler] = ctx
+        return ctx
+
+    @classmethod
+    def from_scrapy_settings(cls, s: Any) -> CrawlContext:
+        settings = s.get("NIANBAO_SETTINGS") or load_settings(s.get("NIANBAO_CONFIG"))
+        sites = s.getlist("NIANBAO_SITES") or None
+        year = s.getint("NIANBAO_YEAR") or None
+        return cls(settings, site_ids=sites, mode=s.get("NIANBAO_MODE") or "crawl", year=year, url=s.get("NIANBAO_URL") or None)
+
+    def _sync_sites(self) -> None:
+        from nianbao.commands.context import sync_sites  # mirrors settings.yaml into the sites table
+
+        sync_sites(self.db, self.settings)
+
+    @property
+    def ingestor(self) -> Ingestor:
+        if self._ingestor is None:
+            from nianbao.ingest import Ingestor  # imports the parser: only when a document arrives
+
+            self._ingestor = Ingestor(self.db, self.store)
+        return self._ingestor
+
+    # Sites ----------------------------------------------------------------------------------
+    def site(self, site_id: str) -> SiteSpec:
+        return self._sites_by_id[site_id]
+
+    def allowed_hosts(self, site: SiteSpec) -> set[str]:
+        """Host names the site may be crawled on: its ``allowed_domains``, else its start URLs' hosts."""
+        hosts = {d.split(":")[0].lower() for d in site.allowed_domains}
+        return hosts or {(urlsplit(u).hostname or "").lower() for u in site.start_urls}
+
+    def site_allows(self, site: SiteSpec, url: str) -> bool:
+        host = (urlsplit(url).hostname or "").lower()
+        return any(host == h or host.endswith("." + h) for h in self.allowed_hosts(site))
+
+    def all_allowed_hosts(self) -> list[str]:
+        return sorted({h for s in self.sites for h in self.allowed_hosts(s)})
+
+    def block(self, site_id: str, reason: str) -> bool:
+        """Mark a site blocked for the rest of the run; True the first time."""
+        if site_id in self.counters.blocked:
+            return False
+        self.counters.blocked[site_id] = reason
+        return True
+
+    def is_blocked(self, site_id: str | None) -> bool:
+        return bool(site_id) and site_id in self.counters.blocked
+
+    # Run record -----------------------------------------------------------------------------
+    def open_run(self) -> int:
+        """Create the ``CrawlRun`` row (once) and return its id."""
+        if self.run_id is None:
+            with self.db.session() as s:
+                run = CrawlRun(kind=self.mode, started_at=utcnow(), sites=[x.id for x in self.sites], stats={}, status="running")
+                s.add(run)
+                s.flush()
+                self.run_id = run.id
+        return self.run_id
+
+    def record_error(self, site_id: str | None, url: str, kind: str, detail: str) -> None:
+        """A ``CrawlError`` row for this run (kinds: blocked, robots, http, network, storage)."""
+        with self.db.session() as s:
+            s.add(
+                CrawlError(
+                    crawl_run_id=self.open_run(),
+                    site_id=site_id if site_id in self._sites_by_id else None,
+                    url=url[:2000],
+                    kind=kind,
+                    detail=detail[:2000],
+                    at=utcnow(),
+                )
+            )
+        log.info("crawl error [%s] %s %s: %s", kind, site_id, url, detail[:200])
+
+    def errors_by_site(self) -> dict[str, dict[str, int]]:
+        """This run's crawl errors counted by site and kind (the ingestor's parse errors included)."""
+        out: dict[str, dict[str, int]] = {}
+        if self.run_id is None:
+            return out
+        with self.db.session() as s:
+            rows = s.execute(
+                select(CrawlError.site_id, CrawlError.kind, func.count())
+                .where(CrawlError.crawl_run_id == self.run_id)
+                .group_by(CrawlError.site_id, CrawlError.kind)
+            ).all()
+        for site_id, kind, n in rows:
+            out.setdefault(site_id or "-", {})[kind] = n
+        return out
+
+    def close_run(self, summary: dict[str, Any], status: str) -> None:
+        self.summary = summary
+        with self.db.session() as s:
+            run = s.get(CrawlRun, self.open_run())
+            assert run is not None
+            run.finished_at = utcnow()
+            run.stats = summary
+            run.status = status

@@ -1,0 +1,114 @@
+"""Crawl-run recording: the ``CrawlRun`` row (start, end, counters) and a progress line every N seconds."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from typing import TYPE_CHECKING, Any
+
+from scrapy import signals
+from scrapy.exceptions import NotConfigured
+from scrapy.utils.asyncio import create_looping_call
+
+from crawler.context import CrawlContext
+
+if TYPE_CHECKING:
+    from scrapy import Spider
+    from scrapy.crawler import Crawler
+
+log = logging.getLogger("crawler.progress")
+
+
+class CrawlRunRecorder:
+    """Extension: opens the run on start, logs progress, writes the summary on close."""
+
+    def __init__(self, crawler: Crawler, interval: float) -> None:
+        self.crawler = crawler
+        self.context = CrawlContext.of(crawler)
+        self.interval = interval
+        self.started = time.monotonic()
+        self._loop: Any = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> CrawlRunRecorder:
+        if not crawler.settings.getbool("NIANBAO_RUN_RECORDING", True):
+            raise NotConfigured
+        o = cls(crawler, crawler.settings.getfloat("NIANBAO_PROGRESS_INTERVAL", 30.0))
+        crawler.signals.connect(o.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(o.spider_closed, signal=signals.spider_closed)
+        return o
+
+    def spider_opened(self, spider: Spider) -> None:
+        self.started = time.monotonic()
+        run_id = self.context.open_run()
+        log.info("crawl run %s started (%s): %s", run_id, self.context.mode, ", ".join(s.id for s in self.context.sites))
+        if self.interval > 0:
+            self._loop = create_looping_call(self.log_progress)
+            self._loop.start(self.interval, now=False)
+
+    def log_progress(self) -> None:
+        s = self.summary()
+        log.info(
+            "crawl run %s: %d requests, %d list pages, %d new / %d changed / %d unchanged reports, %d errors, blocked: %s",
+            s["run_id"], s["requests"], s["pages"], s["new"], s["changed"], s["unchanged"],
+            sum(n for kinds in s["errors_by_site"].values() for n in kinds.values()), ", ".join(s["blocked_sites"]) or "none",
+        )  # fmt: skip
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        if self._loop is not None and self._loop.running:
+            self._loop.stop()
+        summary = self.summary(finish_reason=reason)
+        status = "finished" if reason == "finished" else "failed"
+        self.context.close_run(summary, status)
+        self.log_progress()
+        log.info("crawl run %s %s after %.1f s", summary["run_id"], status, summary["elapsed_seconds"])
+
+    def summary(self, finish_reason: str | None = None) -> dict[str, Any]:
+        """The run summary (also stored as ``CrawlRun.stats``)."""
+        ctx = self.context
+        stats = self.crawler.stats.get_stats() if self.crawler.stats else {}
+        prefix = "downloader/response_status_count/"
+        by_status = {int(k[len(prefix) :]): v for k, v in stats.items() if k.startswith(prefix)}
+        c = ctx.counters
+        per_site = {
+            site.id: {
+                "pages": c.pages[site.id],
+                **{k: c.outcomes[site.id][k] for k in ("new", "changed", "unchanged", "not_report", "link_page", "failed")},
+                "family": ctx.families.get(site.id, site.cms),
+            }
+            for site in ctx.sites
+        }
+        return {
+            "run_id": ctx.run_id,
+            "mode": ctx.mode,
+            "sites": [s.id for s in ctx.sites],
+            "pages": sum(c.pages.values()),
+            "requests": int(stats.get("downloader/request_count", 0)),
+            "responses_by_status": dict(sorted(by_status.items())),
+            "new": c.total("new"),
+            "changed": c.total("changed"),
+            "unchanged": c.total("unchanged"),
+            "not_report": c.total("not_report"),
+            "link_pages": c.total("link_page"),
+            "failed": c.total("failed"),
+            "errors_by_site": ctx.errors_by_site(),
+            "blocked_sites": sorted(c.blocked),
+            "blocked_reasons": dict(c.blocked),
+            "per_site": per_site,
+            "pagination_stopped_early": dict(c.stopped_early),
+            "robots_forbidden": int(stats.get("robotstxt/forbidden", 0)),
+            "peak_rss_mb": _peak_rss_mb(),
+            "finish_reason": finish_reason,
+            "elapsed_seconds": round(time.monotonic() - self.started, 3),
+        }
+
+
+def _peak_rss_mb() -> float | None:
+    """The crawl process's peak resident memory (ru_maxrss is KiB on Linux, bytes on macOS)."""
+    try:
+        import resource
+    except ImportError:  # Windows
+        return None
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return round(peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024, 1)

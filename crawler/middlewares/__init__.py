@@ -1,0 +1,1 @@
+"""Downloader middlewares of the nianbao crawl (registered by dotted path in ``crawler.settings``)."""

@@ -1,0 +1,1 @@
+"""The ``annual_reports`` spider."""

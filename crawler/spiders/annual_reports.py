@@ -1,0 +1,249 @@
+"""The one spider: every configured site's 年报 column(s), read through the site's CMS family adapter.
+
+List pages give entries (recorded as list sightings), sub-columns (descended) and the next page
+(followed while the page still shows entries not seen in an earlier run; page one is always
+read). Report entries are fetched as details, conditionally when known; the storage pipeline
+ingests them and asks ``attachment_requests`` for files to follow.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Iterable, Iterator
+from typing import Any
+from urllib.parse import urldefrag
+
+from scrapy import Request, Spider
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
+
+from crawler.adapters import adapter_for, detect_family
+from crawler.context import CrawlContext, utcnow
+from crawler.discovery import ListEntry, classify_title, report_year
+from crawler.items import FetchedDocument
+from crawler.middlewares.waf import BlockedByChallenge
+
+log = logging.getLogger(__name__)
+MAX_COLUMN_DEPTH = 3  # column root → year → category → (list)
+DETAIL_PRIORITY = 10  # details before more list pages: reports arrive early, lists stay cheap
+
+
+class AnnualReportsSpider(Spider):
+    """Crawl 政府信息公开年报 columns of the configured sites (see module docstring)."""
+
+    name = "annual_reports"
+    context: CrawlContext
+    _forbidden_starts: dict[str, int]
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> AnnualReportsSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.context = CrawlContext.of(crawler)
+        spider._forbidden_starts = {}
+        # Offsite filtering (redirects included) by host; each link is also checked against its own site.
+        spider.allowed_domains = spider.context.all_allowed_hosts()
+        return spider
+
+    # Start ------------------------------------------------------------------------------------
+    async def start(self) -> AsyncIterator[Request]:
+        for request in self.start_requests_list():
+            yield request
+
+    def start_requests_list(self) -> Iterator[Request]:
+        ctx = self.context
+        ctx.open_run()
+        if ctx.url:
+            yield from self._single_url_requests(ctx.url)
+            return
+        for site in ctx.sites:
+            for url in site.start_urls:
+                yield self.list_request(url, site.id, site.cms, page_index=0, depth=0, column_url=url, is_start=True)
+
+    def _single_url_requests(self, url: str) -> Iterator[Request]:
+        site = self.context.sites[0]
+        seen = self.context.known.last_sighting(url)
+        hints = {"title": seen.title, "list_date": seen.list_date} if seen else {}
+        yield self.detail_request(ListEntry(url, hints.get("title") or "", hints.get("list_date")), site.id, site.cms)
+
+    # Requests ----------------------------------------------------------------------------------
+    def list_request(
+        self,
+        url: str,
+        site_id: str,
+        cms: str,
+        *,
+        page_index: int,
+        depth: int,
+        column_url: str,
+        is_start: bool = False,
+        template: Request | None = None,
+    ) -> Request:
+        meta = {
+            "site_id": site_id,
+            "cms": cms,
+            "kind": "list",
+            "page_index": page_index,
+            "column_depth": depth,
+            "column_url": column_url,
+            "is_start": is_start,
+        }
+        if template is not None:  # an adapter-built request (POST window, API page)
+            meta.update(template.meta)
+            return template.replace(callback=self.parse_list, errback=self.on_error, meta=meta)
+        return Request(urldefrag(url)[0], callback=self.parse_list, errback=self.on_error, meta=meta)
+
+    def detail_request(self, entry: ListEntry, site_id: str, cms: str, *, list_url: str | None = None) -> Request:
+        meta = {
+            "site_id": site_id,
+            "cms": cms,
+            "kind": "detail",
+            "hints": {"title": entry.title, "list_date": entry.list_date},
+            "conditional": self.context.mode == "crawl",
+            "list_url": list_url,
+        }
+        return Request(entry.url, callback=self.parse_detail, errback=self.on_error, meta=meta, priority=DETAIL_PRIORITY)
+
+    def attachment_requests(self, document: FetchedDocument, links: Iterable[ListEntry]) -> list[Request]:
+        """Requests for files linked from ``document`` (the Referer is the page: VSB insists)."""
+        site = self.context.site(document.site_id)
+        out = []
+        for link in links:
+            if not self.context.site_allows(site, link.url):
+                continue
+            meta = {
+                "site_id": document.site_id,
+                "cms": site.cms,
+                "kind": "attachment",
+                "hints": {k: v for k, v in document.hints.items() if k in ("title", "list_date")},
+                "conditional": self.context.mode == "crawl",
+                "link_text": link.title,
+                "parent_url": document.url,
+            }
+            out.append(
+                Request(
+                    link.url,
+                    callback=self.parse_detail,
+                    errback=self.on_error,
+                    meta=meta,
+                    headers={"Referer": document.url},
+                    priority=DETAIL_PRIORITY + 1,
+                )
+            )
+        return out
+
+    # Lists -------------------------------------------------------------------------------------
+    def parse_list(self, response: Response) -> Iterator[Request]:
+        ctx = self.context
+        meta = response.meta
+        site = ctx.site(meta["site_id"])
+        if ctx.is_blocked(site.id):
+            return
+        family = meta.get("cms") or site.cms
+        if family == "auto":
+            family = ctx.families.get(site.id) or detect_family(response)
+            ctx.families.setdefault(site.id, family)
+            log.info("site %s: CMS family detected as %s", site.id, family)
+        adapter = adapter_for(family)
+        page = adapter.parse_list(response, site)
+        ctx.counters.pages[site.id] += 1
+
+        entries = [e for e in page.entries if ctx.site_allows(site, e.url)]
+        known = ctx.known.seen_before([e.url for e in entries], ctx.run_id)
+        ctx.known.record_sightings(ctx.run_id, site.id, response.url, entries, utcnow())
+        for entry in entries:
+            if self._wanted(entry):
+                yield self.detail_request(entry, site.id, family, list_url=response.url)
+
+        depth = int(meta.get("column_depth", 0))
+        if depth < MAX_COLUMN_DEPTH:
+            for sub in page.subcolumns:
+                if ctx.site_allows(site, sub.url):
+                    yield self.list_request(sub.url, site.id, family, page_index=0, depth=depth + 1, column_url=sub.url)
+
+        if page.next_page is None:
+            return
+        shell = bool(page.next_page.meta.get("list_state", {}).get("shell"))
+        index = int(meta.get("page_index", 0)) + (0 if shell else 1)
+        unknown = [e for e in entries if e.url not in known]
+        if ctx.counters.pages[site.id] >= ctx.settings.crawler.max_pages_per_site:
+            log.warning("site %s: max_pages_per_site reached, pagination stopped", site.id)
+        elif ctx.mode == "recrawl" or shell or unknown or (not entries and index <= 1):
+            yield self.list_request(
+                page.next_page.url, site.id, family, page_index=index, depth=depth, column_url=meta.get("column_url", response.url), template=page.next_page
+            )
+        else:
+            ctx.counters.stopped_early[site.id] += 1
+            log.info("site %s: %s holds only known entries; pagination stops", site.id, response.url)
+
+    def _wanted(self, entry: ListEntry) -> bool:
+        """A report entry, of the requested year in a year-restricted recrawl."""
+        kind = classify_title(entry.title)
+        if kind not in ("report", "subcolumn"):  # subcolumn-titled entries reach here only on article URLs
+            return False
+        if self.context.year is not None and report_year(entry.title) != self.context.year:
+            return False
+        return True
+
+    # Details -----------------------------------------------------------------------------------
+    def parse_detail(self, response: Response) -> Iterator[FetchedDocument]:
+        meta = response.meta
+        site_id = meta["site_id"]
+        doc = FetchedDocument(
+            url=response.url,
+            site_id=site_id,
+            status=response.status,
+            hints=dict(meta.get("hints") or {}),
+            unchanged=bool(meta.get("unchanged")),
+            is_attachment=meta.get("kind") == "attachment",
+        )
+        if doc.unchanged:
+            yield doc
+            return
+        doc.body = response.body
+        doc.headers = _flat_headers(response)
+        if isinstance(response, TextResponse):
+            doc.encoding = response.encoding
+        if not doc.is_attachment:
+            doc.attachments = adapter_for(meta.get("cms") or "generic").attachments(response)
+        else:
+            doc.hints.setdefault("attachment_name", meta.get("link_text") or "")
+        yield doc
+
+    # Errors ------------------------------------------------------------------------------------
+    def on_error(self, failure: Failure) -> None:
+        request: Request = failure.request  # type: ignore[attr-defined]
+        site_id = request.meta.get("site_id")
+        ctx = self.context
+        if failure.check(BlockedByChallenge):
+            return  # recorded by the WAF detector
+        if failure.check(HttpError):  # before IgnoreRequest: HttpError is one
+            response = failure.value.response  # type: ignore[attr-defined]
+            ctx.record_error(site_id, request.url, "http", f"HTTP {response.status}")
+            return
+        if failure.check(IgnoreRequest):
+            message = str(failure.value)
+            if "robots.txt" in message:
+                if request.meta.get("is_start"):
+                    # A seed we may not fetch is shown as blocked, never skipped silently.
+                    ctx.record_error(site_id, request.url, "blocked", "robots.txt forbids the start URL")
+                    self._forbidden_starts[site_id] = self._forbidden_starts.get(site_id, 0) + 1
+                    if self._forbidden_starts[site_id] >= len(ctx.site(site_id).start_urls):
+                        ctx.block(site_id, "robots.txt forbids every start URL")
+                else:
+                    ctx.record_error(site_id, request.url, "robots", "forbidden by robots.txt: not fetched")
+            return
+        ctx.record_error(site_id, request.url, "network", f"{failure.type.__name__}: {failure.getErrorMessage()}")
+
+
+def _flat_headers(response: Response) -> dict[str, str]:
+    """Response headers as stored with the raw document (lower-case names, last value; no cookies)."""
+    out: dict[str, str] = {}
+    for name, values in response.headers.items():
+        key = name.decode("latin-1").lower()
+        if key == "set-cookie" or not values:
+            continue
+        out[key] = values[-1].decode("latin-1")
+    return out
+
