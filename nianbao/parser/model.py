@@ -22,6 +22,7 @@ class Cell:
     value: Number | None
     raw: str
     unit: str | None = None
+    uncertain: bool = False  # True when a repair could not decide this cell (value is then None)
 
     @property
     def key(self) -> tuple[str, str, str]:

@@ -1,0 +1,217 @@
+"""Scrapy-free parser of annual government-information-disclosure reports.
+
+``parse_document(bytes, media_type, url, hints)`` → :class:`~nianbao.parser.model.ParsedReport`.
+Every input format is first reduced to one representation — rows of cell strings, in reading
+order — which one label-driven interpreter (:mod:`nianbao.parser.tables`) maps to canonical cells.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from nianbao.keys import ACTIVE, APPEALS, FORMAT_2019, FORMAT_2021, FORMAT_PRE2019, REQUESTS
+from nianbao.parser import fields
+from nianbao.parser.classify import classify, detect_format
+from nianbao.parser.decode import charset_from_media_type, decode_text
+from nianbao.parser.html_rows import read_html
+from nianbao.parser.model import Cell, Link, ParsedReport, SectionProblem
+from nianbao.parser.readers import reader_for
+from nianbao.parser.readers.scanned import image_only_report
+from nianbao.parser.sections import split_sections
+from nianbao.parser.tables import TableResult, read_tables
+from nianbao.parser.text_rows import Row, text_to_rows
+
+__all__ = ["Cell", "Link", "ParsedReport", "SectionProblem", "decode_text", "parse_document"]
+
+_HTML_TYPES = ("text/html", "application/xhtml+xml")
+_HTML_SNIFF = re.compile(r"<(?:html|body|table|div|p|!doctype)\b", re.I)
+_TEXT_URL = re.compile(r"https?://[^\s<>\"'，。；）)]+?\.(?:pdf|docx?|wps|xlsx?)(?=$|[\s<>\"'，。；）)?#])", re.I)
+# Evidence of the publication date, strongest first.
+DATE_SOURCES = ("page_meta", "list_page", "url_path", "text_signature", "http_last_modified")
+
+
+@dataclass
+class _Source:
+    """A document reduced to rows plus whatever the page chrome told us."""
+
+    rows: list[Row]
+    title_candidates: list[str | None] = field(default_factory=list)
+    chrome_lines: list[str] = field(default_factory=list)
+    metas: dict[str, str] = field(default_factory=dict)
+    links: list[tuple[str, str]] = field(default_factory=list)
+    has_images: bool = False
+
+
+def _is_html(media_type: str, text: str) -> bool:
+    mt = (media_type or "").split(";")[0].strip().lower()
+    if mt in _HTML_TYPES:
+        return True
+    if mt == "text/plain":
+        return False
+    return bool(_HTML_SNIFF.search(text[:2000]))
+
+
+def _read(data: bytes, media_type: str, url: str | None) -> tuple[str, _Source]:
+    text = decode_text(data, charset_from_media_type(media_type))
+    if _is_html(media_type, text):
+        doc = read_html(text, url)
+        metas = doc.metas
+        return text, _Source(
+            rows=doc.rows,
+            title_candidates=[metas.get("articletitle"), doc.h1, doc.class_title, doc.html_title],
+            chrome_lines=doc.chrome_lines,
+            metas=metas,
+            links=doc.links,
+            has_images=doc.has_images,
+        )
+    links = []
+    for m in _TEXT_URL.finditer(text):
+        if m.group(0) not in [u for u, _ in links]:
+            links.append((m.group(0), ""))
+    return text, _Source(rows=text_to_rows(text), links=links)
+
+
+def _title_and_agency(
+    src: _Source, lines: list[str], hints: dict[str, Any]
+) -> tuple[str | None, str | None, int | None]:
+    """(title, agency, index of the title line in ``lines``)."""
+    idx = fields.find_title_line(lines)
+    body_title = fields.clean_title(lines[idx]) if idx is not None else None
+    title = fields.pick_html_title([*src.title_candidates, body_title]) if src.title_candidates else body_title
+    if not title and hints.get("title"):
+        title = fields.clean_title(str(hints["title"]))
+    agency = None
+    for cand in (title, body_title, hints.get("title")):
+        if cand and fields.is_report_title(str(cand)):
+            agency = fields.agency_from_title(str(cand))
+            if agency:
+                break
+    if agency is None:
+        agency = fields.agency_from_labels(src.chrome_lines + lines[:15]) or _meta_agency(src.metas)
+    if agency is None and idx is not None:
+        prev = next((lines[j] for j in range(idx - 1, max(idx - 4, -1), -1) if lines[j].strip()), None)
+        if prev:
+            agency = fields.agency_from_line(prev)
+    return title, agency, idx
+
+
+def _meta_agency(metas: dict[str, str]) -> str | None:
+    for name in ("contentsource", "author"):
+        value = metas.get(name)
+        if value:
+            agency = fields.agency_from_line(value)
+            if agency:
+                return agency
+    return None
+
+
+def _dates(src: _Source, lines: list[str], url: str | None, hints: dict[str, Any]) -> dict[str, date]:
+    found: dict[str, date | None] = {
+        "page_meta": fields.meta_date(src.metas) or fields.published_label_date(src.chrome_lines + lines[:12]),
+        "list_page": fields.as_date(hints.get("list_date")),
+        "url_path": fields.url_date(url),
+        "text_signature": fields.signature_date(lines) or fields.signed_label_date(src.chrome_lines + lines[:12]),
+        "http_last_modified": fields.as_date(hints.get("last_modified")),
+        "given": fields.as_date(hints.get("published_on")),
+    }
+    return {k: v for k, v in found.items() if v is not None}
+
+
+def parse_document(data: bytes, media_type: str, url: str | None = None, hints: dict | None = None) -> ParsedReport:
+    """Parse one fetched or imported document (HTML or plain text) into a :class:`ParsedReport`.
+
+    ``hints`` (all optional): ``title``, ``agency``, ``report_year``, ``published_on``,
+    ``list_date``, ``last_modified``. Explicit agency, year and publication date override what
+    the document says; list date and Last-Modified are evidence ranked with the document's own.
+    """
+    hints = {k: v for k, v in (hints or {}).items() if v not in (None, "")}
+    reader_warnings: list[str] = []
+    reader = reader_for(media_type)  # PDF, DOCX, DOC/WPS, XLS/XLSX: converted to HTML first
+    if reader is not None:
+        converted = reader.to_html(data)  # raises ReaderError on a damaged file
+        if converted.image_only:
+            return image_only_report(converted, url, hints)
+        data, media_type, reader_warnings = (
+            converted.html.encode("utf-8"),
+            "text/html; charset=utf-8",
+            converted.warnings,
+        )
+    _, src = _read(data, media_type, url)
+    lines = [r.line() for r in src.rows]
+    out = ParsedReport(text="\n".join(lines))
+    out.links = [Link(u, t) for u, t in src.links]
+
+    sections = split_sections(src.rows)
+    out.sections_present = list(sections.present)
+    title, agency, title_idx = _title_and_agency(src, lines, hints)
+    out.title = title
+    out.agency = str(hints["agency"]).strip() if hints.get("agency") else agency
+    year = fields.year_from_title(title) if title and fields.is_report_title(title) else None
+    if year is None and title_idx is not None:
+        year = fields.year_from_title(lines[title_idx])
+    if year is None:
+        year = fields.year_from_period(out.text[:5000])
+    if hints.get("report_year"):
+        with contextlib.suppress(ValueError):
+            year = int(str(hints["report_year"]).strip()[:4])
+    out.report_year = year
+
+    dates = _dates(src, lines, url, hints)
+    out.dates = {k: v.isoformat() for k, v in dates.items()}
+    if "given" in dates:
+        out.published_on, out.published_source = dates["given"], "given"
+    else:
+        source = next((s for s in DATE_SOURCES if s in dates), None)
+        if source:
+            out.published_on, out.published_source = dates[source], source
+
+    has_table_rows = any(r.table for r in src.rows)
+    fmt = detect_format(out.text, year, has_table_rows)
+    tables = TableResult()
+    if fmt in (FORMAT_2019, FORMAT_2021):
+        tables = read_tables(
+            {
+                ACTIVE: sections.table_rows(ACTIVE),
+                REQUESTS: sections.table_rows(REQUESTS),
+                APPEALS: sections.table_rows(APPEALS),
+            },
+            fmt,
+        )
+    with_cells = len({c.section for c in tables.cells})
+    head_text = "\n".join(lines[:8])
+    out.kind = classify(title or hints.get("title"), head_text, out.sections_present, with_cells, src.links)  # type: ignore[assignment]
+    if out.kind != "report":
+        out.parse_status = "not_report"
+        out.format = None
+        return out
+
+    out.format = fmt
+    out.cells = tables.cells
+    out.warnings = reader_warnings + tables.warnings
+    out.problems = tables.problems
+    for numeral in ("一", "五", "六"):
+        if numeral in sections.rows:
+            out.sections_text[numeral] = sections.text(numeral)
+    out.parse_status = _status(out, tables, fmt, src.has_images)
+    return out
+
+
+def _status(out: ParsedReport, tables: TableResult, fmt: str | None, has_images: bool) -> str:
+    if fmt == FORMAT_PRE2019:
+        return "ok"  # free structure: no canonical cells to expect
+    sections_with_cells = {c.section for c in out.cells}
+    missing = [s for s in (ACTIVE, REQUESTS, APPEALS) if s not in sections_with_cells]
+    for section in missing:
+        reason = "table found but no row could be read" if tables.found.get(section) else "no table found"
+        out.problems.append(SectionProblem(section, reason))
+    if missing:
+        if len(missing) == 3 and has_images:
+            return "image_only"
+        return "malformed"
+    if out.problems or tables.unreadable or any(c.uncertain for c in out.cells):
+        return "partial"
+    return "ok"

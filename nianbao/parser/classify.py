@@ -1,0 +1,84 @@
+"""What a document is (report, link page, other) and which national format a report follows."""
+
+from __future__ import annotations
+
+import re
+
+from nianbao.keys import FORMAT_2019, FORMAT_2021, FORMAT_PRE2019
+from nianbao.parser.labels import norm
+
+_MARKERS_2021 = ("本年制发件数", "现行有效件数", "本年收费金额", "逾期未按收费通知要求缴纳费用", "逾期不补正")
+_MARKERS_2019 = (
+    "本年新制作数量",
+    "对外公开总数量",
+    "上一年项目数量",
+    "其他对外管理服务事项",
+    "第二十条第(九)项",
+    "采购总金额",
+)
+_MARKERS_PRE2019 = ("收费及减免", "依申请公开政府信息情况", "政府信息公开情况统计表", "同意公开答复数")
+# Titles of pages about a report, or about reports in general, that are not a report.
+_NOT_REPORT_TITLE = re.compile(
+    r"解读|图解|一图读懂|一图看懂|图说|问答|政策吹风|通知|通告|部署会|培训|格式|编制发布|报送|征求意见|目录|索引|列表"
+)
+_REPORT_WORDS = ("年度报告", "年报", "工作报告")
+
+
+def detect_format(text: str, report_year: int | None, has_tables: bool) -> str | None:
+    """'2021-30', '2019-60' or 'pre2019': by the table labels, else by the report year."""
+    n = norm(text)
+    score_2021 = sum(1 for m in _MARKERS_2021 if m in n)
+    score_2019 = sum(1 for m in _MARKERS_2019 if m in n)
+    # 2019-60 has a single （六）其他处理 row; 2021-30 splits it into three items.
+    if "其他处理" in n and "不补正" not in n and ("采购" in n or "上一年" in n or score_2019):
+        score_2019 += 1
+    if score_2021 or score_2019:
+        if score_2021 != score_2019:
+            return FORMAT_2021 if score_2021 > score_2019 else FORMAT_2019
+    elif any(m in n for m in _MARKERS_PRE2019):
+        return FORMAT_PRE2019
+    if report_year is None:
+        return None
+    if report_year >= 2021:
+        return FORMAT_2021
+    if report_year >= 2019:
+        return FORMAT_2019
+    return FORMAT_PRE2019
+
+
+def title_says_not_report(title: str | None) -> bool:
+    """Titles of 解读/图解 pages, notices about compiling reports, the national format notice."""
+    return bool(title and _NOT_REPORT_TITLE.search(norm(title)))
+
+
+def mentions_report(text: str) -> bool:
+    """Whether a text speaks of an annual disclosure report."""
+    n = norm(text)
+    return any(w in n for w in _REPORT_WORDS) and "公开" in n
+
+
+def classify(
+    title: str | None,
+    head_text: str,
+    sections_present: list[str],
+    sections_with_cells: int,
+    attachment_links: list[tuple[str, str]],
+) -> str:
+    """'report', 'link_page' or 'other'.
+
+    A report names itself an annual report (title or opening lines) and has the report's body:
+    at least three of the six section headings, or readable statistics tables. A page without
+    that body which links a few attachments named like a report is a link page.
+    """
+    if title_says_not_report(title):
+        return "other"
+    named = mentions_report(title or "") or mentions_report(head_text)
+    body = len(sections_present) >= 3 or sections_with_cells >= 2
+    if body and (named or sections_with_cells >= 2):
+        return "report"
+    reportish = [
+        (url, text) for url, text in attachment_links if mentions_report(text) or mentions_report(url) or named
+    ]
+    if reportish and len(attachment_links) <= 6 and len(sections_present) < 3:
+        return "link_page"
+    return "other"

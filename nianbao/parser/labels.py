@@ -1,0 +1,272 @@
+"""Tolerant normalisation of the official Chinese labels, and the vocabulary used to match them.
+
+Labels are printed with every kind of drift: full-width or half-width brackets and digits,
+spaces and line breaks inside words ("结果 维持"), curly or straight quotes, ``1.``/``1．``/``1、``,
+traditional characters on mirrored pages, provincial annotations in brackets. Matching therefore
+works on a normalised form and on short keywords, never on the full official text.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Traditional characters that occur in the labels we match (mirror sites convert whole pages).
+_TRADITIONAL = str.maketrans(
+    "開數請處總計聯機關資許強費規範務項結轉辦續維審糾訴議復據與國內過為類舉訪報門權證況發廢現決額購單會織業學構屬護實際無補後確認獲繳點經濟預專設應當時間產級條製採區縣鄉鎮動態標題來源發佈機構號統問題進圖讀傳"
+    "齊爭兩體險醫歷壓論環東車書長興",
+    "开数请处总计联机关资许强费规范务项结转办续维审纠诉议复据与国内过为类举访报门权证况发废现决额购单会织业学构属护实际无补后确认获缴点经济预专设应当时间产级条制采区县乡镇动态标题来源发布机构号统问题进图读传"
+    "齐争两体险医历压论环东车书长兴",
+)
+_DROP = dict.fromkeys(map(ord, "“”‘’\"'「」『』〝〞"), None)
+_WS = re.compile(r"\s+")
+
+
+_TABLE = {**_TRADITIONAL, **_DROP}
+_CACHE: dict[str, str] = {}
+
+
+def norm(text: str) -> str:
+    """Matching form of a label: NFKC (full-width → half-width), simplified, no spaces or quotes."""
+    cached = _CACHE.get(text)
+    if cached is not None:
+        return cached
+    s = _WS.sub("", unicodedata.normalize("NFKC", text).translate(_TABLE))
+    # Labels repeat across documents; paragraphs do not and would only churn the cache.
+    if len(text) <= 80:
+        if len(_CACHE) > 20000:
+            _CACHE.clear()
+        _CACHE[text] = s
+    return s
+
+
+# A leading item number: (一) 一、 1. 1、 (1) ①; kept apart so "2.重复申请" matches "重复申请".
+_ITEM_NO = re.compile(
+    r"^(?:\(([一二三四五六七八九十]{1,2})\)|([一二三四五六七八九十]{1,2})[、.,]"
+    r"|\((\d{1,2})\)|(\d{1,2})(?:[.、,:]|(?=\D))|([①②③④⑤⑥⑦⑧⑨⑩]))"
+)
+_CN_NUM = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+
+
+def split_item_number(s: str) -> tuple[str | None, int | None, str]:
+    """Split a normalised label into (numbering style, number, rest).
+
+    Style is ``"cn"`` for Chinese numerals ((一), 一、), ``"arabic"`` for 1. (1) ①.
+    """
+    m = _ITEM_NO.match(s)
+    if not m:
+        return None, None, s
+    cn = m.group(1) or m.group(2)
+    if cn:
+        num = _CN_NUM.get(cn[-1], 0) + (10 if len(cn) == 2 and cn[0] == "十" else 0)
+        return "cn", num, s[m.end() :]
+    ar = m.group(3) or m.group(4)
+    if ar:
+        return "arabic", int(ar), s[m.end() :]
+    return "arabic", "①②③④⑤⑥⑦⑧⑨⑩".index(m.group(5)) + 1, s[m.end() :]
+
+
+# --- Section headings --------------------------------------------------------------------------
+_HEADING = re.compile(r"^([一二三四五六七])[、.,，．]\s*(.{2,48})$")
+_HEADING_KEYWORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("一", ("总体情况", "概述", "总体")),
+    ("二", ("主动公开",)),
+    ("四", ("行政复议", "行政诉讼")),
+    ("三", ("收到和处理", "依申请", "申请情况", "申请公开")),
+    ("五", ("问题", "改进")),
+    ("六", ("其他需要报告", "其他需报告", "其他事项", "需要报告", "其他")),
+)
+
+
+def heading_section(text: str) -> str | None:
+    """Which of 一..六 a heading line opens ("二、主动公开政府信息情况" → "二"), or None."""
+    s = norm(text).lstrip("#*").rstrip("*")
+    m = _HEADING.match(s)
+    if not m:
+        return None
+    rest = m.group(2)
+    # Rows of the section-三 table look like headings ("二、上年结转政府信息公开申请数量").
+    if "数量" in rest or "结转" in rest or "办理结果" in rest:
+        return None
+    for section, words in _HEADING_KEYWORDS:
+        if any(w in rest for w in words):
+            return section
+    return None
+
+
+# --- Section 二 (active) -------------------------------------------------------------------------
+# Column header keywords; the first match wins, so longer / more specific words come first.
+ACTIVE_COLUMN_WORDS: tuple[tuple[str, str], ...] = (
+    ("制发件数", "issued"),
+    ("废止件数", "repealed"),
+    ("现行有效", "in_force"),
+    ("处理决定", "decisions"),
+    ("收费金额", "amount_10k_yuan"),
+    ("新制作", "made"),
+    ("新公开", "published"),
+    ("公开总数", "total_published"),
+    ("项目数量", "previous_items"),
+    ("上一年", "previous_items"),
+    ("增/减", "change"),
+    ("增减", "change"),
+    ("增(减)", "change"),
+    ("采购总金额", "amount_yuan"),
+    ("总金额", "amount_yuan"),
+)
+_UNIT_IN_HEADER = re.compile(r"单位[:：]?([万亿千]?元)")
+
+
+def active_column(cell: str) -> tuple[str | None, str | None]:
+    """(column key, unit printed in the header) of a section-二 header cell."""
+    s = norm(cell)
+    if not s or len(s) > 40:
+        return None, None
+    unit_m = _UNIT_IN_HEADER.search(s)
+    unit = unit_m.group(1) if unit_m else None
+    if "采购" in s and "数量" in s:
+        return "items", unit
+    for word, key in ACTIVE_COLUMN_WORDS:
+        if word in s:
+            return key, unit
+    return None, None
+
+
+ACTIVE_ROW_WORDS: tuple[tuple[str, str], ...] = (
+    ("规范性文件", "normative_documents"),
+    ("对外管理服务", "other_services"),
+    ("行政许可", "licensing"),
+    ("行政处罚", "penalty"),
+    ("行政强制", "coercion"),
+    ("事业性收费", "fees"),
+    ("集中采购", "procurement"),
+)
+
+
+def active_row(cell: str) -> str | None:
+    """Row key of a section-二 row label ("行政许可" → "licensing")."""
+    s = norm(cell)
+    if not s or len(s) > 30:
+        return None
+    _, _, rest = split_item_number(s)
+    if rest.startswith("规章") and len(rest) <= 6:
+        return "regulations"
+    for word, key in ACTIVE_ROW_WORDS:
+        if word in rest:
+            return key
+    return None
+
+
+# --- Section 三 (requests) -----------------------------------------------------------------------
+REQUEST_HEADER_WORDS = (
+    "申请人情况",
+    "自然人",
+    "法人或其他组织",
+    "商业企业",
+    "科研机构",
+    "社会公益组织",
+    "法律服务机构",
+    "勾稽关系",
+)
+
+# Sub-items: keyword → (group, row key). Checked in order.
+REQUEST_ITEM_WORDS: tuple[tuple[str, str, str], ...] = (
+    ("国家秘密", "withheld", "withheld.state_secret"),
+    ("禁止公开", "withheld", "withheld.prohibited_by_law"),
+    ("三安全一稳定", "withheld", "withheld.security_stability"),
+    ("危及", "withheld", "withheld.security_stability"),
+    ("第三方", "withheld", "withheld.third_party"),
+    ("内部事务", "withheld", "withheld.internal_affairs"),
+    ("过程性", "withheld", "withheld.process_info"),
+    ("执法案卷", "withheld", "withheld.enforcement_file"),
+    ("查询事项", "withheld", "withheld.query_matter"),
+    ("不掌握", "unable", "unable.not_held"),
+    ("另行制作", "unable", "unable.needs_creation"),
+    ("现成信息", "unable", "unable.needs_creation"),
+    ("补正后", "unable", "unable.unclear"),
+    ("仍不明确", "unable", "unable.unclear"),
+    ("不补正", "other", "other.no_correction"),
+    ("收费通知", "other", "other.unpaid_fee"),
+    ("缴纳费用", "other", "other.unpaid_fee"),
+    ("信访", "declined", "declined.petition"),
+    ("举报投诉", "declined", "declined.petition"),
+    ("重复申请", "declined", "declined.repeated"),
+    ("出版物", "declined", "declined.publication"),
+    ("大量反复", "declined", "declined.excessive"),
+    ("重新出具", "declined", "declined.confirmation"),
+    ("确认或", "declined", "declined.confirmation"),
+)
+# Item order inside each group, for labels that carry only a number.
+REQUEST_GROUP_ITEMS: dict[str, tuple[str, ...]] = {
+    "withheld": (
+        "withheld.state_secret",
+        "withheld.prohibited_by_law",
+        "withheld.security_stability",
+        "withheld.third_party",
+        "withheld.internal_affairs",
+        "withheld.process_info",
+        "withheld.enforcement_file",
+        "withheld.query_matter",
+    ),
+    "unable": ("unable.not_held", "unable.needs_creation", "unable.unclear"),
+    "declined": (
+        "declined.petition",
+        "declined.repeated",
+        "declined.publication",
+        "declined.excessive",
+        "declined.confirmation",
+    ),
+    "other": ("other.no_correction", "other.unpaid_fee", "other.other"),
+}
+
+
+def request_label(cell: str) -> tuple[str, str | None, int | None]:
+    """Classify one label cell of the section-三 table.
+
+    Returns ``(kind, value, number)`` with kind one of ``"top"`` (value = row key), ``"group"``
+    (value = group name, or None for 三、本年度办理结果), ``"item"`` (value = row key, or None when
+    only the number is known) or ``"none"``.
+    """
+    s = norm(cell)
+    style, num, rest = split_item_number(s)
+    if not rest and num is None:
+        return "none", None, None
+    if "本年新收" in rest or ("新收" in rest and "申请" in rest):
+        return "top", "new", num
+    if "上年结转" in rest:
+        return "top", "carried_in", num
+    if "结转下年" in rest or "继续办理" in rest:
+        return "top", "carried_out", num
+    if "办理结果" in rest:
+        return "group", None, num
+    if "部分公开" in rest:
+        return "top", "partly_disclosed", num
+    if "不予公开" in rest and len(rest) <= 8:
+        return "group", "withheld", num
+    if "予以公开" in rest:
+        return "top", "disclosed", num
+    if "无法提供" in rest and len(rest) <= 8:
+        return "group", "unable", num
+    if "不予处理" in rest and len(rest) <= 8:
+        return "group", "declined", num
+    if "其他处理" in rest and len(rest) <= 8:
+        return "group", "other", num
+    if rest in ("总计", "合计") or (style == "cn" and num == 7 and "计" in rest):
+        return "top", "results_total", num
+    for word, _group, key in REQUEST_ITEM_WORDS:
+        if word in rest:
+            return "item", key, num
+    if rest in ("其他", "其它"):
+        return "item", "other.other", num
+    if not rest and style == "arabic":
+        return "item", None, num
+    return "none", None, num
+
+
+# --- Section 四 (appeals) ------------------------------------------------------------------------
+APPEAL_HEADER_WORDS = ("复议", "诉讼", "维持", "纠正", "结果", "审结", "总计", "起诉", "合计")
+
+
+def is_appeal_header(cell: str) -> bool:
+    """Whether a cell is part of the section-四 table's three header rows."""
+    s = norm(cell)
+    return any(w in s for w in APPEAL_HEADER_WORDS)

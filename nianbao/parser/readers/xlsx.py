@@ -1,0 +1,226 @@
+"""XLSX (openpyxl) and XLS (xlrd; LibreOffice → XLSX as a fallback) → simple HTML.
+
+Each visible sheet's used range becomes tables with merged ranges as spans. Where the sheet
+draws borders, bordered rows are the tables and unbordered rows with text (a title, a section
+heading above a table) become paragraphs; a sheet with no borders at all is split into tables
+at its empty rows. Numbers are written as the sheet holds them (Excel's 15 significant digits,
+no thousands separators, no trailing ``.0``), not as a display format would round them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zipfile
+from dataclasses import dataclass, field
+from typing import Any
+
+from nianbao.parser.readers import ReaderError, ReaderResult
+from nianbao.parser.readers.html import HtmlWriter, rows_from_grid
+
+
+@dataclass
+class SheetData:
+    """One sheet, reader-neutral: texts, merged ranges and which cells have borders."""
+
+    grid: list[list[str]]  # rows × columns of the used range, "" for empty
+    merges: list[tuple[int, int, int, int]]  # (first row, first col, last row, last col), inclusive
+    bordered: set[tuple[int, int]] = field(default_factory=set)
+
+
+def cell_text(value: Any) -> str:
+    """A cell value as text, as exactly as the file stores it."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else f"{value:.15g}"
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def sheet_html(sheet: SheetData, writer: HtmlWriter) -> None:
+    """Write one sheet's paragraphs and tables."""
+    grid = sheet.grid
+    if not grid:
+        return
+    covered: dict[tuple[int, int], tuple[int, int, int, int]] = {}
+    for m in sheet.merges:
+        for r in range(m[0], m[2] + 1):
+            for c in range(m[1], m[3] + 1):
+                covered[(r, c)] = m
+    n_cols = max(len(row) for row in grid)
+
+    def row_empty(r: int) -> bool:
+        return not any(grid[r][c].strip() for c in range(len(grid[r]))) and not any(
+            covered.get((r, c), (r,))[0] < r for c in range(n_cols))
+
+    def row_bordered(r: int) -> bool:
+        return any((r, c) in sheet.bordered for c in range(n_cols))
+
+    use_borders = bool(sheet.bordered)
+    blocks: list[tuple[str, list[int]]] = []  # ("table" | "p", row numbers)
+    for r in range(len(grid)):
+        if use_borders:
+            kind = "table" if row_bordered(r) else ("p" if not row_empty(r) else "")
+        else:
+            kind = "" if row_empty(r) else "table"
+        if not kind:
+            blocks.append(("", []))
+        elif blocks and blocks[-1][0] == kind == "table":
+            blocks[-1][1].append(r)
+        else:
+            blocks.append((kind, [r]))
+    for kind, rows in blocks:
+        if not rows:
+            continue
+        if kind == "p" or (not use_borders and _single_text(grid, rows)):
+            for r in rows:
+                writer.paragraph(" ".join(t for t in grid[r] if t.strip()))
+        else:
+            writer.table(_table_rows(grid, covered, rows, n_cols))
+
+
+def _single_text(grid: list[list[str]], rows: list[int]) -> bool:
+    return len(rows) == 1 and sum(1 for t in grid[rows[0]] if t.strip()) == 1
+
+
+def _table_rows(grid: list[list[str]], covered: dict, rows: list[int], n_cols: int) -> list:
+    first, last = rows[0], rows[-1]
+    used = [c for c in range(n_cols) if any(c < len(grid[r]) and grid[r][c].strip() for r in rows)
+            or any((r, c) in covered for r in rows)]
+    c0, c1 = (min(used), max(used)) if used else (0, 0)
+    block = [[grid[r][c] if c < len(grid[r]) else "" for c in range(c0, c1 + 1)] for r in range(first, last + 1)]
+    spans: dict[tuple[int, int], tuple[int, int]] = {}
+    for (r, c), (mr0, mc0, mr1, mc1) in covered.items():
+        if (r, c) != (max(mr0, first), max(mc0, c0)) or not (first <= r <= last and c0 <= c <= c1):
+            continue
+        rs = min(mr1, last) - r + 1
+        cs = min(mc1, c1) - c + 1
+        if rs > 1 or cs > 1:
+            spans[(r - first, c - c0)] = (rs, cs)
+            block[r - first][c - c0] = grid[mr0][mc0] if mc0 < len(grid[mr0]) else ""
+    return rows_from_grid(block, spans)
+
+
+class XlsxReader:
+    """Excel 2007+ workbooks, read with openpyxl."""
+
+    media_types = (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "application/vnd.ms-excel.sheet.macroenabled.12",
+    )
+
+    def to_html(self, data: bytes) -> ReaderResult:
+        import openpyxl
+
+        try:
+            # Not read_only: only the full mode knows merged ranges and borders.
+            wb = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
+        except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+            raise ReaderError(f"not a readable XLSX: {exc}") from exc
+        writer = HtmlWriter()
+        sheets = 0
+        for ws in wb.worksheets:
+            if ws.sheet_state != "visible":
+                continue
+            sheets += 1
+            sheet_html(_openpyxl_sheet(ws), writer)
+        wb.close()
+        return ReaderResult(writer.render(), pages=sheets, text_chars=writer.text_chars, image_only=False)
+
+
+def _openpyxl_sheet(ws: Any) -> SheetData:
+    grid: list[list[str]] = []
+    bordered: set[tuple[int, int]] = set()
+    min_row, min_col = ws.min_row, ws.min_column
+    for r, row in enumerate(ws.iter_rows(min_row=min_row, max_row=ws.max_row, min_col=min_col, max_col=ws.max_column)):
+        texts = []
+        for c, cell in enumerate(row):
+            texts.append(cell_text(cell.value))
+            b = cell.border
+            if b is not None and any(side is not None and side.style for side in (b.left, b.right, b.top, b.bottom)):
+                bordered.add((r, c))
+        grid.append(texts)
+    merges = [(m.min_row - min_row, m.min_col - min_col, m.max_row - min_row, m.max_col - min_col)
+              for m in ws.merged_cells.ranges]
+    return SheetData(_trim(grid), merges, bordered)
+
+
+def _trim(grid: list[list[str]]) -> list[list[str]]:
+    """Drop trailing empty rows (a formatted but empty tail of the used range)."""
+    while grid and not any(t.strip() for t in grid[-1]):
+        grid.pop()
+    return grid
+
+
+class XlsReader:
+    """Excel 97–2003 workbooks: xlrd reads them directly; LibreOffice converts what it cannot."""
+
+    media_types = ("application/vnd.ms-excel", "application/msexcel", "application/x-msexcel", "application/x-excel")
+
+    def to_html(self, data: bytes) -> ReaderResult:
+        try:
+            return self._with_xlrd(data)
+        except ReaderError as xlrd_error:
+            from nianbao.parser.readers.office import convert_with_soffice
+
+            if data.startswith(b"PK\x03\x04"):  # an XLSX under an old name
+                return XlsxReader().to_html(data)
+            try:
+                result = XlsxReader().to_html(convert_with_soffice(data, ".xls", "xlsx"))
+            except ReaderError as soffice_error:
+                raise ReaderError(f"{xlrd_error}; LibreOffice: {soffice_error}") from soffice_error
+            result.warnings.append(f"xlrd failed ({xlrd_error}); converted by LibreOffice")
+            return result
+
+    def _with_xlrd(self, data: bytes) -> ReaderResult:
+        import xlrd
+
+        try:
+            book = xlrd.open_workbook(file_contents=data, formatting_info=True, on_demand=True)
+        except Exception as exc:  # xlrd raises XLRDError, CompDocError, struct errors, …
+            raise ReaderError(f"xlrd could not read the workbook: {type(exc).__name__}: {exc}") from exc
+        writer = HtmlWriter()
+        sheets = 0
+        try:
+            for index in range(book.nsheets):
+                sh = book.sheet_by_index(index)
+                if sh.visibility != 0:
+                    continue
+                sheets += 1
+                sheet_html(_xlrd_sheet(book, sh), writer)
+                book.unload_sheet(index)
+        finally:
+            book.release_resources()
+        return ReaderResult(writer.render(), pages=sheets, text_chars=writer.text_chars, image_only=False)
+
+
+def _xlrd_sheet(book: Any, sh: Any) -> SheetData:
+    import xlrd
+
+    grid: list[list[str]] = []
+    bordered: set[tuple[int, int]] = set()
+    for r in range(sh.nrows):
+        texts = []
+        for c in range(sh.ncols):
+            cell = sh.cell(r, c)
+            if cell.ctype == xlrd.XL_CELL_DATE:
+                value: Any = xlrd.xldate.xldate_as_datetime(cell.value, book.datemode)
+            elif cell.ctype == xlrd.XL_CELL_BOOLEAN:
+                value = bool(cell.value)
+            elif cell.ctype in (xlrd.XL_CELL_ERROR, xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
+                value = None
+            else:
+                value = cell.value
+            texts.append(cell_text(value))
+            border = book.xf_list[sh.cell_xf_index(r, c)].border
+            if border.top_line_style or border.bottom_line_style or border.left_line_style or border.right_line_style:
+                bordered.add((r, c))
+        grid.append(texts)
+    merges = [(r0, c0, r1 - 1, c1 - 1) for r0, r1, c0, c1 in sh.merged_cells]
+    return SheetData(_trim(grid), merges, bordered)

@@ -1,0 +1,457 @@
+"""Rows of cells → canonical cells of sections 二 (active), 三 (requests) and 四 (appeals).
+
+One label-driven interpreter for every layout: text lines, one-cell-per-line blocks and HTML
+grids all arrive as rows of cell strings. Rows are recognised by their labels, never by their
+position, so missing group cells, split tables and stray spacer cells do not shift anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from nianbao.keys import (
+    ACTIVE,
+    APPEAL_COLUMNS,
+    APPEAL_ROWS,
+    APPEALS,
+    FORMAT_2019,
+    REQUEST_COLUMNS,
+    REQUESTS,
+    RESULT_ROWS,
+    rows_for,
+)
+from nianbao.parser.labels import (
+    REQUEST_GROUP_ITEMS,
+    REQUEST_HEADER_WORDS,
+    active_column,
+    active_row,
+    is_appeal_header,
+    norm,
+    request_label,
+)
+from nianbao.parser.model import Cell, SectionProblem
+from nianbao.parser.repair import Reading, number, repair_row, sums_balance
+from nianbao.parser.text_rows import Row
+from nianbao.parser.values import is_value_text, parse_cell, value_kind
+
+REQUEST_WIDTH = len(REQUEST_COLUMNS)
+APPEAL_WIDTH = len(APPEAL_COLUMNS) * len(APPEAL_ROWS)
+# Where a placeholder cell can sit in a flattened table: before/after each column group.
+REQUEST_BOUNDARIES = frozenset({0, 1, 6, 7})  # | 自然人 | 法人或其他组织 ×5 | 总计 |
+APPEAL_BOUNDARIES = frozenset({0, 5, 10, 15})  # | 行政复议 ×5 | 直接起诉 ×5 | 复议后起诉 ×5 |
+REQUEST_GROUPS = ((tuple(range(6)), 6),)
+APPEAL_GROUPS = tuple((tuple(range(g * 5, g * 5 + 4)), g * 5 + 4) for g in range(3))
+
+
+@dataclass
+class TableResult:
+    """Cells read from one or more sections, with what went wrong on the way."""
+
+    cells: list[Cell] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    problems: list[SectionProblem] = field(default_factory=list)
+    unreadable: int = 0  # cells whose text is neither a number nor a placeholder
+    found: dict[str, bool] = field(default_factory=dict)  # section → any table row found
+
+    def extend(self, other: TableResult) -> None:
+        self.cells += other.cells
+        self.warnings += other.warnings
+        self.problems += other.problems
+        self.unreadable += other.unreadable
+        self.found.update(other.found)
+
+
+def _cell(
+    result: TableResult,
+    section: str,
+    row: str,
+    column: str,
+    raw: str | None,
+    *,
+    unit: str | None = None,
+    uncertain: bool = False,
+) -> None:
+    if raw is None:  # disputed by the repair: unknown, not blank
+        result.cells.append(Cell(section, row, column, None, "", uncertain=True))
+        return
+    pv = parse_cell(raw, value_kind(column))
+    if not pv.readable:
+        result.unreadable += 1
+        result.warnings.append(f"{section}: cell {row}/{column} unreadable: {pv.raw!r}")
+    result.cells.append(
+        Cell(
+            section,
+            row,
+            column,
+            pv.value,
+            pv.raw,
+            pv.unit or (unit if pv.value is not None else None),
+            uncertain=uncertain,
+        )
+    )
+
+
+def split_label(cells: list[str], is_label: Callable[[str], bool] | None = None) -> tuple[list[str], list[str]]:
+    """(label cells, value region R): R starts right after the last non-empty cell that precedes
+    the first value-like cell, so spacer cells between label and values stay in R.
+
+    With ``is_label``, R starts after the last *recognised* label instead, so an unreadable value
+    ("见附件") in the first value column stays a value rather than becoming part of the label.
+    """
+    filled = [bool(c) and not c.isspace() for c in cells]
+    first_value = next((i for i, c in enumerate(cells) if filled[i] and is_value_text(c)), len(cells))
+    texts = [i for i in range(first_value) if filled[i]]
+    last_label = texts[-1] if texts else -1
+    if is_label is not None:
+        recognised = [i for i in texts if is_label(cells[i])]
+        if recognised:
+            last_label = recognised[-1]
+    return [c for i, c in enumerate(cells[: last_label + 1]) if filled[i]], cells[last_label + 1 :]
+
+
+def _is_request_label(cell: str) -> bool:
+    return request_label(cell)[0] != "none"
+
+
+# --- Section 二 ---------------------------------------------------------------------------------
+def read_active(rows: list[Row], fmt: str) -> TableResult:
+    """Section 二: header rows (信息内容 | column labels) map positions to columns."""
+    result = TableResult()
+    specs = {s.key: s for s in rows_for(ACTIVE, fmt)}
+    header: dict[int, str] = {}  # position relative to the label cell → column key
+    units: dict[str, str] = {}
+    seen: dict[str, dict[str, str]] = {}
+    for row in rows:
+        if not row.table:
+            continue
+        cells = row.cells
+        first = next((i for i, c in enumerate(cells) if c.strip()), None)
+        if first is None:
+            continue
+        columns = [active_column(c) for c in cells]
+        if norm(cells[first]) == "信息内容" or (
+            any(key for key, _ in columns) and not any(is_value_text(c) for c in cells)
+        ):
+            # Positions count from the label column; a header row without 信息内容 starts one later.
+            base = first if columns[first][0] is None else first - 1
+            header = {i - base: key for i, (key, _) in enumerate(columns) if key}
+            units.update({key: unit for key, unit in columns if key and unit})
+            continue
+        key = active_row(cells[first])
+        if key is None or len(cells) == first + 1:
+            continue
+        result.found[ACTIVE] = True
+        spec = specs.get(key)
+        if spec is None:
+            result.warnings.append(f"active: row {cells[first]!r} does not belong to format {fmt}")
+            continue
+        by_col = {col: pos for pos, col in header.items()}
+        values: dict[str, str] = {}
+        used: set[int] = set()
+        for j, col in enumerate(spec.columns):
+            pos = by_col.get(col)
+            if pos is None:
+                pos = j + 1  # no header names this column: official column order
+            used.add(pos)
+            idx = first + pos
+            values[col] = cells[idx].strip() if idx < len(cells) else ""
+        stray = [cells[first + p] for p in range(1, len(cells) - first) if p not in used and cells[first + p].strip()]
+        filled = [c.strip() for c in cells[first + 1 :] if c.strip()]
+        if stray and len(filled) == len(spec.columns):
+            # Irregular merged grids put the values off the header's positions; when the row
+            # holds exactly as many values as the row has columns, their order is unambiguous.
+            values, stray = dict(zip(spec.columns, filled, strict=True)), []
+        if key in seen:
+            if seen[key] != values:
+                result.warnings.append(f"active: row {key} appears twice with different values; kept the first")
+            continue
+        seen[key] = values
+        if stray:
+            result.warnings.append(f"active: row {key} has values outside its columns: {stray}")
+            result.problems.append(
+                SectionProblem(ACTIVE, f"row {key} has {len(stray)} value(s) in unlabelled columns", [key])
+            )
+        for col, raw in values.items():
+            _cell(result, ACTIVE, key, col, raw, unit=units.get(col))
+    _missing_rows(result, ACTIVE, [s.key for s in specs.values()], set(seen))
+    return result
+
+
+def _missing_rows(result: TableResult, section: str, expected: list[str], got: set[str]) -> None:
+    if not got:
+        return
+    missing = [k for k in expected if k not in got]
+    if missing:
+        result.warnings.append(f"{section}: rows not found: {', '.join(missing)}")
+        result.problems.append(SectionProblem(section, f"{len(missing)} row(s) not found", missing))
+
+
+# --- Section 三 ---------------------------------------------------------------------------------
+@dataclass
+class _Entry:
+    key: str
+    label: str
+    region: list[str]
+    reading: list[str | None] | None = None
+    how: str = ""
+
+
+def _request_key(labels: list[str], group: str | None, last_key: str | None, fmt: str) -> tuple[str | None, str | None]:
+    """Row key from a row's label cells, tracking the current group （三）..（六）."""
+    key: str | None = None
+    saw_group_label = False
+    for lab in labels:
+        kind, value, num = request_label(lab)
+        if kind == "top":
+            key, group = value, None
+        elif kind == "group":
+            group, saw_group_label = value, value is not None
+        elif kind == "item":
+            if value == "other.other" and group != "other" and not (last_key or "").startswith("other"):
+                continue  # a bare 其他 outside （六） is a column header, not a row
+            if value is not None:
+                key = value
+                group = value.split(".")[0]
+            elif group in REQUEST_GROUP_ITEMS and num and num <= len(REQUEST_GROUP_ITEMS[group]):
+                key = REQUEST_GROUP_ITEMS[group][num - 1]
+    if key is None and saw_group_label and group == "other" and fmt == FORMAT_2019:
+        key = "other"
+    return key, group
+
+
+def _request_check(known: dict[str, list[str | None]], key: str, fmt: str) -> Callable[[Reading], bool]:
+    """Column rules R1 and R3 for a candidate reading of row ``key``, against rows already read.
+
+    A rule is applied to a column only when every other cell it involves is known.
+    """
+    balance_rows = ("new", "carried_in", "results_total", "carried_out")
+    result_rows = RESULT_ROWS.get(fmt, ())
+
+    def value(k: str, col: int, reading: Reading) -> int | None:
+        if k == key:
+            return number(reading[col])
+        vals = known.get(k)
+        raw = vals[col] if vals is not None else None
+        return number(raw) if raw is not None else None
+
+    def check(reading: Reading) -> bool:
+        for col in range(REQUEST_WIDTH):
+            if key in balance_rows:
+                r1 = [value(k, col, reading) for k in balance_rows]
+                if all(v is not None for v in r1) and r1[0] + r1[1] != r1[2] + r1[3]:  # type: ignore[operator]
+                    return False
+            if key in result_rows or key == "results_total":
+                parts = [value(k, col, reading) for k in result_rows]
+                total = value("results_total", col, reading)
+                if total is not None and all(v is not None for v in parts) and sum(parts) != total:  # type: ignore[arg-type]
+                    return False
+        return True
+
+    return check
+
+
+def read_requests(rows: list[Row], fmt: str) -> TableResult:
+    """Section 三: 23 or 25 rows × 7 columns."""
+    result = TableResult()
+    specs = rows_for(REQUESTS, fmt)
+    valid = {s.key for s in specs}
+    group: str | None = None
+    last_key: str | None = None
+    entries: dict[str, _Entry] = {}
+    for row in rows:
+        if not row.table:
+            continue
+        joined = "\x00".join(norm(c) for c in row.cells if c)
+        if any(w in joined for w in REQUEST_HEADER_WORDS):
+            continue
+        labels, region = split_label(row.cells, _is_request_label)
+        if not labels or any(len(norm(lab)) > 80 for lab in labels):
+            continue
+        key, group = _request_key(labels, group, last_key, fmt)
+        if key is None:
+            if any(c.strip() for c in region):
+                result.warnings.append(f"requests: row {' '.join(labels)!r} not recognised")
+            continue
+        result.found[REQUESTS] = True
+        if not region:
+            continue  # a group label alone on its row
+        if key not in valid:
+            result.warnings.append(f"requests: row {' '.join(labels)!r} ({key}) does not belong to format {fmt}")
+            continue
+        last_key = key
+        if key in entries:
+            if [c.strip() for c in region if c.strip()] != [c.strip() for c in entries[key].region if c.strip()]:
+                result.warnings.append(f"requests: row {key} appears twice with different values; kept the first")
+            continue
+        entries[key] = _Entry(key, " ".join(labels), [c.strip() for c in region])
+    _resolve_requests(entries, result, fmt)
+    for spec in specs:
+        entry = entries.get(spec.key)
+        if entry is None or entry.reading is None:
+            continue
+        for col, raw in zip(REQUEST_COLUMNS, entry.reading, strict=True):
+            _cell(result, REQUESTS, spec.key, col, raw)
+    _missing_rows(result, REQUESTS, [s.key for s in specs], set(entries))
+    return result
+
+
+def _spacer_options(region: list[str], width: int) -> list[tuple[str, ...]]:
+    """Readings of a region with empty spacer cells: drop ``a`` leading and ``b`` trailing empties."""
+    extra = len(region) - width
+    lead = next((i for i, c in enumerate(region) if c), len(region))
+    trail = next((i for i, c in enumerate(reversed(region)) if c), len(region))
+    options = []
+    for a in range(extra + 1):
+        b = extra - a
+        if a <= lead and b <= trail:
+            options.append(tuple(region[a : len(region) - b]))
+    return options
+
+
+def _agreed(options: list[tuple[str, ...]], width: int) -> list[str | None]:
+    """The cells all options agree on; None where they differ."""
+    out: list[str | None] = []
+    for i in range(width):
+        values = {opt[i] for opt in options}
+        out.append(values.pop() if len(values) == 1 else None)
+    return out
+
+
+def _resolve_requests(entries: dict[str, _Entry], result: TableResult, fmt: str) -> None:
+    """Choose the 7 values of every row: plain rows first, then spacer rows, then repairs."""
+    spacer: list[_Entry] = []
+    repairs: list[_Entry] = []
+    for e in entries.values():
+        filled = [c for c in e.region if c]
+        if len(filled) == REQUEST_WIDTH:
+            e.reading, e.how = list(filled), "a"
+        elif len(e.region) == REQUEST_WIDTH:
+            e.reading, e.how = list(e.region), "b"
+        elif len(e.region) > REQUEST_WIDTH and len(filled) < REQUEST_WIDTH and _spacer_options(e.region, REQUEST_WIDTH):
+            spacer.append(e)
+        else:
+            repairs.append(e)
+    # Columns the unambiguous rows fill: spacer rows of the same table fill the same ones.
+    filled_cols = {i for e in entries.values() if e.how in ("a", "b") for i, c in enumerate(e.reading or []) if c}
+    for e in spacer:
+        options = list(dict.fromkeys(_spacer_options(e.region, REQUEST_WIDTH)))
+        if len(options) > 1:
+            fitting = [o for o in options if {i for i, c in enumerate(o) if c} <= filled_cols]
+            if fitting:
+                options = fitting
+        if len(options) == 1:
+            e.reading, e.how = list(options[0]), "c"
+            continue
+        e.reading, e.how = _agreed(options, REQUEST_WIDTH), "ambiguous"
+        result.warnings.append(
+            f"requests: row {e.key} has {len(e.region)} cells with blanks for {REQUEST_WIDTH} columns; "
+            f"{len(options)} placements possible, disputed cells left empty"
+        )
+        result.problems.append(
+            SectionProblem(REQUESTS, f"row {e.key}: cannot tell which columns its values are in", [e.key])
+        )
+    known = {k: e.reading for k, e in entries.items() if e.reading is not None and e.how != "ambiguous"}
+    for e in repairs:
+        values = [c for c in e.region if c]
+        check = _request_check(known, e.key, fmt)
+        outcome = repair_row(
+            values,
+            REQUEST_WIDTH,
+            lambda r: sums_balance(r, REQUEST_GROUPS),
+            REQUEST_BOUNDARIES,
+            table_check=check,
+        )
+        _apply_repair(result, REQUESTS, e.key, len(values), REQUEST_WIDTH, "row total", outcome.status, outcome.note)
+        if outcome.status != "failed":
+            e.reading = outcome.cells
+            known[e.key] = outcome.cells
+        else:
+            e.reading = None
+
+
+def _apply_repair(
+    result: TableResult, section: str, key: str, n: int, width: int, rule: str, status: str, note: str
+) -> None:
+    head = f"{section}: row had {n} values for {width} columns"
+    if section == REQUESTS:
+        head = f"{section}: row {key} had {n} values for {width} columns"
+    detail = f" ({note})" if note else ""
+    if status == "repaired":
+        result.warnings.append(f"{head}; repaired using {'group totals' if section == APPEALS else rule}{detail}")
+    elif status == "ambiguous":
+        result.warnings.append(f"{head}; several readings balance{detail}; disputed cells left empty")
+        result.problems.append(
+            SectionProblem(section, f"row {key}: {n} values for {width} columns, ambiguous{detail}", [key])
+        )
+    else:
+        result.warnings.append(f"{head}; no reading balances the totals{detail}; row left out")
+        result.problems.append(
+            SectionProblem(section, f"row {key}: {n} values for {width} columns, cannot be repaired{detail}", [key])
+        )
+
+
+# --- Section 四 ---------------------------------------------------------------------------------
+def read_appeals(rows: list[Row]) -> TableResult:
+    """Section 四: one row of 15 numbers, 3 groups of 5 (upheld, corrected, other, pending, total)."""
+    result = TableResult()
+    candidates: list[list[str]] = []
+    for row in rows:
+        if not row.table:
+            continue
+        labels, region = split_label(row.cells)
+        if not any(c.strip() and is_value_text(c) for c in region):
+            if any(is_appeal_header(c) for c in row.cells):
+                result.found[APPEALS] = True
+            continue
+        if labels and any(is_appeal_header(c) for c in labels) and sum(1 for c in region if c.strip()) < 3:
+            continue
+        candidates.append([c.strip() for c in region])
+    if not candidates:
+        return result
+    result.found[APPEALS] = True
+    if len(candidates) > 1:
+        result.warnings.append(f"appeals: {len(candidates)} rows with values; read the first")
+    region = candidates[0]
+    filled = [c for c in region if c]
+    reading: list[str | None] | None = None
+    if len(filled) == APPEAL_WIDTH:
+        reading = list(filled)
+    elif len(region) == APPEAL_WIDTH:
+        reading = list(region)
+    elif len(region) > APPEAL_WIDTH and len(filled) < APPEAL_WIDTH and _spacer_options(region, APPEAL_WIDTH):
+        options = list(dict.fromkeys(_spacer_options(region, APPEAL_WIDTH)))
+        balanced = [o for o in options if sums_balance(o, APPEAL_GROUPS)] or options
+        totals_filled = [o for o in balanced if all(o[t] for _, t in APPEAL_GROUPS)]
+        options = totals_filled if len(totals_filled) == 1 else balanced
+        if len(options) == 1:
+            reading = list(options[0])
+        else:
+            reading = _agreed(options, APPEAL_WIDTH)
+            result.warnings.append(
+                f"appeals: row has {len(region)} cells with blanks for {APPEAL_WIDTH} columns; disputed cells left empty"
+            )
+            result.problems.append(
+                SectionProblem(APPEALS, "cannot tell which columns the values are in", [r.key for r in APPEAL_ROWS])
+            )
+    else:
+        outcome = repair_row(filled, APPEAL_WIDTH, lambda r: sums_balance(r, APPEAL_GROUPS), APPEAL_BOUNDARIES)
+        _apply_repair(
+            result, APPEALS, "appeals", len(filled), APPEAL_WIDTH, "group totals", outcome.status, outcome.note
+        )
+        reading = outcome.cells if outcome.status != "failed" else None
+    if reading is None:
+        return result
+    for g, spec in enumerate(APPEAL_ROWS):
+        for c, col in enumerate(spec.columns):
+            _cell(result, APPEALS, spec.key, col, reading[g * 5 + c])
+    return result
+
+
+def read_tables(sections: dict[str, list[Row]], fmt: str) -> TableResult:
+    """Cells of all three statistics tables; ``sections`` maps active/requests/appeals to rows."""
+    result = TableResult()
+    result.extend(read_active(sections.get(ACTIVE, []), fmt))
+    result.extend(read_requests(sections.get(REQUESTS, []), fmt))
+    result.extend(read_appeals(sections.get(APPEALS, [])))
+    return result
