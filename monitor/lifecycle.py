@@ -1,0 +1,226 @@
+"""Findings across runs: match drafts to stored findings by fingerprint and move their status.
+
+    (not stored) → new → open (seen again) → resolved (not produced by a run of the same scope)
+    resolved → reopened (produced again) → open
+
+Acknowledgement survives every transition. ``notified_at`` is cleared whenever a finding changes
+in a way a reader should hear about (reopened, resolved), so the next digest shows it again.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Text, bindparam, cast, insert, select, update
+from sqlalchemy.orm import Session
+
+from monitor.context import chunked
+from monitor.kinds import OPEN_STATUSES, SEVERITY_LABELS, STATUS_LABELS, kind_label
+from monitor.rules.base import FindingDraft
+from nianbao.export import local_time
+from storage.db import Database
+from storage.models import Finding
+
+BATCH = 1000
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def sync_findings(
+    session: Session,
+    drafts: Iterable[FindingDraft],
+    *,
+    site_ids: Sequence[str] | None = None,
+    now: datetime | None = None,
+) -> Counter[str]:
+    """Store this run's drafts and resolve what the run no longer produces (within its sites).
+
+    Set-based: per batch of drafts, one SELECT of the stored findings, one bulk INSERT of the new
+    ones and bulk UPDATEs of the seen ones (content rewritten only when it changed, compared as
+    stored JSON text). Returns counters: ``new``, ``open`` (seen again), ``reopened``,
+    ``resolved``, ``changed`` (content rewritten), ``kind:<kind>``, ``severity:<severity>`` and ``produced``.
+    """
+    now = now or utcnow()
+    seen: set[str] = set()
+    counts: Counter[str] = Counter()
+    for batch in chunked(drafts, BATCH):
+        fresh = []
+        for d in batch:
+            # A rule may see one thing twice (e.g. two quoted counts): keep the first.
+            if d.fingerprint not in seen:
+                seen.add(d.fingerprint)
+                fresh.append(d)
+        stored = {
+            row.fingerprint: row
+            for row in session.execute(
+                select(
+                    Finding.id,
+                    Finding.fingerprint,
+                    Finding.status,
+                    Finding.kind,
+                    Finding.rule,
+                    Finding.severity,
+                    Finding.detail,
+                    Finding.site_id,
+                    Finding.agency_id,
+                    Finding.report_id,
+                    Finding.report_year,
+                    cast(Finding.evidence, Text).label("evidence"),
+                ).where(Finding.fingerprint.in_([d.fingerprint for d in fresh]))
+            )
+        }
+        inserts: list[dict[str, Any]] = []
+        touched: list[dict[str, Any]] = []
+        reopened: list[int] = []
+        changed: list[dict[str, Any]] = []
+        for d in fresh:
+            counts["produced"] += 1
+            counts[f"kind:{d.kind}"] += 1
+            counts[f"severity:{d.severity}"] += 1
+            row = stored.get(d.fingerprint)
+            content = {
+                "kind": d.kind,
+                "rule": d.rule,
+                "severity": d.severity,
+                "detail": d.detail,
+                "site_id": d.site_id,
+                "agency_id": d.agency_id,
+                "report_id": d.report_id,
+                "report_year": d.report_year,
+            }
+            if row is None:
+                inserts.append(
+                    {
+                        **content,
+                        "fingerprint": d.fingerprint,
+                        "status": "new",
+                        "evidence": d.evidence,
+                        "first_seen": now,
+                        "last_seen": now,
+                        "acknowledged": False,
+                    }
+                )
+                counts["new"] += 1
+                continue
+            if row.status == "resolved":
+                status = "reopened"
+                reopened.append(row.id)
+            else:
+                status = "open"
+            counts[status] += 1
+            touched.append({"b_id": row.id, "b_status": status})
+            # Compared as stored text: json.dumps is how SQLAlchemy's JSON type writes it.
+            same = row.evidence == json.dumps(d.evidence)
+            if not same or any(getattr(row, k) != v for k, v in content.items()):
+                changed.append(
+                    {
+                        "b_id": row.id,
+                        **{f"b_{k}": v for k, v in content.items()},
+                        "b_evidence": d.evidence,
+                    }
+                )
+        if inserts:
+            session.execute(insert(Finding), inserts)
+        if touched:
+            session.execute(_TOUCH.values(last_seen=now), touched)
+        for ids in chunked(reopened):
+            session.execute(
+                update(Finding)
+                .where(Finding.id.in_(ids))
+                .values(resolved_at=None, notified_at=None)
+            )
+        if changed:
+            session.execute(_REWRITE, changed)
+            counts["changed"] += len(changed)
+    q = select(Finding.id, Finding.fingerprint).where(Finding.status.in_(OPEN_STATUSES))
+    if site_ids:
+        q = q.where(Finding.site_id.in_(list(site_ids)))
+    gone = [fid for fid, fp in session.execute(q) if fp not in seen]
+    for ids in chunked(gone):
+        session.execute(
+            update(Finding)
+            .where(Finding.id.in_(ids))
+            .values(status="resolved", resolved_at=now, notified_at=None)
+        )
+    counts["resolved"] += len(gone)
+    return counts
+
+
+# Core executemany statements (ORM-free: hundreds of thousands of findings stay cheap).
+_TOUCH = (
+    update(Finding.__table__)
+    .where(Finding.__table__.c.id == bindparam("b_id"))
+    .values(status=bindparam("b_status"))
+)
+_REWRITE = (
+    update(Finding.__table__)
+    .where(Finding.__table__.c.id == bindparam("b_id"))
+    .values(
+        **{
+            k: bindparam(f"b_{k}")
+            for k in (
+                "kind",
+                "rule",
+                "severity",
+                "detail",
+                "site_id",
+                "agency_id",
+                "report_id",
+                "report_year",
+                "evidence",
+            )
+        }
+    )
+)
+
+
+def acknowledge(db: Database, finding_id: int, reason: str) -> Finding:
+    """Mark a finding as known and accepted (it stays listed, but digests stop pressing it)."""
+    with db.session() as s:
+        f = s.get(Finding, finding_id)
+        if f is None:
+            raise LookupError(f"no finding with id {finding_id}")
+        f.acknowledged, f.ack_reason = True, reason
+        s.flush()
+        return f
+
+
+def finding_to_dict(finding: Finding) -> dict[str, Any]:
+    """A finding as the CLI prints it (JSON/CSV/table) and digests show it."""
+    ev = dict(finding.evidence or {})
+    return {
+        "id": finding.id,
+        "fingerprint": finding.fingerprint,
+        "kind": finding.kind,
+        "kind_label": kind_label(finding.kind),
+        "rule": finding.rule,
+        "severity": finding.severity,
+        "severity_label": SEVERITY_LABELS.get(finding.severity, finding.severity),
+        "status": finding.status,
+        "status_label": STATUS_LABELS.get(finding.status, finding.status),
+        "site": finding.site_id,
+        "site_name": ev.get("site_name"),
+        "region": ev.get("region"),
+        "agency": ev.get("agency"),
+        "agency_id": finding.agency_id,
+        "level": ev.get("level"),
+        "report_id": finding.report_id,
+        "report_year": finding.report_year,
+        "detail": finding.detail,
+        "cells": list(ev.get("cells") or []),
+        "evidence": ev,
+        "source_url": ev.get("source_url"),
+        "stored_copy": ev.get("stored_copy"),
+        "first_seen": local_time(finding.first_seen),
+        "last_seen": local_time(finding.last_seen),
+        "resolved_at": local_time(finding.resolved_at),
+        "acknowledged": bool(finding.acknowledged),
+        "ack_reason": finding.ack_reason,
+        "notified_at": local_time(finding.notified_at),
+    }

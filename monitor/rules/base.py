@@ -1,0 +1,97 @@
+"""The rule object every check is made of, and the finding draft a rule produces.
+
+A rule is data: a code (``R1``, ``late``…), the kind of finding it makes, a severity and a Chinese
+message template. Checks (one module per family) decide *when* a rule fires; the rule decides
+*how* the finding reads and how it is identified across runs (its fingerprint).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from monitor.evidence import jsonable
+
+SEVERITIES = ("error", "warning", "info")
+
+
+@dataclass
+class FindingDraft:
+    """A finding as produced by one run, before it is matched against stored findings."""
+
+    fingerprint: str
+    kind: str
+    rule: str
+    severity: str
+    detail: str
+    site_id: str | None
+    agency_id: int | None = None
+    report_id: int | None = None
+    report_year: int | None = None
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A named check: ``code`` and ``kind`` identify it, ``template`` is its Chinese message."""
+
+    code: str
+    kind: str
+    severity: str
+    template: str
+    title: str = ""
+
+    def __post_init__(self) -> None:
+        if self.severity not in SEVERITIES:
+            raise ValueError(f"rule {self.code}: unknown severity {self.severity!r}")
+
+    def message(self, **fields: Any) -> str:
+        return self.template.format(**fields)
+
+    def draft(
+        self,
+        *,
+        site_id: str | None,
+        agency_id: int | None = None,
+        report_id: int | None = None,
+        report_year: int | None = None,
+        key: str = "",
+        evidence: dict[str, Any] | None = None,
+        **fields: Any,
+    ) -> FindingDraft:
+        """A finding of this rule about one body (and year); ``key`` tells apart cells/columns."""
+        who = f"agency:{agency_id}" if agency_id is not None else f"site:{site_id}"
+        # Stable across runs and across corrected reports: the report id is deliberately not in it.
+        fingerprint = "|".join([self.kind, self.code, who, str(report_year or ""), key])
+        ev = {"rule_title": self.title, **(evidence or {})}
+        return FindingDraft(
+            fingerprint=fingerprint[:300],
+            kind=self.kind,
+            rule=self.code,
+            severity=self.severity,
+            detail=self.message(**fields),
+            site_id=site_id,
+            agency_id=agency_id,
+            report_id=report_id,
+            report_year=report_year,
+            evidence=jsonable(ev),
+        )
+
+
+class SetCheck(Protocol):
+    """A family of rules evaluated over the whole scope at once (mostly in SQL)."""
+
+    rules: tuple[Rule, ...]
+
+    def run(self, ctx: Any) -> Iterator[FindingDraft]: ...
+
+
+class ReportCheck(Protocol):
+    """A family of rules fed one current report at a time from a single shared stream."""
+
+    rules: tuple[Rule, ...]
+
+    def check(self, ctx: Any, report: Any) -> Iterator[FindingDraft]: ...
+
+    def finish(self, ctx: Any) -> Iterator[FindingDraft]: ...

@@ -1,0 +1,179 @@
+"""``duplicate``: sections 一/五/六 nearly identical to the body's previous year or to another body's
+report of the same year (evaluators found reports ~90% copied from the year before).
+
+Cheap and bounded: the text is cut into clauses (digits folded, so changed years and counts do
+not hide a copy), each clause hashed, and only the K smallest hashes kept (a bottom-K MinHash
+sketch; exact Jaccard for short texts). Same-year candidates come from buckets keyed on the
+smallest hashes (crc32: stable across runs); only one year's sketches (plus the previous year's) are held in memory.
+"""
+
+from __future__ import annotations
+
+import heapq
+import re
+import unicodedata
+from array import array
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
+from zlib import crc32
+
+from monitor.context import CheckContext
+from monitor.reports import ReportRow
+from monitor.rules.base import FindingDraft, Rule
+
+SAME_AGENCY = Rule(
+    "D1",
+    "duplicate",
+    "warning",
+    "{year}年度报告正文（一、五、六部分）与本机关{prev_year}年度报告相似度达 {similarity}%，疑似照搬上年内容",
+    "年度报告内容不应照搬上年",
+)
+OTHER_AGENCY = Rule(
+    "D2",
+    "duplicate",
+    "warning",
+    "{year}年度报告正文（一、五、六部分）与{other}同年度报告相似度达 {similarity}%，疑似照搬其他机关内容",
+    "年度报告内容不应照搬其他机关",
+)
+
+SKETCH_SIZE = 64  # hashes kept per document
+BANDS = 3  # smallest hashes used as same-year bucket keys
+BUCKET_CAP = (
+    64  # a bucket this full holds boilerplate shared by everyone: stop filling it
+)
+MIN_CLAUSES = 8  # shorter texts (e.g. "无") are alike by nature
+_SPLIT = re.compile(r"[。；;！!？?，,、：:\n\r]+")
+_SPACE = re.compile(r"\s+")
+_DIGITS = re.compile(r"\d+")
+
+
+def sketch(text: str) -> array | None:
+    """The bottom-K hashes of the text's clauses, or None when the text is too short to judge."""
+    norm = _DIGITS.sub("0", _SPACE.sub("", unicodedata.normalize("NFKC", text)))
+    # crc32, not hash(): str hashes change between processes, and a similarity that moved from
+    # run to run would make findings near the threshold flap between resolved and reopened.
+    clauses = {crc32(c.encode()) for c in _SPLIT.split(norm) if len(c) >= 4}
+    if len(clauses) < MIN_CLAUSES:
+        return None
+    return array("q", heapq.nsmallest(SKETCH_SIZE, clauses))
+
+
+def similarity(a: array, b: array) -> float:
+    """Estimated Jaccard similarity of the two clause sets (exact when both fit in a sketch)."""
+    sa, sb = set(a), set(b)
+    bottom = heapq.nsmallest(SKETCH_SIZE, sa | sb)
+    return (
+        sum(1 for h in bottom if h in sa and h in sb) / len(bottom) if bottom else 0.0
+    )
+
+
+@dataclass(eq=False)  # identity hashing: used as a dict key
+class _Doc:
+    report_id: int
+    agency_id: int
+    site_id: str
+    sketch: array
+
+
+class DuplicateCheck:
+    """Fed the report stream in (year, agency) order; flushes one report year at a time."""
+
+    rules = (SAME_AGENCY, OTHER_AGENCY)
+
+    def __init__(self) -> None:
+        self._year: int | None = None
+        self._docs: list[_Doc] = []
+        self._prev_year: int | None = None
+        self._prev: dict[int, _Doc] = {}
+
+    def check(self, ctx: CheckContext, r: ReportRow) -> Iterator[FindingDraft]:
+        if r.report_year != self._year:
+            yield from self._flush(ctx)
+            self._year = r.report_year
+        text = "\n".join(str(r.sections_text.get(n) or "") for n in ("一", "五", "六"))
+        s = sketch(text)
+        if s is not None:
+            self._docs.append(_Doc(r.id, r.agency_id, r.site_id, s))
+
+    def finish(self, ctx: CheckContext) -> Iterator[FindingDraft]:
+        yield from self._flush(ctx)
+
+    # ------------------------------------------------------------------------------------
+    def _flush(self, ctx: CheckContext) -> Iterator[FindingDraft]:
+        if self._year is None:
+            return
+        year, docs = self._year, self._docs
+        threshold = ctx.settings.monitor.duplicate_threshold
+        hits: list[tuple[Rule, _Doc, _Doc, float]] = []
+        if self._prev_year == year - 1:
+            for d in docs:
+                p = self._prev.get(d.agency_id)
+                if (
+                    p is not None
+                    and (sim := similarity(d.sketch, p.sketch)) >= threshold
+                ):
+                    hits.append((SAME_AGENCY, d, p, sim))
+        for d, (other, sim) in self._peers(docs, threshold).items():
+            hits.append((OTHER_AGENCY, d, other, sim))
+        sources = ctx.report_sources(o.report_id for _, _, o, _ in hits) if hits else {}
+        for rule, d, other, sim in hits:
+            info = ctx.agencies.get(other.agency_id)
+            other_name = info.name if info else f"机关 {other.agency_id}"
+            if (
+                info
+                and ctx.agencies.get(d.agency_id)
+                and ctx.agencies[d.agency_id].site_id != info.site_id
+            ):
+                other_name = f"{info.site_name}{other_name}"
+            evidence = {
+                "similarity": round(sim, 3),
+                "threshold": threshold,
+                "sections": ["一", "五", "六"],
+                "other_report_id": other.report_id,
+                "other_agency": info.name if info else None,
+                "other_site": other.site_id,
+                "other_report_year": year - 1 if rule is SAME_AGENCY else year,
+                "other_source_url": sources.get(other.report_id, (None,))[0],
+            }
+            yield rule.draft(
+                site_id=d.site_id,
+                agency_id=d.agency_id,
+                report_id=d.report_id,
+                report_year=year,
+                evidence=evidence,
+                year=year,
+                prev_year=year - 1,
+                other=other_name,
+                similarity=round(sim * 100),
+            )
+        self._prev_year, self._prev = year, {d.agency_id: d for d in docs}
+        self._year, self._docs = None, []
+
+    @staticmethod
+    def _peers(docs: list[_Doc], threshold: float) -> dict[_Doc, tuple[_Doc, float]]:
+        """For each document, its most similar other-agency document above the threshold."""
+        buckets: dict[int, list[int]] = defaultdict(list)
+        for i, d in enumerate(docs):
+            for h in d.sketch[:BANDS]:
+                bucket = buckets[h]
+                if len(bucket) <= BUCKET_CAP:
+                    bucket.append(i)
+        best: dict[int, tuple[int, float]] = {}
+        compared: set[tuple[int, int]] = set()
+        for bucket in buckets.values():
+            if len(bucket) < 2 or len(bucket) > BUCKET_CAP:
+                continue
+            for x in range(len(bucket)):
+                for y in range(x + 1, len(bucket)):
+                    i, j = bucket[x], bucket[y]
+                    if (i, j) in compared or docs[i].agency_id == docs[j].agency_id:
+                        continue
+                    compared.add((i, j))
+                    sim = similarity(docs[i].sketch, docs[j].sketch)
+                    if sim < threshold:
+                        continue
+                    for a, b in ((i, j), (j, i)):
+                        if sim > best.get(a, (-1, 0.0))[1]:
+                            best[a] = (b, sim)
+        return {docs[i]: (docs[j], sim) for i, (j, sim) in sorted(best.items())}

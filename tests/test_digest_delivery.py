@@ -1,0 +1,207 @@
+"""Delivery through a real SMTP server on loopback: headers, both parts, never lost, never twice."""
+
+from __future__ import annotations
+
+import socket
+from datetime import date
+from email import message_from_bytes
+from email.policy import default
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from monitor.check import run_check
+from monitor.digest import build_digests, deliver_digests, retry_pending
+from nianbao import keys
+from storage.models import Outbox
+from tests.monitor_factory import (
+    add_agency,
+    add_report,
+    add_site,
+    make_db,
+    make_settings,
+)
+
+AS_OF = date(2025, 6, 30)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Recorder:
+    """An SMTP handler that keeps what it accepts and can refuse DATA with 451 on demand."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[str, list[str], bytes]] = []
+        self.refuse = False
+        self.refused = 0
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.refuse:
+            self.refused += 1
+            return "451 4.3.0 Try again later"
+        self.messages.append(
+            (
+                envelope.mail_from,
+                list(envelope.rcpt_tos),
+                envelope.original_content or envelope.content,
+            )
+        )
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp_server():
+    handler = Recorder()
+    port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield handler, port
+    finally:
+        controller.stop()
+
+
+def setup(tmp_path, port: int | None):
+    db = make_db(tmp_path)
+    extra = (
+        {
+            "smtp": {
+                "host": "127.0.0.1",
+                "port": port,
+                "security": "none",
+                "sender": "nianbao@monitor.example.org",
+                "username_env": None,
+                "password_env": None,
+                "timeout": 5,
+                "retries": 1,
+            }
+        }
+        if port
+        else {}
+    )
+    settings = make_settings(
+        tmp_path,
+        monitor={"first_year": 2024},
+        recipients=[
+            {"email": "officer@example.org", "name": "王科长", "regions": ["浙江省"]}
+        ],
+        **extra,
+    )
+    site = add_site(db)
+    add_report(
+        db,
+        add_agency(db, site, "西湖区教育局"),
+        2024,
+        cells={(keys.REQUESTS, "results_total", "total"): 13},
+    )
+    run_check(db, settings, AS_OF)
+    return db, settings
+
+
+def outbox_rows(db):
+    with db.session() as s:
+        return [
+            (r.status, r.attempts, r.message_id, r.last_error)
+            for r in s.query(Outbox).order_by(Outbox.id)
+        ]
+
+
+def test_digest_received_by_smtp_server(tmp_path, smtp_server):
+    handler, port = smtp_server
+    db, settings = setup(tmp_path, port)
+    result = deliver_digests(
+        db, settings, build_digests(db, settings, AS_OF), backoff=0
+    )
+    assert result["sent"] == 1 and result["pending"] == 0
+    [(mail_from, rcpts, raw)] = handler.messages
+    assert mail_from == "nianbao@monitor.example.org" and rcpts == [
+        "officer@example.org"
+    ]
+    assert (
+        b"=?utf-8?" in raw.split(b"\r\n\r\n")[0].lower()
+    )  # the Chinese subject is RFC 2047-encoded
+    msg = message_from_bytes(raw, policy=default)
+    assert msg["Subject"].startswith("《政府信息公开工作年度报告监测摘要》")
+    assert "王科长" in str(msg["To"]) and "officer@example.org" in str(msg["To"])
+    assert "nianbao@monitor.example.org" in str(msg["From"])
+    assert msg["Message-ID"].endswith("@monitor.example.org>")
+    assert msg.get_content_type() == "multipart/alternative"
+    plain = msg.get_body(("plain",)).get_content()
+    html = msg.get_body(("html",)).get_content()
+    assert (
+        "勾稽关系不符" in plain
+        and "三、（七）总计·总计 为 13" in plain
+        and "https://xihu.gov.cn/" in plain
+    )
+    assert "勾稽关系不符" in html and '<a href="https://xihu.gov.cn/' in html
+    [(status, attempts, message_id, _)] = outbox_rows(db)
+    assert status == "sent" and attempts == 1 and message_id == msg["Message-ID"]
+    # A second delivery run has nothing pending: the digest is never sent twice.
+    assert retry_pending(db, settings, backoff=0) == {
+        "sent": 0,
+        "failed": 0,
+        "pending": 0,
+    }
+    assert len(handler.messages) == 1
+
+
+def test_refused_then_accepted_nothing_lost_nothing_twice(tmp_path, smtp_server):
+    handler, port = smtp_server
+    db, settings = setup(tmp_path, port)
+    handler.refuse = True
+    result = deliver_digests(
+        db, settings, build_digests(db, settings, AS_OF), backoff=0
+    )
+    assert (
+        result["sent"] == 0 and result["pending"] == 1 and handler.refused == 2
+    )  # retried once
+    [(status, attempts, message_id, error)] = outbox_rows(db)
+    assert status == "pending" and attempts == 2 and "451" in error
+    assert list(settings.outbox_dir.glob("*.eml")) and list(
+        settings.outbox_dir.glob("*.html")
+    )
+    handler.refuse = False
+    assert retry_pending(db, settings, backoff=0)["sent"] == 1
+    assert retry_pending(db, settings, backoff=0)["sent"] == 0
+    [(_, _, raw)] = handler.messages
+    assert message_from_bytes(raw, policy=default)["Message-ID"] == message_id
+    assert outbox_rows(db)[0][0] == "sent"
+
+
+def test_server_down_then_up(tmp_path):
+    port = free_port()
+    db, settings = setup(tmp_path, port)
+    result = deliver_digests(
+        db, settings, build_digests(db, settings, AS_OF), backoff=0
+    )
+    assert result["pending"] == 1 and outbox_rows(db)[0][0] == "pending"
+    handler = Recorder()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        assert retry_pending(db, settings, backoff=0)["sent"] == 1
+        assert retry_pending(db, settings, backoff=0)["sent"] == 0
+    finally:
+        controller.stop()
+    assert len(handler.messages) == 1
+
+
+def test_no_smtp_writes_outbox_files(tmp_path):
+    db, settings = setup(tmp_path, None)
+    result = deliver_digests(db, settings, build_digests(db, settings, AS_OF))
+    [eml] = result["paths"]
+    assert result["written"] == 1
+    raw = Path(eml).read_bytes()
+    msg = message_from_bytes(raw, policy=default)
+    assert msg["Subject"].startswith("《政府信息公开工作年度报告监测摘要》")
+    html_files = list(settings.outbox_dir.glob("*.html"))
+    assert len(html_files) == 1 and "勾稽关系不符" in html_files[0].read_text(
+        encoding="utf-8"
+    )
+    assert outbox_rows(db)[0][0] == "written"
+    assert retry_pending(db, settings) == {"sent": 0, "failed": 0, "pending": 0}
