@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import func, select
 
 from crawler.known import KnownDocuments
+from crawler.revisit import RevisitPolicy
 from nianbao.settings import Settings, SiteSpec, load_settings
 from storage.db import Database
 from storage.models import CrawlError, CrawlRun
@@ -44,6 +45,7 @@ class RunCounters:
     outcomes: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))  # site -> outcome -> n
     blocked: dict[str, str] = field(default_factory=dict)  # site -> reason
     stopped_early: Counter[str] = field(default_factory=Counter)  # list paginations stopped on known entries
+    not_due: Counter[str] = field(default_factory=Counter)  # known details fetched within revisit_days: not requested
 
     def outcome(self, site_id: str, outcome: str) -> None:
         self.outcomes[site_id][outcome] += 1
@@ -77,6 +79,7 @@ class CrawlContext:
         self.db = Database(settings.database_url)
         self.store = RawStore(settings.storage_dir)
         self.known = KnownDocuments(self.db)
+        self.revisit = RevisitPolicy(mode, settings.crawler.revisit_days, utcnow())
         self.counters = RunCounters()
         self.families: dict[str, str] = {}  # site -> detected CMS family
         self.run_id: int | None = None
@@ -152,7 +155,7 @@ class CrawlContext:
         return self.run_id
 
     def record_error(self, site_id: str | None, url: str, kind: str, detail: str) -> None:
-        """A ``CrawlError`` row for this run (kinds: blocked, robots, http, network, storage)."""
+        """A ``CrawlError`` row for this run (kinds: blocked, robots, http, network, moved, gone, storage)."""
         with self.db.session() as s:
             s.add(
                 CrawlError(

@@ -88,8 +88,11 @@ def looks_like_index(url: str) -> bool:
     return path.endswith("/") or bool(re.search(r"/(?:index|default|list)(?:_\d+)?\.s?html?$", path, re.I))
 
 
-def scan_anchors(selector: Selector, base_url: str) -> list[ListEntry]:
-    """Every link of a page with its best title (``title`` attribute first) and the date beside it."""
+def scan_anchors(selector: Selector, base_url: str, *, dates: bool = True) -> list[ListEntry]:
+    """Every link of a page with its best title (``title`` attribute first) and the date beside it.
+
+    ``dates=False`` skips looking for the date (attachment links have none worth the XPath).
+    """
     out: list[ListEntry] = []
     for a in selector.xpath("//a[@href]"):
         href = a.attrib.get("href", "")
@@ -99,7 +102,7 @@ def scan_anchors(selector: Selector, base_url: str) -> list[ListEntry]:
         text = normalize_title(" ".join(a.xpath(".//text()").getall()))
         if not title or (text and len(text) > len(title) and not text.endswith("...")):
             title = title or text
-        out.append(ListEntry(urljoin(base_url, href.strip()), title, _date_near(a)))
+        out.append(ListEntry(urljoin(base_url, href.strip()), title, _date_near(a) if dates else None))
     return out
 
 

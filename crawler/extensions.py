@@ -75,6 +75,7 @@ class CrawlRunRecorder:
             site.id: {
                 "pages": c.pages[site.id],
                 **{k: c.outcomes[site.id][k] for k in ("new", "changed", "unchanged", "not_report", "link_page", "failed")},
+                "not_due": c.not_due[site.id],
                 "family": ctx.families.get(site.id, site.cms),
             }
             for site in ctx.sites
@@ -96,6 +97,7 @@ class CrawlRunRecorder:
             "blocked_sites": sorted(c.blocked),
             "blocked_reasons": dict(c.blocked),
             "per_site": per_site,
+            "not_due": sum(c.not_due.values()),  # known details not requested (revisit_days)
             "pagination_stopped_early": dict(c.stopped_early),
             "robots_forbidden": int(stats.get("robotstxt/forbidden", 0)),
             "peak_rss_mb": _peak_rss_mb(),

@@ -1,31 +1,23 @@
 """What the database already knows about URLs: the incremental crawl's memory.
 
 All of it lives in the database, never only in the spider process, so a shared scheduler
-(scrapy-redis) or a resumed crawl sees the same state.
+(scrapy-redis) or a resumed crawl sees the same state. Look-ups are batched: one query per list
+page for all of its entries, never one per entry.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from crawler.discovery import ListEntry
+from crawler.revisit import FetchState
 from storage.db import Database
 from storage.models import CrawlRun, ListSighting, RawDocument, Report
 
 _CHUNK = 400  # SQLite's parameter limit is 999 on old builds
-
-
-@dataclass(frozen=True)
-class Validators:
-    """What the last fetch of a URL left us to revalidate it with."""
-
-    etag: str | None
-    last_modified: str | None
-    sha256: str
 
 
 class KnownDocuments:
@@ -33,17 +25,6 @@ class KnownDocuments:
 
     def __init__(self, db: Database) -> None:
         self.db = db
-
-    def validators(self, url: str) -> Validators | None:
-        """ETag / Last-Modified / content hash of the newest stored version of ``url``."""
-        with self.db.session() as s:
-            raw = s.scalars(
-                select(RawDocument).where(RawDocument.url == url).order_by(RawDocument.fetched_at.desc(), RawDocument.id.desc()).limit(1)
-            ).first()
-            if raw is None:
-                return None
-            headers = raw.headers or {}
-            return Validators(headers.get("etag"), headers.get("last-modified"), raw.sha256)
 
     def seen_before(self, urls: Sequence[str], run_id: int | None) -> set[str]:
         """Those of ``urls`` sighted on a list by an earlier *finished* run.
@@ -63,6 +44,72 @@ class KnownDocuments:
                     q = q.where(ListSighting.crawl_run_id != run_id)
                 found.update(s.scalars(q.distinct()))
         return found
+
+    def fetch_states(self, urls: Sequence[str], sighted: set[str] | frozenset[str] = frozenset()) -> dict[str, FetchState]:
+        """The last fetch of each of ``urls`` that has one (see ``crawler.revisit``).
+
+        A URL with a stored document: its newest version. Else, for URLs in ``sighted`` only (listed
+        in an earlier run, so possibly redirected): the document stored under the URL it led to.
+        Pages that were gone (404) or moved off the site have no state: they are asked again on
+        every run, so the crawl-health check of the latest run keeps showing them.
+        """
+        states = self._stored(urls)
+        rest = [u for u in urls if u not in states and u in sighted]
+        if not rest:
+            return states
+        aliases = self.redirect_targets(rest)
+        targets = self._stored(list(set(aliases.values())))
+        for url, target in aliases.items():
+            if target in targets:
+                states[url] = targets[target]
+        return states
+
+    def _stored(self, urls: Sequence[str]) -> dict[str, FetchState]:
+        """Newest stored version per URL (ties: the higher id)."""
+        best: dict[str, tuple[datetime, int, FetchState]] = {}
+        with self.db.session() as s:
+            for chunk in _chunks(urls):
+                rows = s.execute(
+                    select(RawDocument.url, RawDocument.fetched_at, RawDocument.id, RawDocument.headers, RawDocument.sha256).where(
+                        RawDocument.url.in_(chunk)
+                    )
+                ).all()
+                for url, at, raw_id, headers, sha in rows:
+                    if url in best and (best[url][0], best[url][1]) >= (at, raw_id):
+                        continue
+                    headers = headers or {}
+                    best[url] = (at, raw_id, FetchState(url, at, headers.get("etag"), headers.get("last-modified"), sha))
+        return {u: v[2] for u, v in best.items()}
+
+    def redirect_targets(self, urls: Sequence[str]) -> dict[str, str]:
+        """Listed URL → the URL it redirected to, from ``record_redirect`` sightings."""
+        out: dict[str, str] = {}
+        with self.db.session() as s:
+            for chunk in _chunks(urls):
+                rows = s.execute(
+                    select(ListSighting.list_url, ListSighting.url, ListSighting.seen_at)
+                    .where(ListSighting.list_url.in_(chunk), ListSighting.list_url != ListSighting.url)
+                    .order_by(ListSighting.seen_at)
+                ).all()
+                out.update({listed: target for listed, target, _ in rows})  # the newest wins
+        return out
+
+    def record_redirect(self, run_id: int | None, site_id: str, listed: str, target: ListEntry, seen_at: datetime) -> None:
+        """A listed detail URL now lands on ``target``: a sighting of ``target`` on ``listed``.
+
+        It is what a meta refresh or a 301 page shows: one link onwards. It lets the next run
+        know the listed URL by the document stored under ``target``.
+        """
+        self.record_sightings(run_id, site_id, listed, [target], seen_at)
+
+    def touch(self, url: str, at: datetime) -> None:
+        """Mark the newest stored version of ``url`` as revalidated at ``at`` (a 304 or the same bytes)."""
+        with self.db.session() as s:
+            raw_id = s.scalar(
+                select(RawDocument.id).where(RawDocument.url == url).order_by(RawDocument.fetched_at.desc(), RawDocument.id.desc()).limit(1)
+            )
+            if raw_id is not None:
+                s.execute(update(RawDocument).where(RawDocument.id == raw_id).values(fetched_at=at))
 
     def record_sightings(self, run_id: int | None, site_id: str, list_url: str, entries: Iterable[ListEntry], seen_at: datetime) -> None:
         """One ``ListSighting`` per entry: the monitor's evidence of what a list showed, and when."""

@@ -55,12 +55,15 @@ DUPEFILTER_CLASS = "scrapy.dupefilters.RFPDupeFilter"
 
 # Components --------------------------------------------------------------------------------
 DOWNLOADER_MIDDLEWARES = {
+    "crawler.middlewares.landing.RedirectLandingCheck": 40,  # before OffsiteMiddleware (50) drops foreign hosts
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "crawler.middlewares.robots.SharedRobotsTxtMiddleware": 100,
     "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
     "crawler.middlewares.cookies.OfflineCookiesMiddleware": 700,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.retry.BackoffRetryMiddleware": 550,
+    # process_exception runs from high to low numbers: the other scheme is tried before a backoff.
+    "crawler.middlewares.scheme.SchemeFallback": 555,
     "crawler.middlewares.conditional.ConditionalRequests": 560,
     # process_response runs from high to low numbers: the challenge check and the charset repair see
     # the decompressed body (590) and act before meta refresh (580) and retries (550).

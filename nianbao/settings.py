@@ -96,6 +96,9 @@ class CrawlerSettings(_Model):
     max_download_mb: float = Field(default=50.0, gt=0)
     jobdir: str | None = None  # resumable crawls; relative to the settings file
     max_pages_per_site: int = Field(default=2000, ge=1)
+    # A known detail page fetched within this many days is not requested again by a routine crawl;
+    # older ones are revalidated (conditional request / content hash). ``recrawl`` ignores it.
+    revisit_days: int = Field(default=30, ge=0)
 
 
 class DeadlineRule(_Model):
@@ -115,6 +118,8 @@ class MonitorSettings(_Model):
     deadlines: list[DeadlineRule] = Field(default_factory=list)
     grace_days: int = Field(default=0, ge=0, le=365)
     duplicate_threshold: float = Field(default=0.9, gt=0, le=1)
+    # A folder of digest.txt.j2 / digest.html.j2 replacing the bundled templates.
+    digest_templates: str | None = None
 
 
 class Recipient(_Model):

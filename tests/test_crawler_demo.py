@@ -17,6 +17,9 @@ def test_demo_portals_crawl_into_the_expected_reports(tmp_path: Path) -> None:
         portal.server.clear_log()
         again = crawl(config)
         requests_again = portal.server.requests()
+        portal.server.clear_log()
+        revalidated = crawl(config, crawler={"revisit_days": 0})  # every known detail is due
+        requests_revalidated = portal.server.requests()
     assert summary["status"] == "finished", summary["_log"][-3000:]
     assert stored_reports(config) == sorted(expected_demo_reports())
     assert not [r.path for r in requests if r.path.startswith(ROBOTS_DISALLOWED)]
@@ -30,12 +33,17 @@ def test_demo_portals_crawl_into_the_expected_reports(tmp_path: Path) -> None:
     families = {site: v["family"] for site, v in summary["per_site"].items()}
     assert families == {"pengyang": "trs", "pingluo": "hanweb", "ziyang": "vsb", "xixia": "gkmlpt"}
 
-    # Nothing changed: the second run revalidates instead of downloading, and stores nothing new.
+    # Nothing changed, and every detail was fetched today: the second run reads first list pages only.
     assert (again["new"], again["changed"]) == (0, 0)
+    assert again["not_due"] > 0
     assert stored_reports(config) == sorted(expected_demo_reports())
-    details = [r for r in requests_again if r.status == 304]
-    assert any("download.jsp" in r.path for r in details)  # the attachment of an unchanged page is revalidated too
+    assert not [r.path for r in requests_again if r.status == 304 or "download.jsp" in r.path], [r.path for r in requests_again]
     assert len(requests_again) < len(requests)
+
+    # With revisit_days 0 every known detail is due: revalidated instead of downloaded, nothing stored.
+    assert (revalidated["new"], revalidated["changed"]) == (0, 0)
+    details = [r for r in requests_revalidated if r.status == 304]
+    assert any("download.jsp" in r.path for r in details)  # the attachment of an unchanged page is revalidated too
 
 
 def test_demo_sites_name_real_places() -> None:

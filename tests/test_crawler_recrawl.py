@@ -69,18 +69,43 @@ def test_sightings_of_an_interrupted_run_do_not_stop_pagination(trs_site) -> Non
     assert summary["new"] == 0
 
 
-def test_a_changed_report_is_picked_up_by_the_next_crawl(trs_site) -> None:
-    sim, config = trs_site
+def _changed_generic_report(sim: Simulator) -> tuple[str, Page, Page]:
+    """(path, old page, changed page) of one report of the generic portal (no validators: hash only)."""
     server = sim.portal("generic").server
-    path = "/xxgk/ndbg/2024/0122/"
-    target = next(p for p in server.routes if p.startswith(path))
+    target = next(p for p in server.routes if p.startswith("/xxgk/ndbg/2024/0122/"))
     old = server.routes[target]
     assert isinstance(old, Page)
-    before = stored_reports(config)
-    server.routes[target] = Page(old.body.replace("本年度".encode("gbk"), "本年".encode("gbk")), old.content_type, last_modified=old.last_modified)
+    new = Page(old.body.replace("本年度".encode("gbk"), "本年".encode("gbk")), old.content_type, last_modified=old.last_modified)
+    return target, old, new
+
+
+def test_a_changed_report_is_left_alone_until_it_is_due(trs_site) -> None:
+    sim, config = trs_site
+    server = sim.portal("generic").server
+    target, old, new = _changed_generic_report(sim)
+    server.routes[target] = new
+    sim.clear_logs()
     try:
-        summary = crawl(config, sites=["generic"])
+        summary = crawl(config, sites=["generic"])  # revisit_days: 30 (default); fetched minutes ago
+    finally:
+        server.routes[target] = old
+    assert summary["status"] == "finished" and summary["changed"] == 0
+    assert target not in [r.path for r in sim.requests("generic")]
+
+
+def test_a_changed_report_is_picked_up_once_due(trs_site) -> None:
+    sim, config = trs_site
+    server = sim.portal("generic").server
+    target, old, new = _changed_generic_report(sim)
+    before = stored_reports(config)
+    server.routes[target] = new
+    try:
+        summary = crawl(config, sites=["generic"], crawler={"revisit_days": 0})
     finally:
         server.routes[target] = old
     assert summary["changed"] == 1 and summary["new"] == 0, summary["_log"][-3000:]
     assert stored_reports(config) == before  # the same report, updated in place
+    # Revalidated documents are not due again for revisit_days: the next run asks for none of them.
+    sim.clear_logs()
+    again = crawl(config, sites=["generic"])
+    assert again["changed"] == 0 and target not in [r.path for r in sim.requests("generic")]

@@ -13,7 +13,7 @@ from crawler.adapters import adapter_for, detect_family
 from crawler.discovery import classify_title, normalize_date, report_year
 from crawler.middlewares.charset import choose_encoding
 from crawler.middlewares.waf import challenge_reason
-from crawler.pipelines import attachment_filename
+from crawler.ingest_job import attachment_filename
 from nianbao.demo.families import Article, Attachment, Encoding, GenericColumn, GkmlptColumn, HanwebColumn, TrsColumn, VsbColumn
 from nianbao.demo.server import Page, SimRequest
 from nianbao.settings import Selectors, SiteSpec
@@ -221,3 +221,65 @@ def test_generic_adapter_uses_the_site_selectors_on_a_gbk_page() -> None:
 def test_unknown_pages_fall_back_to_the_generic_adapter() -> None:
     response: Response = HtmlResponse(BASE + "/", body=b"<html><body><a href='/a.html'>x</a></body></html>")
     assert detect_family(response) == "generic"
+
+
+def test_trs_shifted_numbering_follows_the_first_pages_own_count() -> None:
+    page = Page('<html><body><script>createPageHTML(4, 1, "index", "shtml");</script></body></html>'.encode())
+    first = adapter_for("trs").parse_list(_response(page, "/nb/index.shtml"), SITE)
+    assert first.next_page is not None and first.next_page.url == BASE + "/nb/index_2.shtml"
+    later = _response(page, "/nb/index_3.shtml", meta={"list_state": first.next_page.meta["list_state"]})
+    third = adapter_for("trs").parse_list(later, SITE)  # page 3 of 4 under offset 1
+    assert third.next_page is not None and third.next_page.url == BASE + "/nb/index_4.shtml"
+    last = adapter_for("trs").parse_list(_response(page, "/nb/index_4.shtml", meta={"list_state": {"trs_offset": 1}}), SITE)
+    assert last.next_page is None
+
+
+def test_trs_second_page_guess_carries_the_shifted_fallback() -> None:
+    page = Page('<html><body><script>createPageHTML(3, 0, "index", "html");</script></body></html>'.encode())
+    nxt = adapter_for("trs").parse_list(_response(page, "/nb/index.html"), SITE).next_page
+    assert nxt is not None and nxt.url == BASE + "/nb/index_1.html"
+    assert nxt.meta["list_state"]["fallback"] == {"url": BASE + "/nb/index_2.html", "trs_offset": 1}
+
+
+# Revisit policy, redirects, scheme fallback ----------------------------------------------------
+def test_revisit_policy_skips_fresh_revalidates_old_and_recrawl_fetches_all() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from crawler.revisit import FetchState, RevisitPolicy
+
+    now = datetime(2026, 3, 1, tzinfo=UTC)
+    fresh = FetchState("u", now - timedelta(days=3), etag='"x"', sha256="ab")
+    stale = FetchState("u", (now - timedelta(days=40)).replace(tzinfo=None), sha256="ab")  # SQLite: naive UTC
+    crawl, recrawl = RevisitPolicy("crawl", 30, now), RevisitPolicy("recrawl", 30, now)
+    assert [crawl.decide(s) for s in (None, fresh, stale)] == ["fetch", "skip", "revalidate"]
+    assert [recrawl.decide(s) for s in (None, fresh, stale)] == ["fetch", "fetch", "fetch"]
+    assert RevisitPolicy("crawl", 0, now).decide(fresh) == "revalidate"
+
+
+def test_redirect_landings_that_are_not_followed() -> None:
+    from crawler.middlewares.landing import is_homepage, landing_problem
+
+    assert is_homepage("http://a.gov.cn/") and is_homepage("http://a.gov.cn/index.shtml") and not is_homepage("http://a.gov.cn/nb/")
+    column, home = "http://a.gov.cn/zfxxgknb/2023/", "http://a.gov.cn/"
+    assert landing_problem(column, home, allowed=True, kind="list") == ("moved", f"redirected to the homepage: {home}")
+    assert landing_problem(column, "http://b.gov.cn/nb/", allowed=False, kind="list")[0] == "moved"  # type: ignore[index]
+    detail = "http://a.gov.cn/nb/202401/t20240110_1.html"
+    assert landing_problem(detail, "http://a.gov.cn/nb/", allowed=True, kind="detail")[0] == "gone"  # type: ignore[index]
+    assert landing_problem("http://a.gov.cn/old/ndbg/", "http://a.gov.cn/xxgk/ndbg/list_1.html", allowed=True, kind="list") is None
+    assert landing_problem(detail, "http://a.gov.cn/nb/202401/moved_1.html", allowed=True, kind="detail") is None
+
+
+def test_tls_errors_are_recognised_through_scrapys_wrapping() -> None:
+    from OpenSSL import SSL
+    from scrapy.exceptions import DownloadFailedError
+    from twisted.python.failure import Failure
+    from twisted.web._newclient import ResponseNeverReceived
+
+    from crawler.middlewares.scheme import is_tls_error, other_scheme
+
+    inner = ResponseNeverReceived([Failure(SSL.Error([("SSL routines", "", "wrong version number")]))])
+    wrapped = DownloadFailedError(inner.reasons)
+    wrapped.__cause__ = inner
+    assert is_tls_error(wrapped)
+    assert not is_tls_error(DownloadFailedError("connection lost"))
+    assert other_scheme("https://a.gov.cn:8443/x") == "http://a.gov.cn:8443/x" and other_scheme("http://a.gov.cn/") == "https://a.gov.cn/"

@@ -22,6 +22,10 @@ from nianbao.settings import SiteSpec
 
 _ATTACHMENT_URL = re.compile(r"download\.jsp|downfile\.jsp|/attachment/|/P0\d{10,}|\.(?:" + "|".join(ATTACHMENT_EXTENSIONS) + r"|txt)(?:$|\?)", re.I)
 _ATTACHMENT_TEXT = re.compile(r"\.(?:" + "|".join(ATTACHMENT_EXTENSIONS) + r"|txt)\s*$|附件", re.I)
+# Anything on a page that could be an attachment link: pages without it skip the anchor scan.
+_ATTACHMENT_HINT = re.compile(
+    r"附件|download\.jsp|downfile\.jsp|/attachment/|/P0\d{10}|\.(?:" + "|".join(ATTACHMENT_EXTENSIONS) + r"|txt)(?:[\"'?\s>#]|$)", re.I
+)
 
 
 @dataclass
@@ -94,11 +98,11 @@ class CmsAdapter:
     # Details -------------------------------------------------------------------------------
     def attachments(self, response: Response) -> list[ListEntry]:
         """Attachment links of a detail page (files, ``download.jsp``), with their link text."""
-        if not isinstance(response, TextResponse):
+        if not isinstance(response, TextResponse) or not _ATTACHMENT_HINT.search(_text(response)):
             return []
         out: list[ListEntry] = []
         seen: set[str] = set()
-        for link in scan_anchors(_selector(response), response.url):
+        for link in scan_anchors(_selector(response), response.url, dates=False):
             if link.url in seen or not (_ATTACHMENT_URL.search(link.url) or _ATTACHMENT_TEXT.search(link.title)):
                 continue
             if extension_of(link.url) in ("htm", "html", "shtml", "jsp") and "download" not in link.url and "downfile" not in link.url:

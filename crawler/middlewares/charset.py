@@ -61,7 +61,7 @@ def choose_encoding(body: bytes, content_type: str | None = None, override: str 
             return name
     if override:
         return normalize_label(override) or override
-    if not any(b > 0x7F for b in body):
+    if body.isascii():
         declared = declared_charsets(body, content_type)
         return declared[0] if declared else "utf-8"
     try:

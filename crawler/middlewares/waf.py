@@ -42,15 +42,23 @@ def challenge_reason(status: int, set_cookies: list[str], body: bytes, text: str
     if status in CHALLENGE_STATUSES:
         return f"anti-bot challenge: {CHALLENGE_STATUSES[status]}"
     head = body[:50_000]
-    short = text is not None and visible_text_length(text) < SUBSTANTIAL_TEXT
-    if _TS_SCRIPT.search(head) and (short or status != 200):
+    # Counting visible text costs a pass over the page: only when a marker asks for it.
+    length = -1
+
+    def short() -> bool:
+        nonlocal length
+        if length < 0:
+            length = visible_text_length(text) if text is not None else SUBSTANTIAL_TEXT
+        return length < SUBSTANTIAL_TEXT
+
+    if _TS_SCRIPT.search(head) and (status != 200 or short()):
         return "anti-bot challenge: 瑞数 $_ts script"
-    if any(_JSL_COOKIE.search(c) for c in set_cookies) and (status != 200 or (short and _JS_CHALLENGE.search(head))):
+    if any(_JSL_COOKIE.search(c) for c in set_cookies) and (status != 200 or (_JS_CHALLENGE.search(head) and short())):
         return "anti-bot challenge: 加速乐 __jsl cookie"
-    if status in (403, 202, 503, 200) and short and b"<script" in head.lower() and _JS_CHALLENGE.search(head):
+    if status in (403, 202, 503, 200) and b"<script" in head.lower() and _JS_CHALLENGE.search(head) and short():
         if status != 200 or re.search(rb"document\.cookie", head):
             return f"anti-bot challenge: JavaScript challenge ({status})"
-    if text is not None and _CAPTCHA.search(text[:20_000]) and visible_text_length(text) < 1500 and status in (200, 403, 429, 503):
+    if text is not None and status in (200, 403, 429, 503) and _CAPTCHA.search(text[:20_000]) and visible_text_length(text) < 1500:
         if re.search(r"<form|<img|<input", text, re.I):
             return "anti-bot challenge: captcha page"
     return None

@@ -2,8 +2,9 @@
 
 List pages give entries (recorded as list sightings), sub-columns (descended) and the next page
 (followed while the page still shows entries not seen in an earlier run; page one is always
-read). Report entries are fetched as details, conditionally when known; the storage pipeline
-ingests them and asks ``attachment_requests`` for files to follow.
+read). Report entries are fetched as details as the revisit policy says (``crawler.revisit``):
+new ones plainly, known ones not at all within ``revisit_days``, older ones conditionally. The
+storage pipeline ingests them and asks ``attachment_requests`` for files to follow.
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ from crawler.adapters import adapter_for, detect_family
 from crawler.context import CrawlContext, utcnow
 from crawler.discovery import ListEntry, classify_title, report_year
 from crawler.items import FetchedDocument
+from crawler.middlewares.landing import RedirectRejected
 from crawler.middlewares.waf import BlockedByChallenge
+from crawler.revisit import FetchState
 
 log = logging.getLogger(__name__)
 MAX_COLUMN_DEPTH = 3  # column root → year → category → (list)
@@ -94,33 +97,52 @@ class AnnualReportsSpider(Spider):
             return template.replace(callback=self.parse_list, errback=self.on_error, meta=meta)
         return Request(urldefrag(url)[0], callback=self.parse_list, errback=self.on_error, meta=meta)
 
-    def detail_request(self, entry: ListEntry, site_id: str, cms: str, *, list_url: str | None = None) -> Request:
+    def detail_request(
+        self, entry: ListEntry, site_id: str, cms: str, *, list_url: str | None = None, known: FetchState | None = None
+    ) -> Request:
+        """A detail page; ``known``: the stored version to revalidate against (conditional request)."""
         meta = {
             "site_id": site_id,
             "cms": cms,
             "kind": "detail",
             "hints": {"title": entry.title, "list_date": entry.list_date},
-            "conditional": self.context.mode == "crawl",
             "list_url": list_url,
         }
+        if known is not None:
+            meta["revisit"] = known.validators()
         return Request(entry.url, callback=self.parse_detail, errback=self.on_error, meta=meta, priority=DETAIL_PRIORITY)
+
+    def due_entries(self, site_id: str, entries: list[ListEntry], sighted: set[str]) -> Iterator[tuple[ListEntry, FetchState | None]]:
+        """The entries to request now, each with the stored version to revalidate (or None).
+
+        Entries fetched within ``revisit_days`` are left out and counted (one query for all).
+        """
+        ctx = self.context
+        states = ctx.known.fetch_states([e.url for e in entries], sighted) if ctx.mode == "crawl" and entries else {}
+        for entry in entries:
+            state = states.get(entry.url)
+            decision = ctx.revisit.decide(state)
+            if decision == "skip":
+                ctx.counters.not_due[site_id] += 1
+                continue
+            yield entry, state if decision == "revalidate" else None
 
     def attachment_requests(self, document: FetchedDocument, links: Iterable[ListEntry]) -> list[Request]:
         """Requests for files linked from ``document`` (the Referer is the page: VSB insists)."""
         site = self.context.site(document.site_id)
         out = []
-        for link in links:
-            if not self.context.site_allows(site, link.url):
-                continue
+        allowed = [link for link in links if self.context.site_allows(site, link.url)]
+        for link, known in self.due_entries(site.id, allowed, set()):
             meta = {
                 "site_id": document.site_id,
                 "cms": site.cms,
                 "kind": "attachment",
                 "hints": {k: v for k, v in document.hints.items() if k in ("title", "list_date")},
-                "conditional": self.context.mode == "crawl",
                 "link_text": link.title,
                 "parent_url": document.url,
             }
+            if known is not None:
+                meta["revisit"] = known.validators()
             out.append(
                 Request(
                     link.url,
@@ -152,9 +174,8 @@ class AnnualReportsSpider(Spider):
         entries = [e for e in page.entries if ctx.site_allows(site, e.url)]
         known = ctx.known.seen_before([e.url for e in entries], ctx.run_id)
         ctx.known.record_sightings(ctx.run_id, site.id, response.url, entries, utcnow())
-        for entry in entries:
-            if self._wanted(entry):
-                yield self.detail_request(entry, site.id, family, list_url=response.url)
+        for entry, stored in self.due_entries(site.id, [e for e in entries if self._wanted(e)], known):
+            yield self.detail_request(entry, site.id, family, list_url=response.url, known=stored)
 
         depth = int(meta.get("column_depth", 0))
         if depth < MAX_COLUMN_DEPTH:
@@ -190,6 +211,13 @@ class AnnualReportsSpider(Spider):
     def parse_detail(self, response: Response) -> Iterator[FetchedDocument]:
         meta = response.meta
         site_id = meta["site_id"]
+        redirected = meta.get("redirect_urls")
+        if redirected and meta.get("kind") == "detail":
+            # The listed URL leads elsewhere now: remember where, so the next run knows it by the
+            # document stored under the target.
+            hints = meta.get("hints") or {}
+            target = ListEntry(response.url, hints.get("title") or "", hints.get("list_date"))
+            self.context.known.record_redirect(self.context.run_id, site_id, redirected[0], target, utcnow())
         doc = FetchedDocument(
             url=response.url,
             site_id=site_id,
@@ -212,14 +240,26 @@ class AnnualReportsSpider(Spider):
         yield doc
 
     # Errors ------------------------------------------------------------------------------------
-    def on_error(self, failure: Failure) -> None:
+    def on_error(self, failure: Failure) -> Iterator[Request]:
         request: Request = failure.request  # type: ignore[attr-defined]
         site_id = request.meta.get("site_id")
         ctx = self.context
-        if failure.check(BlockedByChallenge):
-            return  # recorded by the WAF detector
+        if failure.check(BlockedByChallenge, RedirectRejected):
+            return  # recorded by the WAF detector / the redirect landing check
         if failure.check(HttpError):  # before IgnoreRequest: HttpError is one
             response = failure.value.response  # type: ignore[attr-defined]
+            fallback = (request.meta.get("list_state") or {}).get("fallback")
+            if response.status == 404 and request.meta.get("kind") == "list" and fallback:
+                # A guessed next-page URL (TRS numbering): try the other numbering once.
+                log.info("site %s: %s is 404, trying %s", site_id, request.url, fallback["url"])
+                state = {"trs_offset": fallback["trs_offset"]}
+                template = Request(fallback["url"], meta={"list_state": state})
+                yield self.list_request(
+                    fallback["url"], site_id, request.meta.get("cms") or "trs",
+                    page_index=int(request.meta.get("page_index", 0)), depth=int(request.meta.get("column_depth", 0)),
+                    column_url=request.meta.get("column_url") or request.url, template=template,
+                )  # fmt: skip
+                return
             ctx.record_error(site_id, request.url, "http", f"HTTP {response.status}")
             return
         if failure.check(IgnoreRequest):

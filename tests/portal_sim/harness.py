@@ -48,9 +48,15 @@ def crawl(
     year: int | None = None,
     url: str | None = None,
     overrides: dict[str, Any] | None = None,
+    crawler: dict[str, Any] | None = None,
     timeout: float = 120,
 ) -> dict[str, Any]:
-    """``python -m crawler.run`` in a fresh process; returns its summary (raises with the log on failure)."""
+    """``python -m crawler.run`` in a fresh process; returns its summary (raises with the log on failure).
+
+    ``crawler``: settings.yaml ``crawler:`` values for this run only (same database and store).
+    """
+    if crawler:
+        config = with_crawler_settings(config, crawler)
     cmd = [sys.executable, "-m", "crawler.run", "--config", str(config), "--mode", mode, "--json", "--log-level", "INFO"]
     for s in sites or []:
         cmd += ["--site", s]
@@ -71,6 +77,15 @@ def crawl(
     summary = json.loads(lines[-1])
     summary["_log"] = proc.stderr
     return summary
+
+
+def with_crawler_settings(config: Path, values: dict[str, Any]) -> Path:
+    """A copy of ``config`` beside it (relative paths keep their meaning) with ``crawler:`` values changed."""
+    data = yaml.safe_load(config.read_text(encoding="utf-8"))
+    data["crawler"] = {**data.get("crawler", {}), **values}
+    copy = config.with_name(f"{config.stem}.run.yaml")
+    copy.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return copy
 
 
 def db_path(config: Path) -> Path:
