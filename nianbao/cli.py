@@ -47,7 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     d = sub.add_parser("demo", help="crawl the bundled demo portals on loopback, check, and write a digest")
-    d.add_argument("--as-of", type=_date, help="check date (default: today)")
+    d.add_argument("--as-of", type=_date, help="check date (default 2025-06-30, so the demo's findings are the same every day)")
     d.add_argument("--port", type=int, help="loopback port of the demo portals (default from settings)")
 
     c = sub.add_parser("crawl", help="crawl the configured sites (all, or those named) incrementally")
@@ -89,6 +89,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     dg = sub.add_parser("digest", help="build digests for the recipients and deliver them (SMTP or outbox)")
     dg.add_argument("--dry-run", action="store_true", help="print the digest, write and send nothing")
+    dg.add_argument(
+        "--due",
+        action="store_true",
+        help="only recipients whose frequency (daily/weekly/monthly) has come round; the scheduler uses this",
+    )
     dg.add_argument("--as-of", type=_date, help="check date (default: today)")
 
     sub.add_parser("serve", help="run the scheduler (crawl, check, digest on their cron schedules)")

@@ -201,8 +201,10 @@ class Outbox(Base):
     """A rendered digest waiting for, or done with, delivery. Never lost, never sent twice."""
 
     __tablename__ = "digest_outbox"
+    __table_args__ = (Index("ix_digest_outbox_recipient_as_of", "recipient", "as_of"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     recipient: Mapped[str] = mapped_column(String(200))
+    as_of: Mapped[date | None] = mapped_column(Date, nullable=True)  # the check date reported on
     subject: Mapped[str] = mapped_column(String(500))
     message_id: Mapped[str] = mapped_column(String(300), unique=True)
     eml_path: Mapped[str] = mapped_column(String(1000))

@@ -205,3 +205,21 @@ def test_no_smtp_writes_outbox_files(tmp_path):
     )
     assert outbox_rows(db)[0][0] == "written"
     assert retry_pending(db, settings) == {"sent": 0, "failed": 0, "pending": 0}
+
+
+def test_unchanged_digest_for_same_date_is_not_written_twice(tmp_path, smtp_server):
+    handler, port = smtp_server
+    db, settings = setup(tmp_path, port)
+    first = deliver_digests(db, settings, build_digests(db, settings, AS_OF), backoff=0)
+    assert (first["written"], first["sent"]) == (1, 1)
+    # Same date, nothing new: the officer already has this digest.
+    again = deliver_digests(db, settings, build_digests(db, settings, AS_OF), backoff=0)
+    assert (again["written"], again["skipped"], again["sent"]) == (0, 1, 0)
+    assert len(handler.messages) == 1 and len(outbox_rows(db)) == 1
+    # A later date is a new digest (a reminder of what is still open), even with nothing new.
+    later = deliver_digests(
+        db, settings, build_digests(db, settings, date(2025, 7, 7)), backoff=0
+    )
+    assert (later["written"], later["sent"]) == (1, 1)
+    body = message_from_bytes(handler.messages[-1][2], policy=default).get_body(("plain",))
+    assert "新发现 0 条，未解决共 3 条" in body.get_content()

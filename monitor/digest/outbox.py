@@ -43,7 +43,10 @@ def deliver_digests(
     """Write each digest to the outbox (``.eml`` + ``.html`` + an Outbox row), mark its findings
     notified, then send everything pending when SMTP is configured.
 
-    Returns ``{"dry_run", "digests", "written": n, "paths": [eml paths], "sent", "failed",
+    A digest with no new or changed findings is skipped (counted in ``skipped``) when one for the
+    same recipient and check date is already in the outbox.
+
+    Returns ``{"dry_run", "digests", "written": n, "skipped", "paths": [eml paths], "sent", "failed",
     "pending", "previews": [{"recipient", "subject", "text"}]}`` (previews only on a dry run,
     which writes and sends nothing; ``pending`` counts every message still waiting to be sent).
     """
@@ -51,6 +54,7 @@ def deliver_digests(
         "dry_run": dry_run,
         "digests": len(digests),
         "written": 0,
+        "skipped": 0,
         "paths": [],
         "sent": 0,
         "failed": 0,
@@ -67,6 +71,11 @@ def deliver_digests(
     folder = settings.outbox_dir
     folder.mkdir(parents=True, exist_ok=True)
     for d in digests:
+        if not d.finding_ids and _already_written(db, d):
+            # Nothing new since a digest for this recipient and date: writing it again would
+            # only duplicate the outbox (and the officer's inbox).
+            result["skipped"] += 1
+            continue
         msg = build_message(d, sender)
         stem = _stem(d, msg["Message-ID"])
         eml, html = folder / f"{stem}.eml", folder / f"{stem}.html"
@@ -77,6 +86,7 @@ def deliver_digests(
             s.add(
                 Outbox(
                     recipient=d.recipient,
+                    as_of=d.as_of,
                     subject=d.subject[:500],
                     message_id=msg["Message-ID"],
                     eml_path=str(eml),
@@ -98,6 +108,19 @@ def deliver_digests(
         sent = retry_pending(db, settings, backoff=backoff)
         result.update(sent=sent["sent"], failed=sent["failed"], pending=sent["pending"])
     return result
+
+
+def _already_written(db: Database, d: Digest) -> bool:
+    """True when the outbox already holds a digest for this recipient and check date."""
+    with db.session() as s:
+        return (
+            s.scalar(
+                select(Outbox.id)
+                .where(Outbox.recipient == d.recipient, Outbox.as_of == d.as_of)
+                .limit(1)
+            )
+            is not None
+        )
 
 
 def retry_pending(

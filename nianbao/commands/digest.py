@@ -11,22 +11,28 @@ from nianbao.settings import Settings
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    from monitor.digest import build_digests, deliver_digests
+    from monitor.digest import build_digests, deliver_digests, due_recipients
 
     app = open_app(settings)
     as_of = args.as_of or date.today()
-    digests = build_digests(app.db, settings, as_of)
-    if not digests:
+    if not settings.recipients:
         print("no recipients configured (settings: recipients): nothing to send")
         return EXIT_OK
+    recipients = due_recipients(app.db, settings) if getattr(args, "due", False) else None
+    if recipients == []:
+        # Still deliver what an earlier run could not send.
+        print("no recipient is due yet (each recipient's frequency): no new digest")
+        digests = []
+    else:
+        digests = build_digests(app.db, settings, as_of, recipients=recipients)
     result = deliver_digests(app.db, settings, digests, dry_run=args.dry_run)
     if args.dry_run:
         for d in digests:
             print(d.text)
         return EXIT_OK
     print(
-        "digests: {} sent, {} written to the outbox, {} pending retry".format(
-            result.get("sent", 0), result.get("written", 0), result.get("pending", 0)
+        "digests: {} sent, {} written to the outbox, {} pending retry, {} unchanged (not written again)".format(
+            result.get("sent", 0), result.get("written", 0), result.get("pending", 0), result.get("skipped", 0)
         )
     )
     print(f"outbox: {settings.outbox_dir}")

@@ -24,7 +24,7 @@ from datetime import date
 from nianbao.demo.documents import report_body_html, seed_text, shift_years
 from nianbao.demo.families import Article, Attachment, ColumnTemplate, Encoding, GkmlptColumn, HanwebColumn, TrsColumn, VsbColumn
 from nianbao.demo.server import Page, PortalServer
-from nianbao.settings import SiteSpec
+from nianbao.settings import AgencySpec, SiteSpec
 
 DEMO_AS_OF = date(2025, 6, 30)
 
@@ -227,10 +227,36 @@ def demo_sites(base_url: str) -> list[SiteSpec]:
     c = demo_columns()
     xixia = c["xixia"]
     assert isinstance(xixia, GkmlptColumn)
+    # Each agency is watched from the first year it published on the demo portal, so the demo's
+    # missing-year findings are the gaps a user would look into, not the years before it existed.
+    def watched(name: str, since: int) -> list[AgencySpec]:
+        return [AgencySpec(name=name, level="department", first_year=since)]
+
     return [
-        SiteSpec(id="pengyang", name="彭阳县人民政府", region="宁夏回族自治区/固原市/彭阳县", start_urls=[base + c["pengyang"].index_path], cms="trs"),
-        SiteSpec(id="pingluo", name="平罗县人民政府", region="宁夏回族自治区/石嘴山市/平罗县", start_urls=[base + c["pingluo"].index_path], cms="auto"),
-        SiteSpec(id="ziyang", name="紫阳县人民政府", region="陕西省/安康市/紫阳县", start_urls=[base + c["ziyang"].index_path], cms="auto"),
+        SiteSpec(
+            id="pengyang",
+            name="彭阳县人民政府",
+            region="宁夏回族自治区/固原市/彭阳县",
+            start_urls=[base + c["pengyang"].index_path],
+            cms="trs",
+            agencies=watched(PENGYANG, 2021),
+        ),
+        SiteSpec(
+            id="pingluo",
+            name="平罗县人民政府",
+            region="宁夏回族自治区/石嘴山市/平罗县",
+            start_urls=[base + c["pingluo"].index_path],
+            cms="auto",
+            agencies=watched(PINGLUO_AFFAIRS, 2021) + watched(PINGLUO_APPROVAL, 2022),
+        ),
+        SiteSpec(
+            id="ziyang",
+            name="紫阳县人民政府",
+            region="陕西省/安康市/紫阳县",
+            start_urls=[base + c["ziyang"].index_path],
+            cms="auto",
+            agencies=watched(ZIYANG, 2020),
+        ),
         SiteSpec(
             id="xixia",
             name="银川市西夏区人民政府",
@@ -238,5 +264,6 @@ def demo_sites(base_url: str) -> list[SiteSpec]:
             level="district",
             start_urls=[base + xixia.start_url_suffix],
             cms="auto",
+            agencies=watched(XIXIA, 2020),
         ),
     ]
