@@ -67,7 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--url", help="source URL to record (default: file:// URL of the file)")
 
     rp = sub.add_parser("reparse", help="re-parse stored raw documents and report what changed")
-    rp.add_argument("--site", action="append", metavar="ID")
+    rp.add_argument("--site", action="append", metavar="ID", help="only documents of this site (repeatable)")
+    rp.add_argument("--as-of", type=_date, help="check date of the check that follows (default: today)")
 
     ck = sub.add_parser("check", help="run every rule and update findings (new/open/resolved)")
     ck.add_argument("--as-of", type=_date, help="check date (default: today)")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
 from pathlib import Path
 
 from nianbao.cli import build_parser
@@ -96,3 +97,33 @@ def test_docs_report_keys_is_current() -> None:
     assert (ROOT / "docs" / "report-keys.md").read_text(encoding="utf-8") == render_keys(), (
         "docs/report-keys.md is stale: run `python -m nianbao.keysdoc > docs/report-keys.md`"
     )
+
+
+def test_reparse_reports_changed_cells_and_resolved_findings(project, tmp_path: Path) -> None:
+    """After a parser change, reparse restores every cell from the raw copy and says what moved."""
+    cfg = project({"monitor": {"first_year": 2024}})
+    seed = next(SEEDS.glob("002_*.txt"))  # 平罗县审批服务管理局 2024
+    assert run_cli("import", str(seed), config=cfg).returncode == 0
+    db = tmp_path / "data" / "nianbao.db"
+    # What an older parser might have stored: a misread total and a lost cell.
+    with sqlite3.connect(db) as con:
+        con.execute(
+            "UPDATE report_cells SET value = 9, raw = '9' "
+            "WHERE section = 'requests' AND row_key = 'new' AND col_key = 'total'"
+        )
+        con.execute(
+            "DELETE FROM report_cells WHERE section = 'active' AND row_key = 'licensing' AND col_key = 'decisions'"
+        )
+    run_cli("check", "--as-of", "2025-06-30", config=cfg)
+    before = json.loads(run_cli("findings", "--format", "json", config=cfg).stdout)
+    assert any(f["kind"] == "balance" for f in before)
+
+    out = run_cli("reparse", "--as-of", "2025-06-30", config=cfg)
+    assert out.returncode == 0, out.stderr
+    assert "1 cell(s) added, 1 changed, 0 removed" in out.stdout
+    assert "requests/new/total: '9' -> '1'" in out.stdout
+    assert "resolved" in out.stdout and " 0 resolved" not in out.stdout
+    [r] = json.loads(run_cli("reports", "--format", "json", config=cfg).stdout)
+    assert r["cells"]["requests"]["new"]["total"] == 1 and r["cells"]["active"]["licensing"]["decisions"] == 6616
+    after = json.loads(run_cli("findings", "--format", "json", "--status", "open", config=cfg).stdout)
+    assert not [f for f in after if f["kind"] == "balance"]

@@ -67,7 +67,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
                 print(f"  {'/'.join(k)}: {before[k][1]!r} -> {after[k][1]!r}")
     from monitor.check import run_check
 
-    summary = run_check(app.db, settings, date.today())
+    summary = run_check(app.db, settings, args.as_of or date.today(), site_ids=args.site)
     print(
         "reparsed {documents} document(s), {reports} report(s): cells {cells_added} added, {cells_changed} changed, "
         "{cells_removed} removed; {failed} failed, {missing_raw} missing raw copies".format(**totals)
