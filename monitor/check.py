@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any
 
 from monitor.context import CheckContext, chunked
+from monitor.facts import refresh_stale_facts
 from monitor.lifecycle import sync_findings, utcnow
 from monitor.reports import stream_reports
 from monitor.rules import REPORT_CHECKS, SET_CHECKS
@@ -25,12 +26,15 @@ def run_check(
     """Run every rule as of ``as_of`` over the sites named (default: all) and update findings.
 
     Returns ``{"as_of", "sites", "reports_checked", "produced", "by_kind", "by_severity",
-    "new", "open", "reopened", "resolved", "changed", "seconds"}`` — ``open`` counts findings seen
+    "new", "open", "reopened", "resolved", "changed", "facts_refreshed", "seconds"}`` — ``open`` counts findings seen
     again, ``changed`` those whose detail or evidence was rewritten.
     """
     started = time.monotonic()
     with db.session() as s:
         ctx = CheckContext(s, settings, as_of, site_ids)
+        # Facts rows are written at ingest; this catches reports stored any other way, and
+        # rows left stale by a parser or derivation change (monitor/facts.py).
+        refreshed = refresh_stale_facts(ctx)
         counts = sync_findings(
             s, _enriched(ctx, _drafts(ctx)), site_ids=site_ids, now=utcnow()
         )
@@ -55,6 +59,7 @@ def run_check(
         "reopened": counts["reopened"],
         "resolved": counts["resolved"],
         "changed": counts["changed"],
+        "facts_refreshed": refreshed,
         "seconds": round(time.monotonic() - started, 2),
     }
     log.info(

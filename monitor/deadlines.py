@@ -74,7 +74,8 @@ class DeadlineCalendar:
 
     def __init__(self, settings: MonitorSettings) -> None:
         self.settings = settings
-        self._deadline = lru_cache(maxsize=4096)(self._compute)
+        # Keyed by region too: thousands of counties × years × levels must all stay cached.
+        self._deadline = lru_cache(maxsize=1 << 16)(self._compute)
 
     def deadline(self, report_year: int, level: str, region: str = "") -> Deadline:
         return self._deadline(report_year, level or "department", region or "")
@@ -124,6 +125,7 @@ class DeadlineCalendar:
         return chosen
 
 
+@lru_cache(maxsize=4096)  # a few dates a year, asked for by every region and level
 def next_working_day(day: date) -> tuple[date, str | None]:
     """``day`` if it is a working day, else the next one, with a Chinese note on the shift."""
     try:

@@ -1,9 +1,11 @@
-"""One streamed pass over the current reports in scope, with the few cell facts the
-per-report checks need computed by the database (correlated subqueries on indexed columns)."""
+"""One streamed pass over the current reports in scope, joined with their ``report_facts`` row:
+the few cell values and counts the per-report checks need, and the text facts made at ingest
+(the prose itself is never read by a check)."""
 
 from __future__ import annotations
 
 import json
+from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -12,8 +14,10 @@ from typing import Any
 from sqlalchemy import Text, cast, select
 
 from monitor.context import CheckContext
+from monitor.sketch_codec import sketch_from_bytes
 from nianbao import keys
-from storage.models import Report, ReportCell
+from storage.cell_grid import GRID_COLUMNS
+from storage.models import Report, report_facts
 
 
 @dataclass
@@ -28,7 +32,8 @@ class ReportRow:
     parse_status: str
     problems: list[Any]
     sections_present: list[Any]
-    sections_text: dict[str, Any]
+    text_sketch: array | None
+    text_claims: dict[str, Any] | None
     new_total: Decimal | None
     carried_in_total: Decimal | None
     requests_has_cells: bool
@@ -55,30 +60,9 @@ def _present(raw: str | None) -> list[Any]:
     return list(ALL_SECTIONS) if raw == _ALL_SECTIONS_TEXT else (_json(raw) or [])
 
 
-def _value(row: str, col: str) -> Any:
-    return (
-        select(ReportCell.value)
-        .where(
-            ReportCell.report_id == Report.id,
-            ReportCell.section == keys.REQUESTS,
-            ReportCell.row_key == row,
-            ReportCell.col_key == col,
-        )
-        .scalar_subquery()
-    )
-
-
-def _has(section: str, *, values: bool) -> Any:
-    q = select(ReportCell.id).where(
-        ReportCell.report_id == Report.id, ReportCell.section == section
-    )
-    if values:
-        q = q.where(ReportCell.value.is_not(None))
-    return q.exists()
-
-
 def stream_reports(ctx: CheckContext, batch: int = 2000) -> Iterator[ReportRow]:
     """Current reports in scope, ordered by report year then agency (duplicate checks rely on it)."""
+    f = report_facts.c
     q = ctx.current_reports(
         select(
             Report.id,
@@ -89,17 +73,21 @@ def stream_reports(ctx: CheckContext, batch: int = 2000) -> Iterator[ReportRow]:
             Report.parse_status,
             cast(Report.problems, Text),
             cast(Report.sections_present, Text),
-            cast(Report.sections_text, Text),
-            _value("new", "total"),
-            _value("carried_in", "total"),
-            _has(keys.REQUESTS, values=False),
-            _has(keys.REQUESTS, values=True),
-            _has(keys.APPEALS, values=False),
-            _has(keys.APPEALS, values=True),
-        ).order_by(Report.report_year, Report.agency_id, Report.id)
+            f.text_sketch,
+            f.text_claims,
+            f[GRID_COLUMNS[(keys.REQUESTS, "new", "total")]],
+            f[GRID_COLUMNS[(keys.REQUESTS, "carried_in", "total")]],
+            f.cells_requests,
+            f.values_requests,
+            f.cells_appeals,
+            f.values_appeals,
+        )
+        .join(report_facts, f.report_id == Report.id)
+        .order_by(Report.report_year, Report.agency_id, Report.id)
     ).execution_options(yield_per=batch)
     agencies = ctx.agencies
-    for r in ctx.session.execute(q):
+    # Core, not ORM, execution: a million plain rows without the ORM result machinery.
+    for r in ctx.session.connection().execute(q):
         info = agencies.get(r[1])
         yield ReportRow(
             id=r[0],
@@ -110,11 +98,12 @@ def stream_reports(ctx: CheckContext, batch: int = 2000) -> Iterator[ReportRow]:
             parse_status=r[5] or "",
             problems=_problems(r[6]),
             sections_present=_present(r[7]),
-            sections_text=_json(r[8]) or {},
-            new_total=r[9],
-            carried_in_total=r[10],
-            requests_has_cells=bool(r[11]),
-            requests_has_values=bool(r[12]),
-            appeals_has_cells=bool(r[13]),
-            appeals_has_values=bool(r[14]),
+            text_sketch=sketch_from_bytes(r[8]),
+            text_claims=_json(r[9]),
+            new_total=r[10],
+            carried_in_total=r[11],
+            requests_has_cells=r[12] > 0,
+            requests_has_values=r[13] > 0,
+            appeals_has_cells=r[14] > 0,
+            appeals_has_values=r[15] > 0,
         )

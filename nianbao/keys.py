@@ -8,6 +8,7 @@ exporters cannot drift apart.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 FORMAT_2021 = "2021-30"
 FORMAT_2019 = "2019-60"
@@ -75,6 +76,15 @@ ACTIVE_ROWS: dict[str, tuple[RowSpec, ...]] = {
 # Columns holding money (decimals) or signed changes rather than non-negative counts.
 DECIMAL_COLUMNS = frozenset({"amount_10k_yuan", "amount_yuan"})
 SIGNED_COLUMNS = frozenset({"change"})
+
+
+def irregular_number(column: str, value: Decimal) -> str | None:
+    """``negative`` or ``fractional`` when ``value`` cannot stand in ``column`` (rule R7)."""
+    if value < 0 and column not in SIGNED_COLUMNS:
+        return "negative"
+    if column not in DECIMAL_COLUMNS and value != value.to_integral_value():
+        return "fractional"
+    return None
 
 # --- Section 三 -----------------------------------------------------------------------------
 REQUEST_COLUMNS = (

@@ -15,17 +15,22 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
+    Column,
     Date,
     DateTime,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     Numeric,
     String,
+    Table,
     Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from storage.cell_grid import GRID_COLUMNS
 
 
 class Base(DeclarativeBase):
@@ -82,6 +87,9 @@ class Report(Base):
     __table_args__ = (
         UniqueConstraint("agency_id", "report_year", "source_url"),
         Index("ix_reports_agency_year", "agency_id", "report_year"),
+        # Checks read current reports in (year, agency) order. The table row cannot serve:
+        # ``superseded`` and ``parsed_at`` sit after the long ``sections_text``, in overflow pages.
+        Index("ix_reports_current", "superseded", "report_year", "agency_id", "id", "parsed_at"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     site_id: Mapped[str | None] = mapped_column(ForeignKey("sites.id"), nullable=True)
@@ -115,11 +123,12 @@ class ReportCell(Base):
 
     __tablename__ = "report_cells"
     __table_args__ = (
+        # Also the index of a report's cells (its first column): the only way cells are read
+        # since checks moved to report_facts (migration 0003 dropped the two other indexes).
         UniqueConstraint("report_id", "section", "row_key", "col_key"),
-        Index("ix_report_cells_lookup", "section", "row_key", "col_key"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"))
     section: Mapped[str] = mapped_column(String(20))
     row_key: Mapped[str] = mapped_column(String(60))
     col_key: Mapped[str] = mapped_column(String(40))
@@ -128,6 +137,26 @@ class ReportCell(Base):
     unit: Mapped[str | None] = mapped_column(String(20), nullable=True)
 
     report: Mapped[Report] = relationship(back_populates="cells")
+
+
+# Derived from a report and its cells (monitor/facts.py), so that checks over a million reports
+# are one pass of row expressions: the cell values side by side (one column per canonical cell,
+# storage/cell_grid.py), cell counts, and text facts. ``report_cells`` stays the evidence store.
+# A row is stale when its ``parsed_at`` or ``version`` differs from the report's / the code's.
+report_facts = Table(
+    "report_facts",
+    Base.metadata,
+    Column("report_id", Integer, ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True),
+    Column("parsed_at", DateTime(timezone=True), nullable=False),  # the report's, when derived
+    Column("version", Integer, nullable=False),  # monitor.facts.FACTS_VERSION when derived
+    *(Column(f"cells_{s}", Integer, nullable=False) for s in ("active", "requests", "appeals")),
+    *(Column(f"values_{s}", Integer, nullable=False) for s in ("active", "requests", "appeals")),
+    Column("off_grid_cells", Integer, nullable=False),  # cells with keys outside the grid
+    Column("irregular_numbers", Integer, nullable=False),  # negative or fractional where not allowed
+    Column("text_sketch", LargeBinary, nullable=True),  # bottom-K clause hashes of 一/五/六
+    Column("text_claims", Text, nullable=True),  # JSON: what the prose says about the table
+    *(Column(name, Numeric(20, 6), nullable=True) for name in GRID_COLUMNS.values()),
+)
 
 
 class Finding(Base):

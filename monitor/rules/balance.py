@@ -85,18 +85,35 @@ class BalanceCheck:
 
     def run(self, ctx: CheckContext) -> Iterator[FindingDraft]:
         hits: dict[int, set[tuple[str, ...]]] = defaultdict(set)
-        for fmt in CURRENT_FORMATS:
-            for rid, col in ctx.session.execute(queries.column_query(ctx, fmt)):
-                hits[rid].add(("column", col))
-        for rid, section, row in ctx.session.execute(queries.row_query(ctx)):
-            hits[rid].add(("row", section, row))
-        for rid, section, row, col in ctx.session.execute(queries.sign_query(ctx)):
-            hits[rid].add(("cell", section, row, col))
-        for ids in chunked(sorted(hits)):
+        irregular: set[int] = set()
+        q, cols, rows = queries.failing_query(ctx)
+        for rid, _fmt, *flags in ctx.session.execute(q):
+            for col, flag in zip(cols, flags):
+                if flag:
+                    hits[rid].add(("column", col))
+            for (section, row), flag in zip(rows, flags[len(cols) :]):
+                if flag:
+                    hits[rid].add(("row", section, row))
+            if flags[-1]:
+                irregular.add(rid)
+        for ids in chunked(queries.off_grid_report_ids(ctx)):
+            for fmt in CURRENT_FORMATS:
+                for rid, col in ctx.session.execute(queries.column_query(ctx, fmt, ids)):
+                    hits[rid].add(("column", col))
+            for rid, section, row in ctx.session.execute(queries.row_query(ctx, ids)):
+                hits[rid].add(("row", section, row))
+        for ids in chunked(sorted(hits.keys() | irregular)):
             cells, meta = _load(ctx, ids)
             for rid in ids:
                 fmt, problems, agency_id, site_id, year = meta[rid]
-                for hit in sorted(hits[rid]):
+                found = set(hits[rid])
+                if rid in irregular:  # R7: which cells, Python says (keys.irregular_number)
+                    found.update(
+                        ("cell", *key)
+                        for key, (value, _) in cells.get(rid, {}).items()
+                        if value is not None
+                    )
+                for hit in sorted(found):
                     for rule, key, fields, evidence in _evaluate(
                         hit, cells.get(rid, {}), fmt, problems
                     ):
@@ -311,9 +328,10 @@ def _r7(
     value, raw = cells.get((section, row, col), (None, ""))
     if value is None:
         return None
-    if value < 0 and col not in keys.SIGNED_COLUMNS:
+    irregular = keys.irregular_number(col, value)
+    if irregular == "negative":
         reason = "金额不能为负数" if col in keys.DECIMAL_COLUMNS else "数量不能为负数"
-    elif col not in keys.DECIMAL_COLUMNS and value != value.to_integral_value():
+    elif irregular == "fractional":
         reason = "数量应为整数"
     else:
         return None

@@ -1,22 +1,96 @@
-"""The SQL half of R1–R7: aggregate each report's cells in the database and return only the
-groups that do not balance (report, and column or row), so Python touches just those reports.
+"""The SQL half of R1–R7: return only the reports (and columns or rows) that do not balance, so
+Python touches just those reports.
 
-Portable SQL (SQLite and PostgreSQL). Blank cells are NULL or absent; ``COUNT`` skips them, and a
-group is only judged when every term of its equation is filled in.
+``failing_query`` is one pass over ``report_facts``, where a report's cells sit side by side:
+each equation is a row expression, and an equation with a blank term is NULL, never true — a
+blank cell is not 0. Cells off the grid (keys the official formats do not name) are rare; for
+the reports holding some, ``column_query`` and ``row_query`` group their ``report_cells`` rows
+as before. Portable SQL (SQLite and PostgreSQL).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from functools import reduce
+from operator import add
 from typing import Any
 
 from sqlalchemy import and_, case, func, or_, select
 
 from monitor.context import CheckContext
 from nianbao import keys
-from storage.models import Report, ReportCell
+from storage.cell_grid import GRID_COLUMNS
+from storage.models import Report, ReportCell, report_facts
 
 APPEAL_PARTS = ("upheld", "corrected", "other", "pending")
 CURRENT_FORMATS = (keys.FORMAT_2021, keys.FORMAT_2019)
+
+
+def _cell(section: str, row: str, col: str) -> Any:
+    return report_facts.c[GRID_COLUMNS[(section, row, col)]]
+
+
+def _sum(terms: Sequence[Any]) -> Any:
+    return reduce(add, terms)
+
+
+def _request_rows() -> list[str]:
+    rows: dict[str, None] = {}
+    for fmt in CURRENT_FORMATS:
+        rows.update((spec.key, None) for spec in keys.REQUEST_ROWS[fmt])
+    return list(rows)
+
+
+def column_flags() -> dict[str, Any]:
+    """Per column of section 三: R1 or (for the report's format) R3 does not hold."""
+    q = keys.REQUESTS
+    flags = {}
+    for col in keys.REQUEST_COLUMNS:
+        total = _cell(q, "results_total", col)
+        r1 = _cell(q, "new", col) + _cell(q, "carried_in", col) - total - _cell(q, "carried_out", col) != 0
+        r3 = [
+            and_(Report.format == fmt, _sum([_cell(q, r, col) for r in keys.RESULT_ROWS[fmt]]) - total != 0)
+            for fmt in CURRENT_FORMATS
+        ]
+        flags[col] = or_(r1, *r3)
+    return flags
+
+
+def row_flags() -> dict[tuple[str, str], Any]:
+    """Per row: R2 (section 三, applicants) or R4–R6 (section 四, outcomes) does not hold."""
+    flags = {}
+    for row in _request_rows():
+        parts = [_cell(keys.REQUESTS, row, c) for c in keys.APPLICANT_COLUMNS]
+        flags[(keys.REQUESTS, row)] = _sum(parts) - _cell(keys.REQUESTS, row, "total") != 0
+    for spec in keys.APPEAL_ROWS:
+        parts = [_cell(keys.APPEALS, spec.key, c) for c in APPEAL_PARTS]
+        flags[(keys.APPEALS, spec.key)] = _sum(parts) - _cell(keys.APPEALS, spec.key, "total") != 0
+    return flags
+
+
+def failing_query(ctx: CheckContext) -> tuple[Any, list[str], list[tuple[str, str]]]:
+    """Current reports with an unbalanced column or row, or an irregular number (R7): the
+    report id, format, then one flag per column and per row (true where it fails) and the R7
+    flag. Returns the statement and the column and row each flag stands for."""
+    cols, rows = column_flags(), row_flags()
+    irregular = report_facts.c.irregular_numbers > 0
+    tables = and_(Report.format.in_(CURRENT_FORMATS), or_(*cols.values(), *rows.values()))
+    q = (
+        select(Report.id, Report.format, *cols.values(), *rows.values(), irregular)
+        .join(report_facts, report_facts.c.report_id == Report.id)
+        .where(or_(tables, irregular))
+    )
+    return ctx.current_reports(q), list(cols), list(rows)
+
+
+def off_grid_report_ids(ctx: CheckContext) -> list[int]:
+    """Current reports of a current format holding cells outside the grid."""
+    q = (
+        select(Report.id)
+        .join(report_facts, report_facts.c.report_id == Report.id)
+        .where(report_facts.c.off_grid_cells > 0, Report.format.in_(CURRENT_FORMATS))
+    )
+    return list(ctx.session.scalars(ctx.current_reports(q)))
 
 
 def _signed(terms: dict[str, int]) -> tuple[Any, Any]:
@@ -32,8 +106,8 @@ def _signed(terms: dict[str, int]) -> tuple[Any, Any]:
     return func.sum(signed), func.count(present)
 
 
-def column_query(ctx: CheckContext, fmt: str) -> Any:
-    """R1 and R3 per column of section 三, for reports of one format (its result rows).
+def column_query(ctx: CheckContext, fmt: str, ids: Sequence[int]) -> Any:
+    """R1 and R3 per column of section 三, for the reports ``ids`` of one format (its result rows).
 
     Grouped by report, section and column so that section needs no CASE and no WHERE (a WHERE on
     section makes SQLite walk the section index instead of each report's cells); other sections'
@@ -50,7 +124,7 @@ def column_query(ctx: CheckContext, fmt: str) -> Any:
     q = (
         select(Report.id, c.col_key)
         .join(c, c.report_id == Report.id)
-        .where(Report.format == fmt)
+        .where(Report.format == fmt, Report.id.in_(ids))
         .group_by(Report.id, c.section, c.col_key)
         # MAX(section), not section: SQLite would push a plain column test down into WHERE.
         .having(and_(func.max(c.section) == keys.REQUESTS, or_(r1, r3)))
@@ -58,8 +132,8 @@ def column_query(ctx: CheckContext, fmt: str) -> Any:
     return ctx.current_reports(q)
 
 
-def row_query(ctx: CheckContext) -> Any:
-    """R2 per row of section 三 and R4–R6 per row of section 四: total = sum of the parts."""
+def row_query(ctx: CheckContext, ids: Sequence[int]) -> Any:
+    """R2 per row of section 三 and R4–R6 per row of section 四 of the reports ``ids``."""
     c = ReportCell
     parts = {col: 1 for col in (*keys.APPLICANT_COLUMNS, *APPEAL_PARTS)}
     signed = case(
@@ -83,23 +157,8 @@ def row_query(ctx: CheckContext) -> Any:
     q = (
         select(Report.id, c.section, c.row_key)
         .join(c, c.report_id == Report.id)
-        .where(Report.format.in_(CURRENT_FORMATS))
+        .where(Report.format.in_(CURRENT_FORMATS), Report.id.in_(ids))
         .group_by(Report.id, c.section, c.row_key)
         .having(and_(complete, func.sum(signed) != 0))
-    )
-    return ctx.current_reports(q)
-
-
-def sign_query(ctx: CheckContext) -> Any:
-    """R7: negative values (except signed changes) and fractional counts."""
-    c = ReportCell
-    negative = and_(c.value < 0, c.col_key.notin_(keys.SIGNED_COLUMNS))
-    fractional = and_(
-        c.col_key.notin_(keys.DECIMAL_COLUMNS), c.value != func.round(c.value)
-    )
-    q = (
-        select(c.report_id, c.section, c.row_key, c.col_key)
-        .join(Report, Report.id == c.report_id)
-        .where(or_(negative, fractional))
     )
     return ctx.current_reports(q)

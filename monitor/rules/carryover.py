@@ -1,20 +1,23 @@
 """X1: what a body carried into year Y is what it carried out of year Y−1 (heuristic, warning).
 
-One SQL join of the two years' cells; institutional reform legitimately breaks it, hence a warning.
+One SQL join of consecutive current reports on their ``report_facts`` rows (the cells side by
+side), returning only pairs that differ in some column; the raw text of just those cells is then
+read for the evidence. Institutional reform legitimately breaks it, hence a warning.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, false, or_, select
+from sqlalchemy.orm import aliased
 
-from monitor.context import CheckContext
+from monitor.context import CheckContext, chunked
 from monitor.evidence import cell_name, cell_ref, column_label, plain_number
 from monitor.rules.base import FindingDraft, Rule
 from nianbao import keys
-from storage.models import Report, ReportCell
+from storage.cell_grid import GRID_COLUMNS
+from storage.models import Report, ReportCell, report_facts
 
 X1 = Rule(
     "X1",
@@ -32,51 +35,53 @@ class CarryOverCheck:
     rules = (X1,)
 
     def run(self, ctx: CheckContext) -> Iterator[FindingDraft]:
-        # One pass, no self-join: each carried_in cell is grouped with the carried_out cell of the
-        # year before (same agency, same column) by keying both on the year they link.
-        c = ReportCell
-        is_in = c.row_key == "carried_in"
-        is_out = c.row_key == "carried_out"
-        link_year = case((is_in, Report.report_year - 1), else_=Report.report_year)
-
-        def pick(cond: Any, col: Any) -> Any:
-            """The value of ``col`` on the one row of the group matching ``cond``."""
-            return func.max(case((cond, col), else_=None))
-
-        vin, vout = pick(is_in, c.value), pick(is_out, c.value)
+        cur, prev = report_facts.alias("cur_facts"), report_facts.alias("prev_facts")
+        prev_report = aliased(Report)
+        cols = keys.REQUEST_COLUMNS
+        ins = [cur.c[GRID_COLUMNS[(keys.REQUESTS, "carried_in", c)]] for c in cols]
+        outs = [prev.c[GRID_COLUMNS[(keys.REQUESTS, "carried_out", c)]] for c in cols]
         q = (
             select(
-                pick(is_in, Report.id),
+                Report.id,
                 Report.agency_id,
-                link_year,
-                pick(is_in, Report.format),
-                pick(is_out, Report.id),
-                pick(is_out, Report.format),
-                pick(is_out, Report.source_url),
-                c.col_key,
-                vin,
-                pick(is_in, c.raw),
-                vout,
-                pick(is_out, c.raw),
+                Report.report_year,
+                Report.format,
+                prev_report.id,
+                prev_report.format,
+                prev_report.source_url,
+                *ins,
+                *outs,
             )
-            .join(Report, Report.id == c.report_id)
-            .where(
-                c.section == keys.REQUESTS,
-                c.row_key.in_(("carried_in", "carried_out")),
-                Report.format.in_(CURRENT_FORMATS),
-            )
-            .group_by(Report.agency_id, c.col_key, link_year)
-            .having(
+            .join(cur, cur.c.report_id == Report.id)
+            .join(
+                prev_report,
                 and_(
-                    func.count(case((is_in, c.value), else_=None)) == 1,
-                    func.count(case((is_out, c.value), else_=None)) == 1,
-                    vin != vout,
-                )
+                    prev_report.agency_id == Report.agency_id,
+                    prev_report.report_year == Report.report_year - 1,
+                    prev_report.superseded == false(),
+                    prev_report.format.in_(CURRENT_FORMATS),
+                ),
+            )
+            .join(prev, prev.c.report_id == prev_report.id)
+            .where(
+                Report.format.in_(CURRENT_FORMATS),
+                # A blank on either side makes the comparison NULL: not a difference.
+                or_(*(i != o for i, o in zip(ins, outs))),
             )
         )
-        rows = sorted(
-            ctx.session.execute(ctx.current_reports(q)), key=lambda r: (r[0], r[7])
-        )
+        pairs = sorted(ctx.session.execute(ctx.current_reports(q)))
+        raws = _raw_texts(ctx, [r[0] for r in pairs] + [r[4] for r in pairs])
+        rows = []
+        for rid, agency_id, year, fmt, prev_id, prev_fmt, prev_url, *values in pairs:
+            for col, vin, vout in zip(cols, values[: len(cols)], values[len(cols) :]):
+                if vin is None or vout is None or vin == vout:
+                    continue
+                rin = raws.get((rid, "carried_in", col), "")
+                rout = raws.get((prev_id, "carried_out", col), "")
+                rows.append(
+                    (rid, agency_id, year - 1, fmt, prev_id, prev_fmt, prev_url, col, vin, rin, vout, rout)
+                )
+        rows.sort(key=lambda r: (r[0], r[7]))  # by report, then column name
         for (
             rid,
             agency_id,
@@ -128,3 +133,18 @@ class CarryOverCheck:
                 evidence=evidence,
                 **fields,
             )
+
+
+def _raw_texts(ctx: CheckContext, report_ids: list[int]) -> dict[tuple[int, str, str], str]:
+    """``(report, row, column) → raw text`` of the carried-in/out cells of these reports."""
+    out: dict[tuple[int, str, str], str] = {}
+    c = ReportCell
+    for ids in chunked(sorted(set(report_ids))):
+        q = select(c.report_id, c.row_key, c.col_key, c.raw).where(
+            c.report_id.in_(ids),
+            c.section == keys.REQUESTS,
+            c.row_key.in_(("carried_in", "carried_out")),
+        )
+        for rid, row, col, raw in ctx.session.execute(q):
+            out[(rid, row, col)] = raw
+    return out

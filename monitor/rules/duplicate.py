@@ -5,6 +5,7 @@ Cheap and bounded: the text is cut into clauses (digits folded, so changed years
 not hide a copy), each clause hashed, and only the K smallest hashes kept (a bottom-K MinHash
 sketch; exact Jaccard for short texts). Same-year candidates come from buckets keyed on the
 smallest hashes (crc32: stable across runs); only one year's sketches (plus the previous year's) are held in memory.
+Sketches are made once, when the report is stored (``report_sketch``, kept in ``report_facts``).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from array import array
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 from zlib import crc32
 
 from monitor.context import CheckContext
@@ -59,13 +61,25 @@ def sketch(text: str) -> array | None:
     return array("q", heapq.nsmallest(SKETCH_SIZE, clauses))
 
 
+SECTIONS = ("一", "五", "六")
+
+
+def report_sketch(sections_text: dict[str, Any]) -> array | None:
+    """The sketch of a report's sections 一, 五 and 六."""
+    return sketch("\n".join(str(sections_text.get(n) or "") for n in SECTIONS))
+
+
 def similarity(a: array, b: array) -> float:
-    """Estimated Jaccard similarity of the two clause sets (exact when both fit in a sketch)."""
+    """Estimated Jaccard similarity of the two clause sets (exact when both fit in a sketch):
+    the share of the union's K smallest hashes that are in both."""
     sa, sb = set(a), set(b)
-    bottom = heapq.nsmallest(SKETCH_SIZE, sa | sb)
-    return (
-        sum(1 for h in bottom if h in sa and h in sb) / len(bottom) if bottom else 0.0
-    )
+    both = sa & sb
+    if not both:  # the common case, decided without sorting
+        return 0.0
+    union = sa | sb
+    if len(union) <= SKETCH_SIZE:
+        return len(both) / len(union)
+    return len(both.intersection(sorted(union)[:SKETCH_SIZE])) / SKETCH_SIZE
 
 
 @dataclass(eq=False)  # identity hashing: used as a dict key
@@ -91,8 +105,7 @@ class DuplicateCheck:
         if r.report_year != self._year:
             yield from self._flush(ctx)
             self._year = r.report_year
-        text = "\n".join(str(r.sections_text.get(n) or "") for n in ("一", "五", "六"))
-        s = sketch(text)
+        s = r.text_sketch
         if s is not None:
             self._docs.append(_Doc(r.id, r.agency_id, r.site_id, s))
 

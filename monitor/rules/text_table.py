@@ -2,7 +2,8 @@
 
 Only two things are checked, both unambiguous: the prose says no request was received while the
 table counts new requests; and a count the prose quotes with the table's own words (本年新收…N件,
-共受理…申请N件) differs from the table.
+共受理…申请N件) differs from the table. The prose is read once, when the report is stored
+(``text_claims``, kept in ``report_facts``); a check only compares those claims with the table.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from decimal import Decimal
+from typing import Any
 
 from monitor.context import CheckContext
 from monitor.evidence import cell_name, cell_ref, plain_number
@@ -42,8 +44,8 @@ _ACCEPTED_COUNT = (
 )
 
 
-def _text(r: ReportRow, numerals: tuple[str, ...]) -> str:
-    parts = [str(r.sections_text.get(n) or "") for n in numerals]
+def _text(sections_text: dict[str, Any], numerals: tuple[str, ...]) -> str:
+    parts = [str(sections_text.get(n) or "") for n in numerals]
     return unicodedata.normalize("NFKC", "\n".join(parts))
 
 
@@ -58,14 +60,44 @@ def _sentence(text: str, start: int, end: int) -> str:
     return quote if len(quote) <= 60 else text[start:end]
 
 
+def text_claims(sections_text: dict[str, Any]) -> dict[str, Any] | None:
+    """What the prose says that the table can contradict, read once when the report is stored
+    (monitor/facts.py): the first "no request received" clause, and every count quoted with the
+    table's own words, in text order per pattern. None when the prose says none of it."""
+    if not sections_text:
+        return None
+    no_requests = None
+    text = _text(sections_text, ("一", "二", "三", "五", "六"))  # not 四: that one is about appeals
+    for m in _NO_REQUESTS.finditer(text):
+        said = m.group(0)
+        if _NOT_ABOUT_REQUESTS.search(said) or "公开" not in said:
+            continue  # e.g. 未收到行政复议申请: about appeals, not requests
+        no_requests = _sentence(text, m.start(), m.end())
+        break
+    text = _text(sections_text, ("一", "二", "三"))
+    patterns = [(_NEW_COUNT, "new_count")] + [(p, "accepted_count") for p in _ACCEPTED_COUNT]
+    counts = [
+        [key, [[m.group(1), _sentence(text, m.start(), m.end())] for m in pattern.finditer(text)]]
+        for pattern, key in patterns
+    ]
+    if no_requests is None and not any(found for _, found in counts):
+        return None
+    return {"no_requests": no_requests, "counts": counts}
+
+
+def _ref(r: ReportRow) -> dict[str, Any]:
+    """The evidence cell, built only when a finding is made (most reports make none)."""
+    return cell_ref(keys.REQUESTS, "new", "total", r.new_total, None, r.format)
+
+
 class TextTableCheck:
     """T1 and T2 per current report with a readable section 三 table."""
 
     rules = (NO_REQUESTS, COUNT_MISMATCH)
 
     def check(self, ctx: CheckContext, r: ReportRow) -> Iterator[FindingDraft]:
-        new_total = r.new_total
-        if new_total is None or r.parse_status == "image_only" or not r.sections_text:
+        new_total, claims = r.new_total, r.text_claims
+        if new_total is None or r.parse_status == "image_only" or not claims:
             return
         common = {
             "site_id": r.site_id,
@@ -73,46 +105,34 @@ class TextTableCheck:
             "report_id": r.id,
             "report_year": r.report_year,
         }
-        cell = cell_name(keys.REQUESTS, "new", "total", r.format)
-        ref = cell_ref(keys.REQUESTS, "new", "total", new_total, None, r.format)
-        if new_total > 0:
-            text = _text(
-                r, ("一", "二", "三", "五", "六")
-            )  # not 四: that one is about appeals
-            for m in _NO_REQUESTS.finditer(text):
-                said = m.group(0)
-                if _NOT_ABOUT_REQUESTS.search(said) or "公开" not in said:
-                    continue  # e.g. 未收到行政复议申请: about appeals, not requests
-                quote = _sentence(text, m.start(), m.end())
-                yield NO_REQUESTS.draft(
-                    **common,
-                    key="no_requests",
-                    evidence={"quote": quote, "cells": [ref]},
-                    quote=quote,
-                    cell=cell,
-                    value=plain_number(new_total),
-                )
-                break
-        text = _text(r, ("一", "二", "三"))
+        quote = claims.get("no_requests")
+        if new_total > 0 and quote:
+            yield NO_REQUESTS.draft(
+                **common,
+                key="no_requests",
+                evidence={"quote": quote, "cells": [_ref(r)]},
+                quote=quote,
+                cell=cell_name(keys.REQUESTS, "new", "total", r.format),
+                value=plain_number(new_total),
+            )
         accepted_ok = {new_total}
         if r.carried_in_total is not None:
             accepted_ok.add(new_total + r.carried_in_total)
-        checks = [(_NEW_COUNT, {new_total}, "new_count")] + [
-            (p, accepted_ok, "accepted_count") for p in _ACCEPTED_COUNT
-        ]
         done: set[str] = set()
-        for pattern, allowed, key in checks:
-            for m in pattern.finditer(text if key not in done else ""):
-                said = Decimal(m.group(1))
+        for key, found in claims.get("counts", ()):
+            if key in done:
+                continue
+            allowed = {new_total} if key == "new_count" else accepted_ok
+            for digits, quote in found:
+                said = Decimal(digits)
                 if said in allowed:
                     continue
-                quote = _sentence(text, m.start(), m.end())
                 yield COUNT_MISMATCH.draft(
                     **common,
                     key=key,
-                    evidence={"quote": quote, "text_value": int(said), "cells": [ref]},
+                    evidence={"quote": quote, "text_value": int(said), "cells": [_ref(r)]},
                     quote=quote,
-                    cell=cell,
+                    cell=cell_name(keys.REQUESTS, "new", "total", r.format),
                     value=plain_number(new_total),
                 )
                 done.add(key)

@@ -74,7 +74,8 @@ class TimelinessCheck:
         ).execution_options(yield_per=5000)
         done: set[int] = set()
         agencies = ctx.agencies
-        for agency_id, rows in groupby(ctx.session.execute(q), key=lambda r: r[1]):
+        rows_by_agency = ctx.session.connection().execute(q)  # Core: plain rows, no ORM overhead
+        for agency_id, rows in groupby(rows_by_agency, key=lambda r: r[1]):
             info = agencies.get(agency_id)
             if info is None:
                 continue
