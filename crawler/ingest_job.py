@@ -1,7 +1,7 @@
-"""One fetched document through ``Ingestor.ingest``, and which of its links to follow.
+"""A batch of fetched documents through ``Ingestor.ingest_many``, and which of their links to follow.
 
-Runs in the pipeline's worker thread: it touches only the ingestor it is given and plain values,
-never the crawl's reactor-side state (counters, sightings, the engine).
+Runs in the pipeline's worker thread: it touches only the ingestor and the known-documents store it
+is given and plain values, never the crawl's reactor-side state (counters, the engine).
 
 Which attachments: all links of a page the parser calls a link page (``附件：…年度报告.pdf``), and
 report-named files of a page that is not a report itself. A page that is a report keeps its
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -22,7 +23,8 @@ from crawler.items import FetchedDocument
 from nianbao.mediatype import sniff_media_type
 
 if TYPE_CHECKING:
-    from nianbao.ingest import Ingestor
+    from crawler.known import KnownDocuments
+    from nianbao.ingest import IncomingDocument, Ingestor, IngestResult
 
 log = logging.getLogger(__name__)
 _FILENAME = re.compile(r"filename\*\s*=\s*(?:UTF-8|utf-8)''([^;]+)|filename\s*=\s*\"?([^\";]+)\"?", re.I)
@@ -47,27 +49,53 @@ def attachment_filename(content_disposition: str | None) -> str | None:
     return unquote(m.group(1) or m.group(2)).strip() or None
 
 
-def ingest_document(ingestor: Ingestor, doc: FetchedDocument, run_id: int | None) -> IngestOutcome:
-    """Store and parse ``doc``; never raises (a failure is an outcome)."""
+def ingest_documents(ingestor: Ingestor, known: KnownDocuments, docs: Sequence[FetchedDocument], run_id: int | None) -> list[IngestOutcome]:
+    """Store and parse ``docs`` as one batch (``Ingestor.ingest_many``); never raises.
+
+    The links followed from each page are recorded as its sightings here too, in one transaction
+    for the batch: the worker is the crawl's one busy writer, and the reactor thread is spared
+    waiting for SQLite's write lock.
+    """
+    now = datetime.now(UTC)
+    incoming = [_incoming(doc, run_id, now) for doc in docs]
+    try:
+        results = ingestor.ingest_many(incoming)
+    except Exception as exc:  # storage trouble must not end the crawl of every other site
+        log.exception("storing a batch of %d documents failed", len(docs))
+        results = [exc] * len(docs)
+    outcomes = [_outcome(doc, result) for doc, result in zip(docs, results, strict=True)]
+    sightings = [(doc.site_id, doc.url, o.links) for doc, o in zip(docs, outcomes, strict=True) if o.links]
+    if sightings:  # evidence for the monitor, and what to revalidate when the page comes back 304
+        try:
+            known.record_sightings_of_pages(run_id, sightings, now)
+        except Exception:
+            log.exception("recording the links of %d pages failed", len(sightings))
+    return outcomes
+
+
+def _incoming(doc: FetchedDocument, run_id: int | None, fetched_at: datetime) -> IncomingDocument:
+    from nianbao.ingest import IncomingDocument  # imports the parser: only when a document arrives
+
     filename = attachment_filename(doc.headers.get("content-disposition"))
     media_type = sniff_media_type(doc.body, doc.headers.get("content-type"), filename or doc.hints.get("attachment_name") or doc.url)
-    hints = {k: v for k, v in doc.hints.items() if k in ("title", "list_date")}
-    try:
-        result = ingestor.ingest(
-            url=doc.url,
-            body=doc.body,
-            site_id=doc.site_id,
-            media_type=media_type,
-            headers=doc.headers,
-            status=doc.status,
-            hints=hints,
-            origin="crawl",
-            crawl_run_id=run_id,
-            fetched_at=datetime.now(UTC),
-        )
-    except Exception as exc:  # storage trouble must not end the crawl of every other site
-        log.exception("storing %s failed", doc.url)
-        return IngestOutcome("failed", error=f"{type(exc).__name__}: {exc}")
+    return IncomingDocument(
+        url=doc.url,
+        body=doc.body,
+        site_id=doc.site_id,
+        media_type=media_type,
+        headers=doc.headers,
+        status=doc.status,
+        hints={k: v for k, v in doc.hints.items() if k in ("title", "list_date")},
+        origin="crawl",
+        crawl_run_id=run_id,
+        fetched_at=fetched_at,
+    )
+
+
+def _outcome(doc: FetchedDocument, result: IngestResult | Exception) -> IngestOutcome:
+    """The outcome of one document, and which of its links to follow."""
+    if isinstance(result, Exception):
+        return IngestOutcome("failed", error=f"{type(result).__name__}: {result}")
     links: list[ListEntry] = []
     if doc.is_attachment:
         pass

@@ -113,18 +113,16 @@ class KnownDocuments:
 
     def record_sightings(self, run_id: int | None, site_id: str, list_url: str, entries: Iterable[ListEntry], seen_at: datetime) -> None:
         """One ``ListSighting`` per entry: the monitor's evidence of what a list showed, and when."""
-        rows = [
-            ListSighting(
-                crawl_run_id=run_id,
-                site_id=site_id,
-                list_url=list_url[:2000],
-                url=e.url[:2000],
-                title=(e.title or "")[:500],
-                list_date=e.list_date,
-                seen_at=seen_at,
-            )
-            for e in entries
-        ]
+        rows = [_sighting(run_id, site_id, list_url, e, seen_at) for e in entries]
+        if rows:
+            with self.db.session() as s:
+                s.add_all(rows)
+
+    def record_sightings_of_pages(
+        self, run_id: int | None, pages: Iterable[tuple[str, str, list[ListEntry]]], seen_at: datetime
+    ) -> None:
+        """``record_sightings`` for several pages (site id, page URL, entries) in one transaction."""
+        rows = [_sighting(run_id, site_id, page_url, e, seen_at) for site_id, page_url, entries in pages for e in entries]
         if rows:
             with self.db.session() as s:
                 s.add_all(rows)
@@ -157,6 +155,18 @@ class KnownDocuments:
         """Whether a stored report came from ``url``."""
         with self.db.session() as s:
             return s.scalar(select(Report.id).where(Report.source_url == url).limit(1)) is not None
+
+
+def _sighting(run_id: int | None, site_id: str, list_url: str, entry: ListEntry, seen_at: datetime) -> ListSighting:
+    return ListSighting(
+        crawl_run_id=run_id,
+        site_id=site_id,
+        list_url=list_url[:2000],
+        url=entry.url[:2000],
+        title=(entry.title or "")[:500],
+        list_date=entry.list_date,
+        seen_at=seen_at,
+    )
 
 
 def _chunks(items: Sequence[str]) -> Iterable[list[str]]:

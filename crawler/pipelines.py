@@ -1,9 +1,11 @@
-"""The storage pipeline: every fetched document is ingested (``crawler.ingest_job``) in one worker
-thread (one writer for the database), so the reactor goes on downloading meanwhile; counting,
-sightings and scheduling the attachments to follow happen back on the reactor thread.
+"""The storage pipeline: fetched documents are ingested (``crawler.ingest_job``) in batches by one
+worker thread (one writer for the database), so the reactor goes on downloading meanwhile;
+counting and scheduling the attachments to follow happen back on the reactor thread.
 
-A worker *process* was measured too (bench/crawl, 2 cores): no faster, because ingest time is
-SQLite writing the report's cells, which one writer does at a time either way.
+Batches form by group commit (``crawler.group_commit``): what is fetched while the worker stores
+one batch is the next. An item is done (and Scrapy lets go of its response) only once its batch
+is committed, so a crawl stopped in any way loses no acknowledged document; what a killed process
+had in hand has no stored version and is fetched again by the next crawl that lists it.
 """
 
 from __future__ import annotations
@@ -13,12 +15,14 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet.defer import Deferred
 from twisted.internet.threads import deferToThreadPool
 from twisted.python.threadpool import ThreadPool
 
 from crawler.context import CrawlContext, utcnow
 from crawler.discovery import ListEntry
-from crawler.ingest_job import ingest_document
+from crawler.group_commit import GroupCommitter
+from crawler.ingest_job import IngestOutcome, ingest_documents
 from crawler.items import FetchedDocument
 
 if TYPE_CHECKING:
@@ -37,6 +41,8 @@ class StoragePipeline:
         self.crawler = crawler
         self.context = CrawlContext.of(crawler)
         self.pool = ThreadPool(minthreads=1, maxthreads=1, name="nianbao-ingest")
+        batch = crawler.settings.getint("NIANBAO_INGEST_BATCH", 32)
+        self.batches: GroupCommitter[FetchedDocument, IngestOutcome] = GroupCommitter(self._ingest_batch, max_batch=batch)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StoragePipeline:
@@ -54,18 +60,19 @@ class StoragePipeline:
         if item.unchanged:
             self._unchanged(item)
             return item
-        from twisted.internet import reactor  # the one Scrapy installed (TWISTED_REACTOR)
-
         ctx = self.context
-        job = deferToThreadPool(reactor, self.pool, ingest_document, ctx.ingestor, item, ctx.open_run())
-        result = await maybe_deferred_to_future(job)
+        result = await maybe_deferred_to_future(self.batches.add(item))
         if result.error:
             ctx.record_error(item.site_id, item.url, "storage", result.error)
         ctx.counters.outcome(item.site_id, result.outcome)
-        if result.links:  # evidence for the monitor, and what to revalidate when the page comes back 304
-            ctx.known.record_sightings(ctx.run_id, item.site_id, item.url, result.links, utcnow())
-        self._follow(item, result.links)
+        self._follow(item, result.links)  # their sightings were recorded with the batch
         return item
+
+    def _ingest_batch(self, docs: list[FetchedDocument]) -> Deferred[list[IngestOutcome]]:
+        from twisted.internet import reactor  # the one Scrapy installed (TWISTED_REACTOR)
+
+        ctx = self.context
+        return deferToThreadPool(reactor, self.pool, ingest_documents, ctx.ingestor, ctx.known, docs, ctx.open_run())
 
     # -------------------------------------------------------------------------------------------
     def _unchanged(self, doc: FetchedDocument) -> None:

@@ -86,6 +86,7 @@ NIANBAO_YEAR = None  # recrawl: only entries of this report year
 NIANBAO_URL = None  # recrawl: only this URL
 NIANBAO_PROGRESS_INTERVAL = 30.0  # seconds between progress log lines
 NIANBAO_SITE_ENCODINGS: dict[str, str] = {}  # site id -> forced encoding (settings.yaml sites[].encoding)
+NIANBAO_INGEST_BATCH = 32  # most documents stored in one batch (crawler.group_commit)
 
 LOG_LEVEL = "INFO"
 FEED_EXPORT_ENCODING = "utf-8"
