@@ -26,6 +26,7 @@ test: install
 bench: install
 	$(BIN)/python bench/parse
 	$(BIN)/python bench/monitor --reports 100000
+	$(BIN)/python bench/crawl
 
 clean:
 	rm -rf $(VENV) data *.egg-info
