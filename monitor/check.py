@@ -12,8 +12,9 @@ from monitor.context import CheckContext, chunked
 from monitor.facts import refresh_stale_facts
 from monitor.lifecycle import sync_findings, utcnow
 from monitor.reports import stream_reports
-from monitor.rules import REPORT_CHECKS, SET_CHECKS
+from monitor.rules import REPORT_CHECKS, SET_CHECKS, SIDE_CHECKS
 from monitor.rules.base import FindingDraft
+from monitor.side import SideScans, can_run_beside
 from nianbao.settings import Settings
 from storage.db import Database
 
@@ -35,8 +36,10 @@ def run_check(
         # Facts rows are written at ingest; this catches reports stored any other way, and
         # rows left stale by a parser or derivation change (monitor/facts.py).
         refreshed = refresh_stale_facts(ctx)
+        if refreshed:
+            s.commit()  # derived rows, safe to keep; and the side connection sees only commits
         counts = sync_findings(
-            s, _enriched(ctx, _drafts(ctx)), site_ids=site_ids, now=utcnow()
+            s, _enriched(ctx, _drafts(db, ctx)), site_ids=site_ids, now=utcnow()
         )
         checked = ctx.reports_checked
     summary = {
@@ -75,16 +78,27 @@ def run_check(
     return summary
 
 
-def _drafts(ctx: CheckContext) -> Iterator[FindingDraft]:
-    for family in SET_CHECKS:
-        yield from family().run(ctx)
-    per_report = [family() for family in REPORT_CHECKS]
-    for row in stream_reports(ctx):
-        ctx.reports_checked += 1
+def _drafts(db: Database, ctx: CheckContext) -> Iterator[FindingDraft]:
+    """Every family's drafts. Families of different kinds never share a fingerprint, so the
+    order between families does not matter: those scanning beside the stream come last."""
+    side = SideScans(db, ctx, SIDE_CHECKS) if can_run_beside(db) else None
+    try:
+        for family in SET_CHECKS:
+            if side is None or family not in SIDE_CHECKS:
+                yield from family().run(ctx)
+        per_report = [family() for family in REPORT_CHECKS]
+        for row in stream_reports(ctx):
+            ctx.reports_checked += 1
+            for check in per_report:
+                yield from check.check(ctx, row)
         for check in per_report:
-            yield from check.check(ctx, row)
-    for check in per_report:
-        yield from check.finish(ctx)
+            yield from check.finish(ctx)
+        if side is not None:
+            for family in SIDE_CHECKS:
+                yield from family().run(ctx, side.result(family))
+    finally:
+        if side is not None:
+            side.close()
 
 
 def _enriched(

@@ -73,6 +73,24 @@ class CheckContext:
         self._sites: dict[str, tuple[str, str]] | None = None
         self.reports_checked = 0
 
+    def load_lookups(self) -> None:
+        """Load the agencies and sites now (before another thread shares them: ``beside``)."""
+        self._agencies, self._sites = self.agencies, self.sites
+
+    def beside(self, session: Session) -> CheckContext:
+        """The same check on another session (monitor/side.py), sharing the lookups; they must
+        be loaded (``load_lookups``), or this would query the main session from another thread."""
+        if self._agencies is None or self._sites is None:
+            raise RuntimeError("load_lookups() first")
+        other = CheckContext(session, self.settings, self.as_of, self.site_ids)
+        other._agencies, other._sites = self._agencies, self._sites
+        return other
+
+    def rows(self, stmt: Any) -> Any:
+        """Execute on the session's connection (Core): plain rows, without the ORM's result
+        machinery, which cost more than the query for the thousands of cells read as evidence."""
+        return self.session.connection().execute(stmt)
+
     # Scope ---------------------------------------------------------------------------------
     def scoped_agency_ids(self) -> Select[Any]:
         q = select(Agency.id)

@@ -639,6 +639,25 @@ def test_short_or_different_texts_are_not_duplicates(env):
     assert findings(db, kind="duplicate") == []
 
 
+
+def test_similar_enough_agrees_with_similarity():
+    """The bound that skips most pairs never hides a similarity at or above the threshold."""
+    import random
+    from array import array
+
+    from monitor.rules.duplicate import SKETCH_SIZE, similar_enough, similarity
+
+    rnd = random.Random(7)
+    pool = list(range(1000))
+    for _ in range(2000):
+        a = sorted(rnd.sample(pool, rnd.choice((8, 20, 40, SKETCH_SIZE))))
+        shared = rnd.sample(a, rnd.randint(0, len(a)))
+        b = sorted(set(shared) | set(rnd.sample(pool, rnd.randint(0, SKETCH_SIZE - len(shared)))))
+        sa, sb = array("q", a), array("q", b[:SKETCH_SIZE])
+        for threshold in (0.3, 0.6, 0.85, 0.9, 1.0):
+            sim = similarity(sa, sb)
+            assert similar_enough(sa, sb, threshold) == (sim if sim >= threshold else None)
+
 # --- crawl health -------------------------------------------------------------------------
 def test_crawl_blocked_from_latest_run(env):
     db, settings, site = env

@@ -46,7 +46,8 @@ def test_serve_runs_check_on_interval_and_stops_cleanly(project, tmp_path: Path)
     db = Database(f"sqlite:///{tmp_path / 'data' / 'nianbao.db'}")
     proc = _serve(cfg)
     try:
-        assert _wait_for(lambda: len([r for r in _runs(db, "check") if r.finished_at]) >= 2), proc.stderr
+        # Generous: each run is a child process, which a loaded 2-core machine starts slowly.
+        assert _wait_for(lambda: len([r for r in _runs(db, "check") if r.finished_at]) >= 2, timeout=120), proc.stderr
     finally:
         proc.send_signal(signal.SIGTERM)
         out, err = proc.communicate(timeout=30)

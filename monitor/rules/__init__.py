@@ -24,6 +24,8 @@ SET_CHECKS = (
     CrawlHealthCheck,
 )
 REPORT_CHECKS = (FormCheck, TextTableCheck, DuplicateCheck)
+# Their SQL scans run on a second connection beside the report stream (monitor/side.py).
+SIDE_CHECKS = (BalanceCheck, CarryOverCheck)
 
 
 def all_rules() -> list[Rule]:
@@ -31,4 +33,4 @@ def all_rules() -> list[Rule]:
     return [rule for family in (*SET_CHECKS, *REPORT_CHECKS) for rule in family.rules]
 
 
-__all__ = ["REPORT_CHECKS", "SET_CHECKS", "FindingDraft", "Rule", "all_rules"]
+__all__ = ["REPORT_CHECKS", "SET_CHECKS", "SIDE_CHECKS", "FindingDraft", "Rule", "all_rules"]

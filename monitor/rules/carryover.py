@@ -8,6 +8,7 @@ read for the evidence. Institutional reform legitimately breaks it, hence a warn
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 from sqlalchemy import and_, false, or_, select
 from sqlalchemy.orm import aliased
@@ -34,7 +35,9 @@ class CarryOverCheck:
 
     rules = (X1,)
 
-    def run(self, ctx: CheckContext) -> Iterator[FindingDraft]:
+    def scan(self, ctx: CheckContext) -> list[Any]:
+        """The SQL half, run beside the report stream (monitor/side.py): consecutive current
+        reports whose carried-in and carried-out cells differ somewhere."""
         cur, prev = report_facts.alias("cur_facts"), report_facts.alias("prev_facts")
         prev_report = aliased(Report)
         cols = keys.REQUEST_COLUMNS
@@ -69,7 +72,13 @@ class CarryOverCheck:
                 or_(*(i != o for i, o in zip(ins, outs))),
             )
         )
-        pairs = sorted(ctx.session.execute(ctx.current_reports(q)))
+        return sorted(ctx.rows(ctx.current_reports(q)))
+
+    def run(
+        self, ctx: CheckContext, scanned: list[Any] | None = None
+    ) -> Iterator[FindingDraft]:
+        cols = keys.REQUEST_COLUMNS
+        pairs = self.scan(ctx) if scanned is None else scanned
         raws = _raw_texts(ctx, [r[0] for r in pairs] + [r[4] for r in pairs])
         rows = []
         for rid, agency_id, year, fmt, prev_id, prev_fmt, prev_url, *values in pairs:
@@ -145,6 +154,6 @@ def _raw_texts(ctx: CheckContext, report_ids: list[int]) -> dict[tuple[int, str,
             c.section == keys.REQUESTS,
             c.row_key.in_(("carried_in", "carried_out")),
         )
-        for rid, row, col, raw in ctx.session.execute(q):
+        for rid, row, col, raw in ctx.rows(q):
             out[(rid, row, col)] = raw
     return out

@@ -82,6 +82,21 @@ def similarity(a: array, b: array) -> float:
     return len(both.intersection(sorted(union)[:SKETCH_SIZE])) / SKETCH_SIZE
 
 
+def similar_enough(a: array, b: array, threshold: float) -> float | None:
+    """``similarity(a, b)`` when it reaches ``threshold``, else None — mostly without sorting:
+    the estimate counts shared hashes among the union's K smallest, so it is at most
+    (shared hashes) / K, and pairs sharing only a little boilerplate are dismissed by that bound."""
+    sa = set(a)
+    both = sa.intersection(b)
+    if len(both) / SKETCH_SIZE < threshold:
+        # Exact when the union fits in a sketch; otherwise the bound already rules it out.
+        union_size = len(sa) + len(b) - len(both)
+        if union_size > SKETCH_SIZE or len(both) / union_size < threshold:
+            return None
+    sim = similarity(a, b)
+    return sim if sim >= threshold else None
+
+
 @dataclass(eq=False)  # identity hashing: used as a dict key
 class _Doc:
     report_id: int
@@ -124,7 +139,7 @@ class DuplicateCheck:
                 p = self._prev.get(d.agency_id)
                 if (
                     p is not None
-                    and (sim := similarity(d.sketch, p.sketch)) >= threshold
+                    and (sim := similar_enough(d.sketch, p.sketch, threshold)) is not None
                 ):
                     hits.append((SAME_AGENCY, d, p, sim))
         for d, (other, sim) in self._peers(docs, threshold).items():
@@ -183,8 +198,8 @@ class DuplicateCheck:
                     if (i, j) in compared or docs[i].agency_id == docs[j].agency_id:
                         continue
                     compared.add((i, j))
-                    sim = similarity(docs[i].sketch, docs[j].sketch)
-                    if sim < threshold:
+                    sim = similar_enough(docs[i].sketch, docs[j].sketch, threshold)
+                    if sim is None:
                         continue
                     for a, b in ((i, j), (j, i)):
                         if sim > best.get(a, (-1, 0.0))[1]:

@@ -90,6 +90,29 @@ def _ref(r: ReportRow) -> dict[str, Any]:
     return cell_ref(keys.REQUESTS, "new", "total", r.new_total, None, r.format)
 
 
+def _mismatches(
+    claims: dict[str, Any], new_total: Decimal, carried_in_total: Decimal | None
+) -> list[tuple[str, Decimal, str]]:
+    """The first quoted count of each kind that the table contradicts: (kind, count, quote)."""
+    accepted_ok = {new_total}
+    if carried_in_total is not None:
+        accepted_ok.add(new_total + carried_in_total)
+    out: list[tuple[str, Decimal, str]] = []
+    done: set[str] = set()
+    for key, found in claims.get("counts", ()):
+        if key in done:
+            continue
+        allowed = {new_total} if key == "new_count" else accepted_ok
+        for digits, quote in found:
+            said = Decimal(digits)
+            if said in allowed:
+                continue
+            out.append((key, said, quote))
+            done.add(key)
+            break
+    return out
+
+
 class TextTableCheck:
     """T1 and T2 per current report with a readable section 三 table."""
 
@@ -99,13 +122,16 @@ class TextTableCheck:
         new_total, claims = r.new_total, r.text_claims
         if new_total is None or r.parse_status == "image_only" or not claims:
             return
+        quote = claims.get("no_requests")
+        mismatches = _mismatches(claims, new_total, r.carried_in_total)
+        if not mismatches and not (new_total > 0 and quote):
+            return  # the usual report: the prose agrees with the table
         common = {
             "site_id": r.site_id,
             "agency_id": r.agency_id,
             "report_id": r.id,
             "report_year": r.report_year,
         }
-        quote = claims.get("no_requests")
         if new_total > 0 and quote:
             yield NO_REQUESTS.draft(
                 **common,
@@ -115,28 +141,15 @@ class TextTableCheck:
                 cell=cell_name(keys.REQUESTS, "new", "total", r.format),
                 value=plain_number(new_total),
             )
-        accepted_ok = {new_total}
-        if r.carried_in_total is not None:
-            accepted_ok.add(new_total + r.carried_in_total)
-        done: set[str] = set()
-        for key, found in claims.get("counts", ()):
-            if key in done:
-                continue
-            allowed = {new_total} if key == "new_count" else accepted_ok
-            for digits, quote in found:
-                said = Decimal(digits)
-                if said in allowed:
-                    continue
-                yield COUNT_MISMATCH.draft(
-                    **common,
-                    key=key,
-                    evidence={"quote": quote, "text_value": int(said), "cells": [_ref(r)]},
-                    quote=quote,
-                    cell=cell_name(keys.REQUESTS, "new", "total", r.format),
-                    value=plain_number(new_total),
-                )
-                done.add(key)
-                break
+        for key, said, quote in mismatches:
+            yield COUNT_MISMATCH.draft(
+                **common,
+                key=key,
+                evidence={"quote": quote, "text_value": int(said), "cells": [_ref(r)]},
+                quote=quote,
+                cell=cell_name(keys.REQUESTS, "new", "total", r.format),
+                value=plain_number(new_total),
+            )
 
     def finish(self, ctx: CheckContext) -> Iterator[FindingDraft]:
         return iter(())
