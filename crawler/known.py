@@ -113,13 +113,10 @@ class KnownDocuments:
 
     def record_sightings(self, run_id: int | None, site_id: str, list_url: str, entries: Iterable[ListEntry], seen_at: datetime) -> None:
         """One ``ListSighting`` per entry: the monitor's evidence of what a list showed, and when."""
-        rows = [_sighting(run_id, site_id, list_url, e, seen_at) for e in entries]
-        if rows:
-            with self.db.session() as s:
-                s.add_all(rows)
+        self.record_sightings_of_pages(run_id, [(site_id, list_url, entries)], seen_at)
 
     def record_sightings_of_pages(
-        self, run_id: int | None, pages: Iterable[tuple[str, str, list[ListEntry]]], seen_at: datetime
+        self, run_id: int | None, pages: Iterable[tuple[str, str, Iterable[ListEntry]]], seen_at: datetime
     ) -> None:
         """``record_sightings`` for several pages (site id, page URL, entries) in one transaction."""
         rows = [_sighting(run_id, site_id, page_url, e, seen_at) for site_id, page_url, entries in pages for e in entries]

@@ -26,6 +26,17 @@ from storage.db import Database
 from storage.models import Finding
 
 BATCH = 1000
+# A finding's content besides its evidence: rewritten (and counted ``changed``) when it differs.
+CONTENT = (
+    "kind",
+    "rule",
+    "severity",
+    "detail",
+    "site_id",
+    "agency_id",
+    "report_id",
+    "report_year",
+)
 
 
 def utcnow() -> datetime:
@@ -63,14 +74,7 @@ def sync_findings(
                     Finding.id,
                     Finding.fingerprint,
                     Finding.status,
-                    Finding.kind,
-                    Finding.rule,
-                    Finding.severity,
-                    Finding.detail,
-                    Finding.site_id,
-                    Finding.agency_id,
-                    Finding.report_id,
-                    Finding.report_year,
+                    *(getattr(Finding, k) for k in CONTENT),
                     cast(Finding.evidence, Text).label("evidence"),
                 ).where(Finding.fingerprint.in_([d.fingerprint for d in fresh]))
             )
@@ -84,16 +88,7 @@ def sync_findings(
             counts[f"kind:{d.kind}"] += 1
             counts[f"severity:{d.severity}"] += 1
             row = stored.get(d.fingerprint)
-            content = {
-                "kind": d.kind,
-                "rule": d.rule,
-                "severity": d.severity,
-                "detail": d.detail,
-                "site_id": d.site_id,
-                "agency_id": d.agency_id,
-                "report_id": d.report_id,
-                "report_year": d.report_year,
-            }
+            content = {k: getattr(d, k) for k in CONTENT}
             if row is None:
                 inserts.append(
                     {
@@ -161,22 +156,7 @@ _TOUCH = (
 _REWRITE = (
     update(Finding.__table__)
     .where(Finding.__table__.c.id == bindparam("b_id"))
-    .values(
-        **{
-            k: bindparam(f"b_{k}")
-            for k in (
-                "kind",
-                "rule",
-                "severity",
-                "detail",
-                "site_id",
-                "agency_id",
-                "report_id",
-                "report_year",
-                "evidence",
-            )
-        }
-    )
+    .values(**{k: bindparam(f"b_{k}") for k in (*CONTENT, "evidence")})
 )
 
 

@@ -88,21 +88,15 @@ class Ingestor:
         fetched_at: datetime | None = None,
     ) -> IngestResult:
         """Keep ``body`` (always), parse it, and store the report it holds, if any."""
-        headers = {k.lower(): v for k, v in (headers or {}).items()}
-        hints = {k: v for k, v in (hints or {}).items() if v not in (None, "")}
-        fetched_at = fetched_at or utcnow()
-        sha = self.store.put(body)
-        mtype = media_type or sniff_media_type(body, headers.get("content-type"), url)
+        doc = IncomingDocument(
+            url=url, body=body, site_id=site_id, media_type=media_type, headers=headers, status=status, hints=hints,
+            origin=origin, crawl_run_id=crawl_run_id, fetched_at=fetched_at,
+        )  # fmt: skip
+        k = _Kept.of(doc, self.store.put(body))
         with self.db.session() as s:
-            raw, known_content = _upsert_raw(s, url, sha, mtype, len(body), site_id, status, headers, hints, fetched_at, origin)
-            raw_id = raw.id
-        try:
-            parsed = parse_document(body, mtype, url=url, hints=_parser_hints(hints, headers))
-        except Exception as exc:  # a parser bug must not lose the document or stop the run
-            log.exception("parse failed for %s", url)
-            self._record_error(crawl_run_id, site_id, url, "parse", f"{type(exc).__name__}: {exc}")
-            return IngestResult("failed", raw_id, sha, message=f"parser error: {exc}")
-        return self._store_parsed(raw_id, sha, parsed, url, site_id, hints, known_content, crawl_run_id)
+            _upsert_kept(s, k)
+        k.parsed = self._parse_kept(k)
+        return self._file(k, None)
 
     def ingest_many(self, docs: Sequence[IncomingDocument]) -> list[IngestResult | Exception]:
         """``ingest`` for several documents in two transactions instead of two per document.
@@ -119,11 +113,7 @@ class Ingestor:
         try:
             with self.db.session() as s:
                 for k in kept:
-                    raw, k.known_content = _upsert_raw(
-                        s, k.doc.url, k.sha, k.media_type, len(k.doc.body), k.doc.site_id, k.doc.status, k.headers, k.hints,
-                        k.fetched_at, k.doc.origin,
-                    )  # fmt: skip
-                    k.raw_id = raw.id
+                    _upsert_kept(s, k)
         except Exception:
             log.warning("storing a batch of %d raw documents failed: one at a time", len(docs), exc_info=True)
             return [self._ingest_alone(d) for d in docs]
@@ -244,7 +234,6 @@ class Ingestor:
         with self._session(session) as s:
             s.add(CrawlError(crawl_run_id=run_id, site_id=site_id, url=url, kind=kind, detail=detail[:2000], at=utcnow()))
 
-
     @contextmanager
     def _session(self, session: Session | None) -> Iterator[Session]:
         """``session`` (a batch's: its owner commits), else a session of its own."""
@@ -275,6 +264,15 @@ class _Kept:
         hints = {k: v for k, v in (doc.hints or {}).items() if v not in (None, "")}
         media_type = doc.media_type or sniff_media_type(doc.body, headers.get("content-type"), doc.url)
         return cls(doc, sha, media_type, headers, hints, doc.fetched_at or utcnow())
+
+
+def _upsert_kept(s: Session, k: _Kept) -> None:
+    """``_upsert_raw`` for a kept document: its row's id and whether the content was known."""
+    d = k.doc
+    raw, k.known_content = _upsert_raw(
+        s, d.url, k.sha, k.media_type, len(d.body), d.site_id, d.status, k.headers, k.hints, k.fetched_at, d.origin
+    )
+    k.raw_id = raw.id
 
 
 def _upsert_raw(

@@ -62,7 +62,7 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA journal_mode=WAL")
     # NORMAL is safe with WAL (no corruption; only the last commits can be lost on power failure)
-    # and spares an fsync per commit: the crawl commits twice per stored document.
+    # and spares an fsync per commit, of which crawl, import and check make many.
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA busy_timeout=30000")
     cur.close()

@@ -221,6 +221,25 @@ def add_report(
         return report.id
 
 
+def add_text_report(
+    db: Database, site_id: str, agency: str, text: str, year: int = 2024, **kw: Any
+) -> int:
+    """A new agency of ``site_id`` and its report of ``year`` whose section 一 reads ``text``."""
+    return add_report(
+        db, add_agency(db, site_id, agency), year, sections_text={"一": text}, **kw
+    )
+
+
+def add_unbalanced_report(db: Database) -> int:
+    """The default site's 西湖区教育局 with a 2024 report whose 三、（七）总计 is 13 (R1/R3 fail)."""
+    return add_report(
+        db,
+        add_agency(db, add_site(db), "西湖区教育局"),
+        2024,
+        cells={(keys.REQUESTS, "results_total", "total"): 13},
+    )
+
+
 def _raw(v: Decimal) -> str:
     return str(int(v)) if v == v.to_integral_value() else str(v.normalize())
 

@@ -13,15 +13,8 @@ from aiosmtpd.controller import Controller
 
 from monitor.check import run_check
 from monitor.digest import build_digests, deliver_digests, retry_pending
-from nianbao import keys
 from storage.models import Outbox
-from tests.monitor_factory import (
-    add_agency,
-    add_report,
-    add_site,
-    make_db,
-    make_settings,
-)
+from tests.monitor_factory import add_unbalanced_report, make_db, make_settings
 
 AS_OF = date(2025, 6, 30)
 
@@ -92,13 +85,7 @@ def setup(tmp_path, port: int | None):
         ],
         **extra,
     )
-    site = add_site(db)
-    add_report(
-        db,
-        add_agency(db, site, "西湖区教育局"),
-        2024,
-        cells={(keys.REQUESTS, "results_total", "total"): 13},
-    )
+    add_unbalanced_report(db)
     run_check(db, settings, AS_OF)
     return db, settings
 

@@ -16,14 +16,7 @@ from aiosmtpd.smtp import AuthResult
 
 from monitor.check import run_check
 from monitor.digest import build_digests, deliver_digests
-from nianbao import keys
-from tests.monitor_factory import (
-    add_agency,
-    add_report,
-    add_site,
-    make_db,
-    make_settings,
-)
+from tests.monitor_factory import add_unbalanced_report, make_db, make_settings
 from tests.test_digest_delivery import Recorder, free_port
 
 crypto = pytest.importorskip("cryptography")
@@ -124,13 +117,7 @@ def test_tls_with_login(tmp_path, monkeypatch, security):
             smtp=smtp,
             recipients=[{"email": "o@example.org"}],
         )
-        site = add_site(db)
-        add_report(
-            db,
-            add_agency(db, site, "西湖区教育局"),
-            2024,
-            cells={(keys.REQUESTS, "results_total", "total"): 13},
-        )
+        add_unbalanced_report(db)
         run_check(db, settings, date(2025, 6, 30))
         result = deliver_digests(
             db, settings, build_digests(db, settings, date(2025, 6, 30)), backoff=0

@@ -19,6 +19,7 @@ from tests.monitor_factory import (
     add_crawl,
     add_report,
     add_site,
+    add_text_report,
     china,
     make_db,
     make_settings,
@@ -535,24 +536,14 @@ def test_image_only_never_reports_zeros(env):
 # --- text vs table ------------------------------------------------------------------------
 def test_text_says_no_requests_but_table_counts(env):
     db, settings, site = env
-    add_report(
+    add_text_report(db, site, "西湖区教育局", "2024年，本机关未收到政府信息公开申请。")
+    add_text_report(db, site, "西湖区民政局", "本年度未收到行政复议申请。")
+    add_text_report(
         db,
-        add_agency(db, site, "西湖区教育局"),
-        2024,
-        sections_text={"一": "2024年，本机关未收到政府信息公开申请。"},
-    )
-    add_report(
-        db,
-        add_agency(db, site, "西湖区民政局"),
-        2024,
-        sections_text={"一": "本年度未收到行政复议申请。"},
-    )
-    add_report(
-        db,
-        add_agency(db, site, "西湖区卫健委"),
-        2024,
+        site,
+        "西湖区卫健委",
+        "本年度没有收到政府信息公开申请。",
         cells={(keys.REQUESTS, "new", "total"): 0},
-        sections_text={"一": "本年度没有收到政府信息公开申请。"},
     )
     check(db, settings)
     [f] = findings(db, kind="text_table")
@@ -562,19 +553,14 @@ def test_text_says_no_requests_but_table_counts(env):
 
 def test_text_quoted_counts(env):
     db, settings, site = env
-    add_report(
-        db,
-        add_agency(db, site, "西湖区教育局"),
-        2024,
-        sections_text={"一": "本年新收政府信息公开申请15件，上年结转6件。"},
+    add_text_report(
+        db, site, "西湖区教育局", "本年新收政府信息公开申请15件，上年结转6件。"
     )
-    add_report(
+    add_text_report(
         db,
-        add_agency(db, site, "西湖区民政局"),
-        2024,
-        sections_text={
-            "一": "本年度新收政府信息公开申请12件。共受理政府信息公开申请18件。"
-        },
+        site,
+        "西湖区民政局",
+        "本年度新收政府信息公开申请12件。共受理政府信息公开申请18件。",
     )
     check(db, settings)
     [f] = findings(db, kind="text_table")

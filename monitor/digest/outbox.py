@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from monitor.context import chunked
 from monitor.digest.message import build_message
@@ -129,10 +129,7 @@ def retry_pending(
     """Send every pending outbox message (oldest first). Returns ``{"sent", "failed", "pending"}``."""
     counts = {"sent": 0, "failed": 0, "pending": 0}
     if settings.smtp is None:
-        with db.session() as s:
-            counts["pending"] = len(
-                s.scalars(select(Outbox.id).where(Outbox.status == "pending")).all()
-            )
+        counts["pending"] = _pending_count(db)
         return counts
     notifier = SmtpNotifier(settings.smtp, backoff=backoff)
     with db.session() as s:
@@ -167,11 +164,14 @@ def retry_pending(
                     row.recipient,
                     row.last_error,
                 )
-    with db.session() as s:
-        counts["pending"] = len(
-            s.scalars(select(Outbox.id).where(Outbox.status == "pending")).all()
-        )
+    counts["pending"] = _pending_count(db)
     return counts
+
+
+def _pending_count(db: Database) -> int:
+    with db.session() as s:
+        q = select(func.count()).select_from(Outbox).where(Outbox.status == "pending")
+        return s.scalar(q) or 0
 
 
 def _stem(d: Digest, message_id: str) -> str:

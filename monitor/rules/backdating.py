@@ -48,26 +48,19 @@ class BackdatingCheck:
 
     def run(self, ctx: CheckContext) -> Iterator[FindingDraft]:
         # Every (report, list page, crawl run) where the report URL was listed.
+        grouped = (
+            Report.id,
+            Report.agency_id,
+            Report.report_year,
+            Report.published_on,
+            ListSighting.list_url,
+            ListSighting.crawl_run_id,
+        )
         q = ctx.current_reports(
-            select(
-                Report.id,
-                Report.agency_id,
-                Report.report_year,
-                Report.published_on,
-                ListSighting.list_url,
-                ListSighting.crawl_run_id,
-                func.min(ListSighting.seen_at),
-            )
+            select(*grouped, func.min(ListSighting.seen_at))
             .join(ListSighting, ListSighting.url == Report.source_url)
             .where(Report.published_on.is_not(None))
-            .group_by(
-                Report.id,
-                Report.agency_id,
-                Report.report_year,
-                Report.published_on,
-                ListSighting.list_url,
-                ListSighting.crawl_run_id,
-            )
+            .group_by(*grouped)
         )
         listed: dict[tuple[int, str], _Listing] = {}
         for (

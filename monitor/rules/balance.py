@@ -96,8 +96,8 @@ class BalanceCheck:
     ) -> Iterator[FindingDraft]:
         hits: dict[int, set[tuple[str, ...]]] = defaultdict(set)
         irregular: set[int] = set()
-        _, cols, rows = queries.failing_query(ctx)
-        for rid, _fmt, *flags in self.scan(ctx) if scanned is None else scanned:
+        q, cols, rows = queries.failing_query(ctx)
+        for rid, _fmt, *flags in ctx.rows(q) if scanned is None else scanned:
             for col, flag in zip(cols, flags):
                 if flag:
                     hits[rid].add(("column", col))
@@ -235,7 +235,7 @@ def _unreadable(problems: list[Any], section: str) -> bool:
 
 
 def _values(
-    cells: Cells, section: str, rows: tuple[str, ...], col: str, fmt: str | None
+    cells: Cells, section: str, rows: tuple[str, ...], col: str
 ) -> list[tuple[str, str, str, Decimal | None, str]] | None:
     out = []
     for row in rows:
@@ -253,7 +253,7 @@ def _refs(
 
 
 def _r1(cells: Cells, col: str, fmt: str | None) -> Outcome | None:
-    terms = _values(cells, keys.REQUESTS, R1_ROWS, col, fmt)
+    terms = _values(cells, keys.REQUESTS, R1_ROWS, col)
     if terms is None:
         return None
     new, carried_in, total, carried_out = (t[3] for t in terms)
@@ -283,7 +283,7 @@ def _r1(cells: Cells, col: str, fmt: str | None) -> Outcome | None:
 
 def _r3(cells: Cells, col: str, fmt: str | None) -> Outcome | None:
     rows = keys.RESULT_ROWS.get(fmt or "", ())
-    terms = _values(cells, keys.REQUESTS, rows, col, fmt)
+    terms = _values(cells, keys.REQUESTS, rows, col)
     total_cell = cells.get((keys.REQUESTS, "results_total", col), (None, ""))
     if terms is None or total_cell[0] is None:
         return None

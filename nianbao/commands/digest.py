@@ -18,7 +18,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if not settings.recipients:
         print("no recipients configured (settings: recipients): nothing to send")
         return EXIT_OK
-    recipients = due_recipients(app.db, settings) if getattr(args, "due", False) else None
+    recipients = due_recipients(app.db, settings) if args.due else None
     if recipients == []:
         # Still deliver what an earlier run could not send.
         print("no recipient is due yet (each recipient's frequency): no new digest")

@@ -55,12 +55,12 @@ def _is_html(media_type: str, text: str) -> bool:
     return bool(_HTML_SNIFF.search(text[:2000]))
 
 
-def _read(data: bytes, media_type: str, url: str | None) -> tuple[str, _Source]:
+def _read(data: bytes, media_type: str, url: str | None) -> _Source:
     text = decode_text(data, charset_from_media_type(media_type))
     if _is_html(media_type, text):
         doc = read_html(text, url)
         metas = doc.metas
-        return text, _Source(
+        return _Source(
             rows=doc.rows,
             title_candidates=[metas.get("articletitle"), doc.h1, doc.class_title, doc.html_title],
             chrome_lines=doc.chrome_lines,
@@ -72,7 +72,7 @@ def _read(data: bytes, media_type: str, url: str | None) -> tuple[str, _Source]:
     for m in _TEXT_URL.finditer(text):
         if m.group(0) not in [u for u, _ in links]:
             links.append((m.group(0), ""))
-    return text, _Source(rows=text_to_rows(text), links=links)
+    return _Source(rows=text_to_rows(text), links=links)
 
 
 def _title_and_agency(
@@ -140,7 +140,7 @@ def parse_document(data: bytes, media_type: str, url: str | None = None, hints: 
             "text/html; charset=utf-8",
             converted.warnings,
         )
-    _, src = _read(data, media_type, url)
+    src = _read(data, media_type, url)
     lines = [r.line() for r in src.rows]
     out = ParsedReport(text="\n".join(lines))
     out.links = [Link(u, t) for u, t in src.links]
@@ -169,8 +169,7 @@ def parse_document(data: bytes, media_type: str, url: str | None = None, hints: 
         if source:
             out.published_on, out.published_source = dates[source], source
 
-    has_table_rows = any(r.table for r in src.rows)
-    fmt = detect_format(out.text, year, has_table_rows)
+    fmt = detect_format(out.text, year)
     tables = TableResult()
     if fmt in (FORMAT_2019, FORMAT_2021):
         tables = read_tables(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from nianbao.keys import FORMAT_2019, FORMAT_2021, FORMAT_PRE2019
+from nianbao.parser.fields import REPORT_WORDS
 from nianbao.parser.labels import norm
 
 _MARKERS_2021 = ("本年制发件数", "现行有效件数", "本年收费金额", "逾期未按收费通知要求缴纳费用", "逾期不补正")
@@ -21,10 +22,9 @@ _MARKERS_PRE2019 = ("收费及减免", "依申请公开政府信息情况", "政
 _NOT_REPORT_TITLE = re.compile(
     r"解读|图解|一图读懂|一图看懂|图说|问答|政策吹风|通知|通告|部署会|培训|格式|编制发布|报送|征求意见|目录|索引|列表"
 )
-_REPORT_WORDS = ("年度报告", "年报", "工作报告")
 
 
-def detect_format(text: str, report_year: int | None, has_tables: bool) -> str | None:
+def detect_format(text: str, report_year: int | None) -> str | None:
     """'2021-30', '2019-60' or 'pre2019': by the table labels, else by the report year."""
     n = norm(text)
     score_2021 = sum(1 for m in _MARKERS_2021 if m in n)
@@ -54,7 +54,7 @@ def title_says_not_report(title: str | None) -> bool:
 def mentions_report(text: str) -> bool:
     """Whether a text speaks of an annual disclosure report."""
     n = norm(text)
-    return any(w in n for w in _REPORT_WORDS) and "公开" in n
+    return any(w in n for w in REPORT_WORDS) and "公开" in n
 
 
 def classify(

@@ -9,7 +9,7 @@ from typing import Any
 
 from nianbao.parser.labels import norm
 
-_REPORT_WORDS = ("年度报告", "年报", "工作报告")
+REPORT_WORDS = ("年度报告", "年报", "工作报告")
 _CN_DIGITS = {
     "〇": 0,
     "○": 0,
@@ -124,7 +124,7 @@ def clean_title(text: str) -> str:
 def is_report_title(text: str) -> bool:
     """Whether a line reads like the title of an annual disclosure report."""
     n = norm(text)
-    return 6 <= len(n) <= 90 and any(w in n for w in _REPORT_WORDS) and ("公开" in n or "年报" in n)
+    return 6 <= len(n) <= 90 and any(w in n for w in REPORT_WORDS) and ("公开" in n or "年报" in n)
 
 
 def pick_html_title(candidates: list[str | None]) -> str | None:
@@ -181,7 +181,7 @@ def agency_from_title(title: str) -> str | None:
 def agency_from_line(line: str) -> str | None:
     """A short heading line that names a body (the line above a title without one)."""
     t = _clean_agency(clean_title(line))
-    if not t or any(w in t for w in _REPORT_WORDS) or re.search(r"\d", t):
+    if not t or any(w in t for w in REPORT_WORDS) or re.search(r"\d", t):
         return None
     return t if _AGENCY_END.search(t) else None
 

@@ -127,7 +127,7 @@ def read_page(page: Any) -> PageBlocks:
     if not tables:  # no ruled table: perhaps one printed without lines
         unruled, free = take_unruled_tables(free)
         items += [(t.top, "table", t) for t in unruled]
-    items += [(top, "p", text) for top, text in paragraphs(free, page.width, page.height)]
+    items += [(top, "p", text) for top, text in paragraphs(free, page.height)]
     items.sort(key=lambda item: item[0])
     out.blocks = [(kind, value) for _top, kind, value in items]
     return out

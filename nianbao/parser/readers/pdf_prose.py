@@ -47,7 +47,7 @@ def text_lines(chars: list[dict]) -> list[dict]:
     return lines
 
 
-def paragraphs(chars: list[dict], width: float, height: float) -> list[tuple[float, Paragraph]]:
+def paragraphs(chars: list[dict], height: float) -> list[tuple[float, Paragraph]]:
     """Join wrapped lines into paragraphs; drop page numbers in the top and bottom margins.
 
     A line that reaches the right edge of the text column continues on the next line; a short
