@@ -16,6 +16,7 @@ from nianbao.errors import UsageError
 from nianbao.settings import SettingsError, load_settings
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+EXIT_INTERRUPTED = 130  # stopped by SIGINT/SIGTERM before the end (a crawl can be resumed)
 
 
 def _date(value: str) -> date:
@@ -126,7 +127,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("nianbao: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":  # pragma: no cover

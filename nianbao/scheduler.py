@@ -42,6 +42,10 @@ LOCK_TTL = timedelta(hours=12)
 
 _children: set[subprocess.Popen[bytes]] = set()
 _children_lock = threading.Lock()
+# Set once the scheduler is stopping: no new child starts, and a child ended by the stop is
+# recorded as interrupted rather than failed.
+_stopping = threading.Event()
+INTERRUPTED = "interrupted: the scheduler stopped while this run was going"
 
 
 def trigger_for(expr: str, tz: str) -> BaseTrigger:
@@ -91,8 +95,13 @@ def run_nianbao_job(job_id: str, database_url: str, config_path: str | None, arg
             run_id = run.id
         cmd = [sys.executable, "-m", "nianbao.cli"] + (["--config", config_path] if config_path else []) + args
         t0 = time.monotonic()
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        with _children_lock:
+        with _children_lock:  # checked under the lock so a stop cannot miss a child starting now
+            if _stopping.is_set():
+                log.info("job %s not started: the scheduler is stopping", job_id)
+                with db.session() as s:
+                    s.execute(delete(JobRun).where(JobRun.id == run_id))
+                return -1
+            proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
             _children.add(proc)
         try:
             output, _ = proc.communicate()
@@ -100,6 +109,8 @@ def run_nianbao_job(job_id: str, database_url: str, config_path: str | None, arg
             with _children_lock:
                 _children.discard(proc)
         tail = output.decode("utf-8", "replace").strip().splitlines()[-5:]
+        if proc.returncode != 0 and _stopping.is_set():
+            tail = [INTERRUPTED, *tail]
         level = logging.INFO if proc.returncode in (0, 1) else logging.WARNING  # 1: ran, found problems
         log.log(level, "job %s finished: exit %s in %.1fs; %s", job_id, proc.returncode, time.monotonic() - t0, " | ".join(tail))
         with db.session() as s:
@@ -165,6 +176,8 @@ def serve(settings: Settings, config_path: str | None = None) -> None:
     scheduler = build_scheduler(settings)
     stopping = threading.Event()
 
+    _stopping.clear()
+
     def stop(signum: int, _frame: Any) -> None:
         log.info("received %s: stopping the scheduler", signal.Signals(signum).name)
         stopping.set()
@@ -179,9 +192,19 @@ def serve(settings: Settings, config_path: str | None = None) -> None:
     scheduler.resume()
     while not stopping.wait(1.0):
         pass
-    with _children_lock:  # let running commands end cleanly (Scrapy finishes in-flight requests)
-        for proc in list(_children):
-            proc.terminate()
+    scheduler.pause()
+    with _children_lock:  # let running commands end cleanly (Scrapy closes the spider, keeps JOBDIR)
+        _stopping.set()
+        running = list(_children)
+    for proc in running:
+        proc.terminate()
+    deadline = time.monotonic() + settings.schedules.stop_grace_seconds
+    for proc in running:
+        try:
+            proc.wait(timeout=max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            log.warning("child %s still running %ss after SIGTERM: killed", proc.pid, settings.schedules.stop_grace_seconds)
+            proc.kill()
     scheduler.shutdown(wait=True)
     log.info("scheduler stopped")
 

@@ -171,6 +171,9 @@ class Schedules(_Model):
     check: str = "0 6 * * *"
     digest: str = "0 8 * * 1"
     misfire_grace_seconds: int = Field(default=3600, ge=1)
+    # On SIGTERM a running child gets SIGTERM too (a crawl closes cleanly and can be resumed); one
+    # still running after this long is killed so that the scheduler itself always stops.
+    stop_grace_seconds: int = Field(default=60, ge=1)
 
     @model_validator(mode="after")
     def _crons(self) -> Schedules:

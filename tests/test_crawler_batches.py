@@ -4,6 +4,11 @@ document must cost the others nothing and lose nothing of its own."""
 from __future__ import annotations
 
 import hashlib
+import os
+import signal
+import subprocess
+import sys
+import time
 from datetime import date
 from pathlib import Path
 
@@ -21,7 +26,7 @@ from storage.db import Database
 from storage.models import CrawlError, RawDocument, Report, ReportCell
 from storage.rawstore import RawStore
 from tests.portal_sim import SimPortal, _report, _robots, _title
-from tests.portal_sim.harness import crawl, query, stored_reports, write_settings
+from tests.portal_sim.harness import ROOT, crawl, query, stored_reports, write_settings
 
 
 # Group commit --------------------------------------------------------------------------------
@@ -165,3 +170,45 @@ def test_a_crawl_stopped_mid_batch_keeps_what_it_counted_and_the_resumed_run_sto
     assert resumed["status"] == "finished", resumed["_log"][-3000:]
     assert stored_reports(config) == sorted(portal.expected)
     assert query(config, "SELECT COUNT(*) FROM raw_documents")[0][0] == len(portal.expected)  # nothing fetched twice
+
+
+def _stored_any(db: Path) -> bool:
+    import sqlite3
+
+    if not db.exists():
+        return False
+    try:
+        with sqlite3.connect(db) as conn:
+            return conn.execute("SELECT COUNT(*) FROM raw_documents").fetchone()[0] > 0
+    except sqlite3.OperationalError:  # not migrated yet
+        return False
+
+
+def test_nianbao_crawl_stopped_by_sigterm_says_so_and_the_next_run_resumes(tmp_path: Path) -> None:
+    portal = _busy_portal("127.0.0.42")
+    with portal.server:
+        slow = write_settings(tmp_path, [portal.spec()], crawler={"jobdir": "jobs", "download_delay": 0.5})
+        env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+        env.pop("NIANBAO_CONFIG", None)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "nianbao.cli", "--config", str(slow), "crawl"],
+            cwd=str(ROOT), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        )
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not _stored_any(tmp_path / "data" / "nianbao.db"):
+            time.sleep(0.2)
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 130, (out, err[-3000:])
+        assert "crawl interrupted before the end; the same command resumes from" in out
+        stored_first = query(slow, "SELECT COUNT(*) FROM raw_documents")[0][0]
+        assert 0 < stored_first < len(portal.expected)
+        fast = write_settings(tmp_path, [portal.spec()], crawler={"jobdir": "jobs"})
+        again = subprocess.run(
+            [sys.executable, "-m", "nianbao.cli", "--config", str(fast), "crawl"],
+            cwd=str(ROOT), capture_output=True, text=True, env=env, timeout=300,
+        )
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert "interrupted" not in again.stdout
+    assert stored_reports(fast) == sorted(portal.expected)
+    assert query(fast, "SELECT COUNT(*) FROM raw_documents")[0][0] == len(portal.expected)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from nianbao.scheduler import INTERRUPTED
 from storage.db import Database
 from storage.models import JobLock, JobRun
 from tests.conftest import ROOT, run_cli
@@ -54,11 +55,48 @@ def test_serve_runs_check_on_interval_and_stops_cleanly(project, tmp_path: Path)
     assert proc.returncode == 0, err
     assert "received SIGTERM" in err and "scheduler stopped" in err
     finished = [r for r in _runs(db, "check") if r.finished_at]
-    assert all(r.exit_code == 0 for r in finished), [r.detail for r in finished]
+    # A run still going at SIGTERM is ended and said to be interrupted, never passed off as failed.
+    completed = [r for r in finished if not r.detail.startswith(INTERRUPTED)]
+    assert len(completed) >= 2 and all(r.exit_code == 0 for r in completed), [r.detail for r in finished]
+    assert all(r.exit_code != 0 for r in finished if r not in completed)
     with db.session() as s:
         assert s.scalars(select(JobLock)).all() == []  # every lock released
     listed = run_cli("jobs", config=cfg)
     assert "never" not in listed.stdout.split("check", 1)[1].splitlines()[0]
+
+
+def test_a_run_going_at_sigterm_is_recorded_as_interrupted(project, tmp_path: Path) -> None:
+    # A crawl of a portal that never answers is still running when the scheduler is told to stop;
+    # Scrapy would wait for its download timeout, so the grace period ends it.
+    import socket
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)  # accepts connections, never replies
+    port = listener.getsockname()[1]
+    try:
+        cfg = project(
+            {
+                "schedules": {"check": "0 3 1 1 *", "digest": "0 8 * * 1", "crawl": {"default": "every 1s"}, "stop_grace_seconds": 5},
+                "sites": [{"id": "mute", "name": "不应答的门户", "start_urls": [f"http://127.0.0.1:{port}/xxgk/ndbg/"]}],
+            }
+        )
+        db = Database(f"sqlite:///{tmp_path / 'data' / 'nianbao.db'}")
+        proc = _serve(cfg)
+        try:
+            assert _wait_for(lambda: len(_runs(db, "crawl:default")) >= 1, timeout=120), proc.stderr
+            time.sleep(2)  # the child is up and waiting on the mute portal
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            _, err = proc.communicate(timeout=60)
+    finally:
+        listener.close()
+    assert proc.returncode == 0, err
+    runs = _runs(db, "crawl:default")
+    assert len(runs) == 1 and runs[0].finished_at is not None
+    assert runs[0].detail.startswith(INTERRUPTED), runs[0].detail
+    listed = run_cli("jobs", config=cfg)
+    assert "crawl:default" in listed.stdout
 
 
 def test_a_job_held_by_another_scheduler_is_skipped(project, tmp_path: Path) -> None:

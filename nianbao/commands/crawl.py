@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from nianbao.cli import EXIT_OK
+from nianbao.cli import EXIT_INTERRUPTED, EXIT_OK
 from nianbao.commands.context import open_app
 from nianbao.settings import Settings
 
@@ -21,7 +21,7 @@ def run_crawl_command(args: argparse.Namespace, settings: Settings) -> int:
 
     summary = run_crawl(settings, ids, mode="crawl")
     print_crawl_summary(summary)
-    return EXIT_OK
+    return _exit_code(summary)
 
 
 def run_recrawl_command(args: argparse.Namespace, settings: Settings) -> int:
@@ -31,7 +31,12 @@ def run_recrawl_command(args: argparse.Namespace, settings: Settings) -> int:
 
     summary = run_crawl(settings, [args.site], mode="recrawl", year=args.year, url=args.url)
     print_crawl_summary(summary)
-    return EXIT_OK
+    return _exit_code(summary)
+
+
+def _exit_code(summary: dict) -> int:
+    # Problems found on portals are findings, not a failed command; a stop before the end is.
+    return EXIT_INTERRUPTED if summary.get("finish_reason") == "shutdown" else EXIT_OK
 
 
 def print_crawl_summary(summary: dict) -> None:
@@ -55,3 +60,6 @@ def print_crawl_summary(summary: dict) -> None:
         print(f"errors on {site}: {detail} (see `nianbao findings --kind crawl_error`)")
     for site in summary.get("blocked_sites", []):
         print(f"blocked: {site} (anti-bot or robots.txt; see `nianbao findings --kind crawl_blocked`)")
+    if summary.get("finish_reason") == "shutdown":
+        resume = f"; the same command resumes from {summary['jobdir']}" if summary.get("jobdir") else ""
+        print(f"crawl interrupted before the end{resume}")
