@@ -11,14 +11,15 @@ from typing import Any
 from monitor.context import CheckContext, chunked
 from monitor.facts import refresh_stale_facts
 from monitor.lifecycle import sync_findings, utcnow
-from monitor.reports import stream_reports
-from monitor.rules import REPORT_CHECKS, SET_CHECKS, SIDE_CHECKS
+from monitor.reports import load_report_rows, stream_reports
+from monitor.rules import REVIEW_CHECKS, SET_CHECKS, SIDE_CHECKS, STREAM_CHECKS
 from monitor.rules.base import FindingDraft
 from monitor.side import SideScans, can_run_beside
 from nianbao.settings import Settings
 from storage.db import Database
 
 log = logging.getLogger(__name__)
+REVIEW_BATCH = 500  # reports read whole at a time: within every database's bound-parameter limit
 
 
 def run_check(
@@ -86,12 +87,20 @@ def _drafts(db: Database, ctx: CheckContext) -> Iterator[FindingDraft]:
         for family in SET_CHECKS:
             if side is None or family not in SIDE_CHECKS:
                 yield from family().run(ctx)
-        per_report = [family() for family in REPORT_CHECKS]
+        streamed = [family() for family in STREAM_CHECKS]
+        reviewed = [family() for family in REVIEW_CHECKS]
+        to_review: list[int] = []
         for row in stream_reports(ctx):
             ctx.reports_checked += 1
-            for check in per_report:
+            for check in streamed:
                 yield from check.check(ctx, row)
-        for check in per_report:
+            if row.review:
+                to_review.append(row.id)
+                if len(to_review) >= REVIEW_BATCH:
+                    yield from _review(ctx, reviewed, to_review)
+                    to_review = []
+        yield from _review(ctx, reviewed, to_review)
+        for check in (*streamed, *reviewed):
             yield from check.finish(ctx)
         if side is not None:
             for family in SIDE_CHECKS:
@@ -99,6 +108,13 @@ def _drafts(db: Database, ctx: CheckContext) -> Iterator[FindingDraft]:
     finally:
         if side is not None:
             side.close()
+
+
+def _review(ctx: CheckContext, checks: list[Any], ids: list[int]) -> Iterator[FindingDraft]:
+    """Run the review checks on the whole rows of these reports."""
+    for row in load_report_rows(ctx, ids) if ids else ():
+        for check in checks:
+            yield from check.check(ctx, row)
 
 
 def _enriched(

@@ -1,6 +1,12 @@
-"""One streamed pass over the current reports in scope, joined with their ``report_facts`` row:
-the few cell values and counts the per-report checks need, and the text facts made at ingest
-(the prose itself is never read by a check)."""
+"""One streamed pass over the current reports in scope, and the full rows of the few that need them.
+
+The stream reads, per current report, only what every report needs: its (year, agency, id) from
+``ix_reports_current`` and, from its ``report_facts`` row, the duplicate check's sketch and whether
+the form or text-vs-table rules could say anything about it (``review``, decided when the row was
+derived: monitor/facts.py). Only those reports are read whole (``load_report_rows``): the few
+cell values and counts those rules need, and the text claims made at ingest (the prose itself is
+never read by a check).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +15,7 @@ from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Text, cast, select
 
@@ -18,6 +24,17 @@ from monitor.sketch_codec import sketch_from_bytes
 from nianbao import keys
 from storage.cell_grid import GRID_COLUMNS
 from storage.models import Report, report_facts
+
+
+class StreamRow(NamedTuple):
+    """One current report as the stream sees it."""
+
+    id: int
+    agency_id: int
+    site_id: str
+    report_year: int
+    text_sketch: array | None
+    review: bool  # the form or text-vs-table rules may find something: read it whole
 
 
 @dataclass
@@ -60,10 +77,28 @@ def _present(raw: str | None) -> list[Any]:
     return list(ALL_SECTIONS) if raw == _ALL_SECTIONS_TEXT else (_json(raw) or [])
 
 
-def stream_reports(ctx: CheckContext, batch: int = 2000) -> Iterator[ReportRow]:
+def stream_reports(ctx: CheckContext, batch: int = 5000) -> Iterator[StreamRow]:
     """Current reports in scope, ordered by report year then agency (duplicate checks rely on it)."""
     f = report_facts.c
     q = ctx.current_reports(
+        select(Report.id, Report.agency_id, Report.report_year, f.text_sketch, f.form_review, f.text_review)
+        .join(report_facts, f.report_id == Report.id)
+        .order_by(Report.report_year, Report.agency_id, Report.id)
+    ).execution_options(yield_per=batch)
+    agencies = ctx.agencies
+    # Core, not ORM, execution: a million plain rows without the ORM result machinery. Every
+    # agency of a report in scope is in ``agencies`` (current_reports restricts to them).
+    for rid, agency_id, year, sketch, form_review, text_review in ctx.session.connection().execute(q):
+        info = agencies.get(agency_id)
+        yield StreamRow(
+            rid, agency_id, info.site_id if info else "", year, sketch_from_bytes(sketch), bool(form_review or text_review)
+        )
+
+
+def load_report_rows(ctx: CheckContext, ids: list[int]) -> list[ReportRow]:
+    """The full rows of these reports, in the order of ``ids``."""
+    f = report_facts.c
+    q = (
         select(
             Report.id,
             Report.agency_id,
@@ -83,13 +118,13 @@ def stream_reports(ctx: CheckContext, batch: int = 2000) -> Iterator[ReportRow]:
             f.values_appeals,
         )
         .join(report_facts, f.report_id == Report.id)
-        .order_by(Report.report_year, Report.agency_id, Report.id)
-    ).execution_options(yield_per=batch)
+        .where(Report.id.in_(ids))
+    )
     agencies = ctx.agencies
-    # Core, not ORM, execution: a million plain rows without the ORM result machinery.
+    rows = {}
     for r in ctx.session.connection().execute(q):
         info = agencies.get(r[1])
-        yield ReportRow(
+        rows[r[0]] = ReportRow(
             id=r[0],
             agency_id=r[1],
             site_id=info.site_id if info else (r[2] or ""),
@@ -107,3 +142,4 @@ def stream_reports(ctx: CheckContext, batch: int = 2000) -> Iterator[ReportRow]:
             appeals_has_cells=r[14] > 0,
             appeals_has_values=r[15] > 0,
         )
+    return [rows[i] for i in ids if i in rows]

@@ -27,6 +27,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -156,6 +157,10 @@ report_facts = Table(
     Column("text_sketch", LargeBinary, nullable=True),  # bottom-K clause hashes of 一/五/六
     Column("text_claims", Text, nullable=True),  # JSON: what the prose says about the table
     *(Column(name, Numeric(20, 6), nullable=True) for name in GRID_COLUMNS.values()),
+    # Whether the form rules / the text-vs-table rules can fire on the report (migration 0004):
+    # a check reads only such reports whole. True by default: reading one too many is harmless.
+    Column("form_review", Boolean, nullable=False, server_default=true()),
+    Column("text_review", Boolean, nullable=False, server_default=true()),
 )
 
 

@@ -18,7 +18,7 @@ from nianbao import keys
 from nianbao.ingest import Ingestor
 from storage.cell_grid import GRID_CELLS, GRID_COLUMNS
 from storage.db import Database
-from storage.models import Base, Report, ReportCell, report_facts
+from storage.models import Base, Finding, Report, ReportCell, report_facts
 from storage.rawstore import RawStore
 from tests import pgserver
 
@@ -149,3 +149,91 @@ def test_irregular_numbers_counted_as_r7_judges_them(col, value):
     flagged = keys.irregular_number(col, v) is not None
     fires = _r7({(keys.REQUESTS, "new", col): (v, value)}, keys.REQUESTS, "new", col, keys.FORMAT_2021)
     assert flagged == (fires is not None)
+
+
+def _form_and_text_reports(tmp_path: Path) -> tuple[Database, dict[str, int]]:
+    """One report of each kind the form and text-vs-table rules judge, and usual ones beside."""
+    from tests.monitor_factory import add_agency, add_report, add_site, make_db
+
+    db = make_db(tmp_path)
+    site = add_site(db)
+    new = (keys.REQUESTS, "new", "total")
+
+    def report(name: str, **kw) -> int:
+        return add_report(db, add_agency(db, site, name), kw.pop("year", 2024), **kw)
+
+    ids = {
+        "usual": report("甲局"),
+        "usual_2019_format_2020": report("乙局", year=2020, fmt=keys.FORMAT_2019),
+        "agreeing_prose": report("丙局", sections_text={"一": "本年新收政府信息公开申请5件。"}, cells={new: 5}),
+        "outdated": report("丁局", fmt=keys.FORMAT_2019),
+        "image_only": report("戊局", parse_status="image_only", no_cells=True),
+        "malformed": report("己局", parse_status="malformed", problems=[{"section": "requests", "reason": "列数不符"}]),
+        "missing_section": report("庚局", sections_present=["一", "二", "三", "四", "五"]),
+        "blank_appeals": report("辛局", all_blank=(keys.APPEALS,)),
+        "count_mismatch": report("壬局", sections_text={"一": "本年新收政府信息公开申请9件。"}, cells={new: 5}),
+        "no_requests": report("癸局", sections_text={"一": "本年度未收到政府信息公开申请。"}, cells={new: 2}),
+        "no_requests_and_none": report("子局", sections_text={"一": "本年度未收到政府信息公开申请。"}, cells={new: 0}),
+    }
+    return db, ids
+
+
+FORM_KINDS = {"blank_table", "missing_section", "outdated_format", "malformed_table", "image_only"}
+
+
+def test_review_flags_are_exactly_the_reports_form_and_text_rules_fire_on(tmp_path):
+    from monitor.check import run_check
+    from tests.monitor_factory import make_settings
+
+    db, ids = _form_and_text_reports(tmp_path)
+    settings = make_settings(tmp_path)
+    summary = run_check(db, settings, datetime(2025, 6, 30).date())
+    assert summary["facts_refreshed"] == len(ids)
+    with db.session() as s:
+        found = s.execute(select(Finding.kind, Finding.report_id)).all()
+        flags = {r.report_id: (r.form_review, r.text_review) for r in s.execute(
+            select(report_facts.c.report_id, report_facts.c.form_review, report_facts.c.text_review))}
+    form_hit = {rid for kind, rid in found if kind in FORM_KINDS}
+    text_hit = {rid for kind, rid in found if kind == "text_table"}
+    assert form_hit == {ids[k] for k in ("outdated", "image_only", "malformed", "missing_section", "blank_appeals")}
+    assert text_hit == {ids["count_mismatch"], ids["no_requests"]}
+    assert {rid for rid, (f, _) in flags.items() if f} == form_hit
+    assert {rid for rid, (_, t) in flags.items() if t} == text_hit
+
+
+def test_rows_flagged_by_default_give_the_same_findings(tmp_path):
+    """Migration 0004 sets both flags true on existing rows: every report is read whole, as
+    before, and nothing changes but the time it takes."""
+    from monitor.check import run_check
+    from tests.monitor_factory import make_settings
+
+    db, _ = _form_and_text_reports(tmp_path)
+    settings = make_settings(tmp_path)
+    as_of = datetime(2025, 6, 30).date()
+    run_check(db, settings, as_of)
+
+    def fingerprints() -> list[tuple[str, str, str]]:
+        with db.session() as s:
+            return sorted(tuple(r) for r in s.execute(select(Finding.fingerprint, Finding.status, Finding.detail)))
+
+    before = fingerprints()
+    flags = _flags(db)
+    with db.session() as s:
+        s.execute(update(report_facts).values(form_review=True, text_review=True))
+    again = run_check(db, settings, as_of)
+    assert again["facts_refreshed"] == 0 and again["new"] == again["resolved"] == 0
+    assert [(f, d) for f, _, d in fingerprints()] == [(f, d) for f, _, d in before]
+    # A database upgraded from version-1 rows: the flags are derived in place, cells unread.
+    with db.session() as s:
+        s.execute(update(report_facts).values(version=1))
+        s.execute(update(ReportCell).values(value=Decimal(777)))  # would show if they were read
+    upgraded = run_check(db, settings, as_of)
+    assert upgraded["facts_refreshed"] == len(flags)
+    assert _flags(db) == flags
+
+
+def _flags(db: Database) -> dict[int, tuple[int, bool, bool]]:
+    name = GRID_COLUMNS[(keys.REQUESTS, "new", "total")]
+    with db.session() as s:
+        f = report_facts.c
+        return {r[0]: tuple(r[1:]) for r in s.execute(select(f.report_id, f.version, f.form_review, f.text_review, f[name]))}

@@ -1,7 +1,9 @@
 """The rule families. Each module holds the named rules of one family and the check running them.
 
-``SET_CHECKS`` run over the whole scope (mostly in SQL); ``REPORT_CHECKS`` are fed one current
-report at a time from a single shared stream. Add a family by adding it here.
+``SET_CHECKS`` run over the whole scope (mostly in SQL). ``STREAM_CHECKS`` are fed every current
+report, one at a time, from a single narrow stream (monitor/reports.py); ``REVIEW_CHECKS`` are fed
+the whole row of only the reports whose ``report_facts`` say they may fire (monitor/facts.py).
+Add a family by adding it here.
 """
 
 from __future__ import annotations
@@ -23,14 +25,15 @@ SET_CHECKS = (
     BackdatingCheck,
     CrawlHealthCheck,
 )
-REPORT_CHECKS = (FormCheck, TextTableCheck, DuplicateCheck)
+STREAM_CHECKS = (DuplicateCheck,)
+REVIEW_CHECKS = (FormCheck, TextTableCheck)
 # Their SQL scans run on a second connection beside the report stream (monitor/side.py).
 SIDE_CHECKS = (BalanceCheck, CarryOverCheck)
 
 
 def all_rules() -> list[Rule]:
     """Every rule of every family (for documentation and tests)."""
-    return [rule for family in (*SET_CHECKS, *REPORT_CHECKS) for rule in family.rules]
+    return [rule for family in (*SET_CHECKS, *STREAM_CHECKS, *REVIEW_CHECKS) for rule in family.rules]
 
 
-__all__ = ["REPORT_CHECKS", "SET_CHECKS", "SIDE_CHECKS", "FindingDraft", "Rule", "all_rules"]
+__all__ = ["REVIEW_CHECKS", "SET_CHECKS", "SIDE_CHECKS", "STREAM_CHECKS", "FindingDraft", "Rule", "all_rules"]

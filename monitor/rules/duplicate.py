@@ -21,7 +21,7 @@ from typing import Any
 from zlib import crc32
 
 from monitor.context import CheckContext
-from monitor.reports import ReportRow
+from monitor.reports import StreamRow
 from monitor.rules.base import FindingDraft, Rule
 
 SAME_AGENCY = Rule(
@@ -116,7 +116,7 @@ class DuplicateCheck:
         self._prev_year: int | None = None
         self._prev: dict[int, _Doc] = {}
 
-    def check(self, ctx: CheckContext, r: ReportRow) -> Iterator[FindingDraft]:
+    def check(self, ctx: CheckContext, r: StreamRow) -> Iterator[FindingDraft]:
         if r.report_year != self._year:
             yield from self._flush(ctx)
             self._year = r.report_year

@@ -157,9 +157,16 @@ class FormCheck:
             )
 
 
+def may_find(r: Any) -> bool:
+    """Whether a form rule can fire on this report (false for the usual report). Decided when its
+    ``report_facts`` row is derived, so a check reads only such reports whole. ``r``: anything
+    with ``ReportRow``'s format, report_year, parse_status, problems, sections_present and
+    ``*_has_cells``/``*_has_values`` attributes."""
+    return not _nothing_to_say(r)
+
+
 def _nothing_to_say(r: ReportRow) -> bool:
-    """The usual report (no rule here can fire), told apart before any evidence is built:
-    over a million reports, building it for every one cost more than the rules themselves."""
+    """The usual report (no rule here can fire), told apart before any evidence is built."""
     if r.problems or r.parse_status in ("image_only", "malformed", "failed"):
         return False
     if r.format not in CURRENT_FORMATS:

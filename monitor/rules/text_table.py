@@ -113,6 +113,17 @@ def _mismatches(
     return out
 
 
+def may_conflict(
+    parse_status: str, claims: dict[str, Any] | None, new_total: Decimal | None, carried_in_total: Decimal | None
+) -> bool:
+    """Whether T1 or T2 fires for a report with these claims and section 三 totals (false for the
+    usual report, whose prose agrees with its table). Decided when its ``report_facts`` row is
+    derived, so a check reads only such reports whole."""
+    if new_total is None or parse_status == "image_only" or not claims:
+        return False
+    return bool(_mismatches(claims, new_total, carried_in_total)) or bool(new_total > 0 and claims.get("no_requests"))
+
+
 class TextTableCheck:
     """T1 and T2 per current report with a readable section 三 table."""
 
