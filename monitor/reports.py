@@ -39,7 +39,7 @@ class StreamRow(NamedTuple):
 
 @dataclass
 class ReportRow:
-    """What the per-report checks see of one current report."""
+    """What the review checks (form, text vs table) see of one current report read whole."""
 
     id: int
     agency_id: int
@@ -49,7 +49,6 @@ class ReportRow:
     parse_status: str
     problems: list[Any]
     sections_present: list[Any]
-    text_sketch: array | None
     text_claims: dict[str, Any] | None
     new_total: Decimal | None
     carried_in_total: Decimal | None
@@ -108,7 +107,6 @@ def load_report_rows(ctx: CheckContext, ids: list[int]) -> list[ReportRow]:
             Report.parse_status,
             cast(Report.problems, Text),
             cast(Report.sections_present, Text),
-            f.text_sketch,
             f.text_claims,
             f[GRID_COLUMNS[(keys.REQUESTS, "new", "total")]],
             f[GRID_COLUMNS[(keys.REQUESTS, "carried_in", "total")]],
@@ -133,13 +131,12 @@ def load_report_rows(ctx: CheckContext, ids: list[int]) -> list[ReportRow]:
             parse_status=r[5] or "",
             problems=_problems(r[6]),
             sections_present=_present(r[7]),
-            text_sketch=sketch_from_bytes(r[8]),
-            text_claims=_json(r[9]),
-            new_total=r[10],
-            carried_in_total=r[11],
-            requests_has_cells=r[12] > 0,
-            requests_has_values=r[13] > 0,
-            appeals_has_cells=r[14] > 0,
-            appeals_has_values=r[15] > 0,
+            text_claims=_json(r[8]),
+            new_total=r[9],
+            carried_in_total=r[10],
+            requests_has_cells=r[11] > 0,
+            requests_has_values=r[12] > 0,
+            appeals_has_cells=r[13] > 0,
+            appeals_has_values=r[14] > 0,
         )
     return [rows[i] for i in ids if i in rows]
