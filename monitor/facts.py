@@ -187,11 +187,13 @@ def refresh_facts(session: Session, report_ids: Sequence[int]) -> int:
     return done
 
 
-def stale_report_ids(ctx: CheckContext) -> list[int]:
-    """Current reports in scope whose facts row is missing or out of date."""
+def stale_reports(ctx: CheckContext) -> tuple[list[int], list[int]]:
+    """Current reports in scope whose facts row is out of date: those of version 1 that only lack
+    the review flags (the report not parsed since), and those to derive again (row missing, the
+    report parsed again, or another version)."""
     f = report_facts.c
     q = (
-        select(Report.id)
+        select(Report.id, f.version, (f.parsed_at == Report.parsed_at).label("same_parse"))
         .outerjoin(report_facts, f.report_id == Report.id)
         .where(
             or_(
@@ -201,17 +203,21 @@ def stale_report_ids(ctx: CheckContext) -> list[int]:
             )
         )
     )
-    return list(ctx.session.scalars(ctx.current_reports(q)))
+    flags_only, derive = [], []
+    for rid, version, same_parse in ctx.session.execute(ctx.current_reports(q)):
+        (flags_only if version == 1 and FACTS_VERSION == 2 and same_parse else derive).append(rid)
+    return flags_only, derive
 
 
-def add_review_flags(ctx: CheckContext, batch: int = 5000) -> int:
-    """Bring version-1 rows of reports not parsed since to version 2 in place: the flags need only
-    the report's own fields and the row's counters, totals and claims, not its ~200 cells and
-    prose (a full re-derivation of a million rows would take half an hour)."""
+def add_review_flags(session: Session, report_ids: Sequence[int]) -> int:
+    """Bring these version-1 rows to version 2 in place: the flags need only the report's own
+    fields and the row's counters, section 三 totals and claims, not its ~200 cells and prose
+    (a full re-derivation of a million rows would take half an hour)."""
     f = report_facts.c
     wanted = ("cells_requests", "values_requests", "cells_appeals", "values_appeals", _NEW_TOTAL, _CARRIED_IN_TOTAL)
-    q = ctx.current_reports(
-        select(
+    done = 0
+    for ids in chunked(sorted(set(report_ids))):
+        q = select(
             Report.id,
             Report.format,
             Report.report_year,
@@ -220,27 +226,19 @@ def add_review_flags(ctx: CheckContext, batch: int = 5000) -> int:
             Report.sections_present,
             f.text_claims,
             *(f[name] for name in wanted),
-        )
-        .join(report_facts, f.report_id == Report.id)
-        .where(f.version == 1, f.parsed_at == Report.parsed_at)
-    )
-    done, last = 0, 0
-    while True:  # in pages of ids: SQLite cannot update under an open cursor, and memory stays flat
-        page = ctx.session.execute(q.where(Report.id > last).order_by(Report.id).limit(batch)).all()
-        if not page:
-            return done
+        ).join(report_facts, f.report_id == Report.id).where(Report.id.in_(ids))
         updates = []
-        for rid, fmt, year, status, problems, present, claims, *values in page:
-            flags = review_facts(
-                ReportShape(fmt, year, status, problems, present), dict(zip(wanted, values)), {"text_claims": claims}
-            )
+        for rid, fmt, year, status, problems, present, claims, *values in session.execute(q).all():
+            shape = ReportShape(fmt, year, status, problems, present)
+            flags = review_facts(shape, dict(zip(wanted, values)), {"text_claims": claims})
             updates.append({"rid": rid, "version": 2, **flags})
-        ctx.session.execute(update(report_facts).where(f.report_id == bindparam("rid")), updates)
+        if updates:
+            session.execute(update(report_facts).where(f.report_id == bindparam("rid")), updates)
         done += len(updates)
-        last = page[-1][0]
+    return done
 
 
 def refresh_stale_facts(ctx: CheckContext) -> int:
     """Bring the facts of every current report in scope up to date; how many were rewritten."""
-    upgraded = add_review_flags(ctx) if FACTS_VERSION == 2 else 0
-    return upgraded + refresh_facts(ctx.session, stale_report_ids(ctx))
+    flags_only, derive = stale_reports(ctx)
+    return add_review_flags(ctx.session, flags_only) + refresh_facts(ctx.session, derive)
