@@ -90,8 +90,11 @@ class Report(Base):
         Index("ix_reports_agency_year", "agency_id", "report_year"),
         # Checks read current reports in (year, agency) order. The table row cannot serve:
         # ``superseded`` and ``parsed_at`` sit after the long ``sections_text``, in overflow pages.
-        # ``published_on`` lets the late check dismiss on-time reports without reading their rows.
-        Index("ix_reports_current", "superseded", "report_year", "agency_id", "id", "parsed_at", "published_on"),
+        # ``published_on`` and ``source_url`` let the late and backdating checks work from the index
+        # alone: reading a row to reach them walks the table, prose and all (migration 0005).
+        Index(
+            "ix_reports_current", "superseded", "report_year", "agency_id", "id", "parsed_at", "published_on", "source_url"
+        ),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     site_id: Mapped[str | None] = mapped_column(ForeignKey("sites.id"), nullable=True)
