@@ -104,8 +104,13 @@ def short_time(value: Any) -> str:
     return text[:16].replace("T", " ")
 
 
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+
+
 def jsonable(value: Any) -> Any:
     """Evidence must survive a JSON column: decimals become numbers, dates ISO strings."""
+    if type(value) in _PLAIN:  # most leaves: tested first, a million times per large check
+        return value
     if isinstance(value, Decimal):
         return json_number(value)
     if isinstance(value, dict):

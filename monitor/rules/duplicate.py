@@ -15,7 +15,7 @@ import re
 import unicodedata
 from array import array
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 from zlib import crc32
@@ -97,7 +97,7 @@ def similar_enough(a: array, b: array, threshold: float) -> float | None:
     return sim if sim >= threshold else None
 
 
-@dataclass(eq=False)  # identity hashing: used as a dict key
+@dataclass(eq=False, slots=True)  # identity hashing: used as a dict key
 class _Doc:
     report_id: int
     agency_id: int
@@ -116,13 +116,17 @@ class DuplicateCheck:
         self._prev_year: int | None = None
         self._prev: dict[int, _Doc] = {}
 
-    def check(self, ctx: CheckContext, r: StreamRow) -> Iterator[FindingDraft]:
+    def check(self, ctx: CheckContext, r: StreamRow) -> Iterable[FindingDraft]:
+        # A plain function, not a generator: called for every report, it returns drafts only
+        # when a report year is complete (the stream is in year order).
+        drafts: Iterable[FindingDraft] = ()
         if r.report_year != self._year:
-            yield from self._flush(ctx)
+            drafts = list(self._flush(ctx))
             self._year = r.report_year
         s = r.text_sketch
         if s is not None:
             self._docs.append(_Doc(r.id, r.agency_id, r.site_id, s))
+        return drafts
 
     def finish(self, ctx: CheckContext) -> Iterator[FindingDraft]:
         yield from self._flush(ctx)
@@ -189,13 +193,16 @@ class DuplicateCheck:
                     bucket.append(i)
         best: dict[int, tuple[int, float]] = {}
         compared: set[tuple[int, int]] = set()
+        agency = [d.agency_id for d in docs]
         for bucket in buckets.values():
-            if len(bucket) < 2 or len(bucket) > BUCKET_CAP:
+            n = len(bucket)
+            if n < 2 or n > BUCKET_CAP:
                 continue
-            for x in range(len(bucket)):
-                for y in range(x + 1, len(bucket)):
-                    i, j = bucket[x], bucket[y]
-                    if (i, j) in compared or docs[i].agency_id == docs[j].agency_id:
+            for x in range(n - 1):
+                i = bucket[x]
+                agency_i = agency[i]
+                for j in bucket[x + 1 :]:
+                    if agency_i == agency[j] or (i, j) in compared:
                         continue
                     compared.add((i, j))
                     sim = similar_enough(docs[i].sketch, docs[j].sketch, threshold)
