@@ -15,6 +15,7 @@ from monitor.reports import load_report_rows, stream_reports
 from monitor.rules import REVIEW_CHECKS, SET_CHECKS, SIDE_CHECKS, STREAM_CHECKS
 from monitor.rules.base import FindingDraft
 from monitor.side import SideScans, can_run_beside
+from monitor.stream_process import StreamChecksProcess, worth_a_process
 from nianbao.settings import Settings
 from storage.db import Database
 
@@ -81,16 +82,19 @@ def run_check(
 
 def _drafts(db: Database, ctx: CheckContext) -> Iterator[FindingDraft]:
     """Every family's drafts. Families of different kinds never share a fingerprint, so the
-    order between families does not matter: those scanning beside the stream come last."""
+    order between families does not matter: those scanning beside the stream come last, and
+    over a large scope the stream checks (duplicates) run in a child process
+    (monitor/stream_process.py)."""
     side = SideScans(db, ctx, SIDE_CHECKS) if can_run_beside(db) else None
+    child = StreamChecksProcess(db, ctx, STREAM_CHECKS) if worth_a_process(db, ctx) else None
     try:
         for family in SET_CHECKS:
             if side is None or family not in SIDE_CHECKS:
                 yield from family().run(ctx)
-        streamed = [family() for family in STREAM_CHECKS]
+        streamed = [family() for family in STREAM_CHECKS] if child is None else []
         reviewed = [family() for family in REVIEW_CHECKS]
         to_review: list[int] = []
-        for row in stream_reports(ctx):
+        for row in stream_reports(ctx, sketches=child is None):
             ctx.reports_checked += 1
             for check in streamed:
                 yield from check.check(ctx, row)
@@ -105,9 +109,13 @@ def _drafts(db: Database, ctx: CheckContext) -> Iterator[FindingDraft]:
         if side is not None:
             for family in SIDE_CHECKS:
                 yield from family().run(ctx, side.result(family))
+        if child is not None:
+            yield from child.result()
     finally:
         if side is not None:
             side.close()
+        if child is not None:
+            child.close()
 
 
 def _review(ctx: CheckContext, checks: list[Any], ids: list[int]) -> Iterator[FindingDraft]:

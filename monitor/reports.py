@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from sqlalchemy import Text, cast, select
+from sqlalchemy import Text, cast, null, select
 
 from monitor.context import CheckContext
 from monitor.sketch_codec import sketch_from_bytes
@@ -76,11 +76,13 @@ def _present(raw: str | None) -> list[Any]:
     return list(ALL_SECTIONS) if raw == _ALL_SECTIONS_TEXT else (_json(raw) or [])
 
 
-def stream_reports(ctx: CheckContext, batch: int = 5000) -> Iterator[StreamRow]:
-    """Current reports in scope, ordered by report year then agency (duplicate checks rely on it)."""
+def stream_reports(ctx: CheckContext, batch: int = 5000, *, sketches: bool = True) -> Iterator[StreamRow]:
+    """Current reports in scope, ordered by report year then agency (duplicate checks rely on it).
+    ``sketches=False``: without the sketch (the duplicate check runs elsewhere)."""
     f = report_facts.c
+    sketch_col = f.text_sketch if sketches else null()
     q = ctx.current_reports(
-        select(Report.id, Report.agency_id, Report.report_year, f.text_sketch, f.form_review, f.text_review)
+        select(Report.id, Report.agency_id, Report.report_year, sketch_col, f.form_review, f.text_review)
         .join(report_facts, f.report_id == Report.id)
         .order_by(Report.report_year, Report.agency_id, Report.id)
     ).execution_options(yield_per=batch)

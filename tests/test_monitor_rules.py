@@ -612,6 +612,25 @@ def test_duplicate_previous_year_and_other_agency(env):
     assert "相似度达 100%" in d1["detail"]
 
 
+def test_duplicates_found_in_a_child_process_are_the_same(env, monkeypatch):
+    """Over a large scope the duplicate check runs in a child process (monitor/stream_process.py):
+    lowered threshold here, and the findings must be those of the inline run."""
+    import monitor.stream_process as stream_process
+    from monitor.context import CheckContext
+
+    test_duplicate_previous_year_and_other_agency(env)
+    db, settings, _ = env
+    inline = sorted((f["fingerprint"], f["detail"], str(f["evidence"])) for f in findings(db))
+    with db.session() as s:
+        s.execute(Finding.__table__.delete())
+    monkeypatch.setattr(stream_process, "PROCESS_MIN_REPORTS", 1)
+    with db.session() as s:
+        assert stream_process.worth_a_process(db, CheckContext(s, settings, AS_OF))
+    summary = check(db, settings)
+    assert summary["reports_checked"] == 4 and summary["by_kind"]["duplicate"] == 3
+    assert sorted((f["fingerprint"], f["detail"], str(f["evidence"])) for f in findings(db)) == inline
+
+
 def test_short_or_different_texts_are_not_duplicates(env):
     db, settings, site = env
     for name in ("西湖区教育局", "西湖区民政局"):
