@@ -58,7 +58,7 @@ class StoragePipeline:
         if not isinstance(item, FetchedDocument):
             return item
         if item.unchanged:
-            self._unchanged(item)
+            await self._unchanged(item)
             return item
         ctx = self.context
         result = await maybe_deferred_to_future(self.batches.add(item))
@@ -75,13 +75,17 @@ class StoragePipeline:
         return deferToThreadPool(reactor, self.pool, ingest_documents, ctx.ingestor, ctx.known, docs, ctx.open_run())
 
     # -------------------------------------------------------------------------------------------
-    def _unchanged(self, doc: FetchedDocument) -> None:
+    async def _unchanged(self, doc: FetchedDocument) -> None:
+        """A 304: its database work goes to the worker thread, as a batch's does (a recrawl is
+        mostly 304s, and the reactor must not wait for SQLite); counting and following here."""
+        from twisted.internet import reactor
+
         ctx = self.context
-        ctx.known.touch(doc.url, utcnow())  # revalidated: not due again for revisit_days
-        ctx.counters.outcome(doc.site_id, "unchanged" if ctx.known.is_report_source(doc.url) else "unchanged_other")
-        if not doc.is_attachment:
-            # The page did not change, but the files it links may have: revalidate them too.
-            self._follow(doc, ctx.known.attachments_seen_on(doc.url))
+        outcome, links = await maybe_deferred_to_future(
+            deferToThreadPool(reactor, self.pool, revalidated, ctx, doc)
+        )
+        ctx.counters.outcome(doc.site_id, outcome)
+        self._follow(doc, links)
 
     def _follow(self, doc: FetchedDocument, links: list[ListEntry]) -> None:
         """Schedule requests for ``links`` (reactor thread)."""
@@ -92,3 +96,12 @@ class StoragePipeline:
         assert spider is not None and engine is not None
         for request in spider.attachment_requests(doc, links):  # type: ignore[attr-defined]
             engine.crawl(request)
+
+
+def revalidated(ctx: CrawlContext, doc: FetchedDocument) -> tuple[str, list[ListEntry]]:
+    """Record that ``doc`` answered 304 (worker thread): its outcome, and the attachments of an
+    unchanged page to revalidate too (the page did not change, the files it links may have)."""
+    known = ctx.known
+    known.touch(doc.url, utcnow())  # revalidated: not due again for revisit_days
+    outcome = "unchanged" if known.is_report_source(doc.url) else "unchanged_other"
+    return outcome, [] if doc.is_attachment else known.attachments_seen_on(doc.url)

@@ -95,6 +95,8 @@ class Report(Base):
         Index(
             "ix_reports_current", "superseded", "report_year", "agency_id", "id", "parsed_at", "published_on", "source_url"
         ),
+        # Reports by URL: a crawl asks it of every page that answers 304, `reparse --url` too.
+        Index("ix_reports_source_url", "source_url"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     site_id: Mapped[str | None] = mapped_column(ForeignKey("sites.id"), nullable=True)

@@ -6,6 +6,10 @@ backdating check matches list sightings to reports by URL from it, instead of ea
 current report's row: rows of ~5 KB of prose spill into overflow pages, and walking a million of
 them from disk read ~12 GB and took ~30 s. Rebuilding the index reads the reports table once.
 
+Also ``ix_reports_source_url``: a crawl asks whether a report came from each page that answers
+304 (and ``nianbao reparse --url`` looks reports up by URL); without it each question scanned
+the reports table.
+
 Revision ID: 0005
 Revises: 0004
 """
@@ -23,8 +27,10 @@ BEFORE = ["superseded", "report_year", "agency_id", "id", "parsed_at"]
 def upgrade() -> None:
     op.drop_index("ix_reports_current", table_name="reports")
     op.create_index("ix_reports_current", "reports", [*BEFORE, "published_on", "source_url"])
+    op.create_index("ix_reports_source_url", "reports", ["source_url"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_reports_source_url", table_name="reports")
     op.drop_index("ix_reports_current", table_name="reports")
     op.create_index("ix_reports_current", "reports", BEFORE)
