@@ -39,6 +39,8 @@ from storage.cell_grid import GRID_COLUMNS
 from storage.models import Report, ReportCell, report_facts
 
 FACTS_VERSION = 2  # 2: form_review, text_review
+# Rows of these versions lack only the review flags: brought up to date in place.
+FLAGS_ONLY_VERSIONS = frozenset({1}) if FACTS_VERSION == 2 else frozenset()
 SECTIONS = (keys.ACTIVE, keys.REQUESTS, keys.APPEALS)
 Cell = tuple[str, str, str, Decimal | None]
 _NEW_TOTAL = GRID_COLUMNS[(keys.REQUESTS, "new", "total")]
@@ -205,7 +207,7 @@ def stale_reports(ctx: CheckContext) -> tuple[list[int], list[int]]:
     )
     flags_only, derive = [], []
     for rid, version, same_parse in ctx.session.execute(ctx.current_reports(q)):
-        (flags_only if version == 1 and FACTS_VERSION == 2 and same_parse else derive).append(rid)
+        (flags_only if version in FLAGS_ONLY_VERSIONS and same_parse else derive).append(rid)
     return flags_only, derive
 
 
@@ -231,7 +233,7 @@ def add_review_flags(session: Session, report_ids: Sequence[int]) -> int:
         for rid, fmt, year, status, problems, present, claims, *values in session.execute(q).all():
             shape = ReportShape(fmt, year, status, problems, present)
             flags = review_facts(shape, dict(zip(wanted, values)), {"text_claims": claims})
-            updates.append({"rid": rid, "version": 2, **flags})
+            updates.append({"rid": rid, "version": FACTS_VERSION, **flags})
         if updates:
             session.execute(update(report_facts).where(f.report_id == bindparam("rid")), updates)
         done += len(updates)

@@ -174,13 +174,11 @@ def _sync_jobs(scheduler: BackgroundScheduler, settings: Settings, config_path: 
 def serve(settings: Settings, config_path: str | None = None) -> None:
     """Run the scheduler until SIGTERM or SIGINT."""
     scheduler = build_scheduler(settings)
-    stopping = threading.Event()
-
     _stopping.clear()
 
     def stop(signum: int, _frame: Any) -> None:
         log.info("received %s: stopping the scheduler", signal.Signals(signum).name)
-        stopping.set()
+        _stopping.set()  # from now on no job starts a child (run_nianbao_job checks it)
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
@@ -190,11 +188,11 @@ def serve(settings: Settings, config_path: str | None = None) -> None:
         log.info("job %s (%s): next run %s", job.id, job.trigger, job.next_run_time)
     log.info("scheduler running %d job(s): %s", len(ids), ", ".join(ids))
     scheduler.resume()
-    while not stopping.wait(1.0):
+    while not _stopping.wait(1.0):
         pass
     scheduler.pause()
+    # A child started before the signal is in _children (added under the lock with the check).
     with _children_lock:  # let running commands end cleanly (Scrapy closes the spider, keeps JOBDIR)
-        _stopping.set()
         running = list(_children)
     for proc in running:
         proc.terminate()

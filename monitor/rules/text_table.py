@@ -131,12 +131,11 @@ class TextTableCheck:
 
     def check(self, ctx: CheckContext, r: ReportRow) -> Iterator[FindingDraft]:
         new_total, claims = r.new_total, r.text_claims
-        if new_total is None or r.parse_status == "image_only" or not claims:
-            return
+        if not may_conflict(r.parse_status, claims, new_total, r.carried_in_total):
+            return  # the usual report: the prose agrees with the table
+        assert new_total is not None and claims  # may_conflict said so
         quote = claims.get("no_requests")
         mismatches = _mismatches(claims, new_total, r.carried_in_total)
-        if not mismatches and not (new_total > 0 and quote):
-            return  # the usual report: the prose agrees with the table
         common = {
             "site_id": r.site_id,
             "agency_id": r.agency_id,
