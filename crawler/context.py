@@ -10,12 +10,16 @@ from __future__ import annotations
 import logging
 import weakref
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import func, select
+from twisted.internet.defer import Deferred
+from twisted.internet.threads import deferToThreadPool
+from twisted.python.threadpool import ThreadPool
 
 from crawler.known import KnownDocuments
 from crawler.revisit import RevisitPolicy
@@ -42,7 +46,9 @@ class RunCounters:
     """What happened during the run, per site; summed up for the run summary."""
 
     pages: Counter[str] = field(default_factory=Counter)  # list pages parsed
-    outcomes: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))  # site -> outcome -> n
+    kept: Counter[str] = field(default_factory=Counter)  # documents stored (their outcomes: in the database)
+    # site -> outcome -> n, of what has no raw_documents row of this run: 304s, documents not stored
+    outcomes: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     blocked: dict[str, str] = field(default_factory=dict)  # site -> reason
     stopped_early: Counter[str] = field(default_factory=Counter)  # list paginations stopped on known entries
     not_due: Counter[str] = field(default_factory=Counter)  # known details fetched within revisit_days: not requested
@@ -85,6 +91,7 @@ class CrawlContext:
         self.run_id: int | None = None
         self.summary: dict[str, Any] | None = None
         self._ingestor: Ingestor | None = None
+        self._writer: ThreadPool | None = None
         self._sync_sites()
 
     # Construction ---------------------------------------------------------------------------
@@ -116,6 +123,30 @@ class CrawlContext:
 
             self._ingestor = Ingestor(self.db, self.store)
         return self._ingestor
+
+    # The crawl's database writer ---------------------------------------------------------------
+    def writer(self) -> ThreadPool:
+        """The one thread that writes for this crawl (batches of documents, list sightings): the
+        reactor thread never waits for the database's write lock, which an ingest consumer in
+        another process may hold for a batch."""
+        if self._writer is None:
+            self._writer = ThreadPool(minthreads=1, maxthreads=1, name="nianbao-writer")
+            self._writer.start()
+        return self._writer
+
+    def write_later(self, fn: Callable[..., Any], *args: Any) -> Deferred[Any]:
+        """Run ``fn(*args)`` on the writer thread, after what was queued before it; failures logged."""
+        from twisted.internet import reactor  # the one Scrapy installed (TWISTED_REACTOR)
+
+        d = deferToThreadPool(reactor, self.writer(), fn, *args)
+        d.addErrback(lambda f: log.error("a database write failed: %s", f.getTraceback()))
+        return d
+
+    def stop_writer(self) -> None:
+        """Finish the queued writes and stop the writer thread (idempotent)."""
+        if self._writer is not None:
+            pool, self._writer = self._writer, None
+            pool.stop()
 
     # Sites ----------------------------------------------------------------------------------
     def site(self, site_id: str) -> SiteSpec:
@@ -168,6 +199,20 @@ class CrawlContext:
                 )
             )
         log.info("crawl error [%s] %s %s: %s", kind, site_id, url, detail[:200])
+
+    def outcomes_by_site(self) -> dict[str, Counter[str]]:
+        """What became of every document of this run, per site: the stored ones by their
+        ``raw_documents`` rows (filed here or by an ingest consumer; ``pending`` until filed),
+        the rest (304s, documents that could not be stored) by this process's counters."""
+        from nianbao.ingest_queue import outcomes_of_run
+
+        out: dict[str, Counter[str]] = defaultdict(Counter)
+        for site_id, counts in self.counters.outcomes.items():
+            out[site_id].update(counts)
+        if self.run_id is not None:
+            for site_id, counts in outcomes_of_run(self.db, self.run_id).items():
+                out[site_id].update(counts)
+        return out
 
     def errors_by_site(self) -> dict[str, dict[str, int]]:
         """This run's crawl errors counted by site and kind (the ingestor's parse errors included)."""

@@ -50,8 +50,8 @@ class CrawlRunRecorder:
     def log_progress(self) -> None:
         s = self.summary()
         log.info(
-            "crawl run %s: %d requests, %d list pages, %d new / %d changed / %d unchanged reports, %d errors, blocked: %s",
-            s["run_id"], s["requests"], s["pages"], s["new"], s["changed"], s["unchanged"],
+            "crawl run %s: %d requests, %d list pages, %d new / %d changed / %d unchanged reports, %d to parse, %d errors, blocked: %s",
+            s["run_id"], s["requests"], s["pages"], s["new"], s["changed"], s["unchanged"], s["pending"],
             sum(n for kinds in s["errors_by_site"].values() for n in kinds.values()), ", ".join(s["blocked_sites"]) or "none",
         )  # fmt: skip
 
@@ -74,26 +74,18 @@ class CrawlRunRecorder:
         per_site = {
             site.id: {
                 "pages": c.pages[site.id],
-                **{k: c.outcomes[site.id][k] for k in ("new", "changed", "unchanged", "not_report", "link_page", "failed")},
                 "not_due": c.not_due[site.id],
                 "family": ctx.families.get(site.id, site.cms),
             }
             for site in ctx.sites
         }
-        return {
+        summary = {
             "run_id": ctx.run_id,
             "mode": ctx.mode,
             "sites": [s.id for s in ctx.sites],
             "pages": sum(c.pages.values()),
             "requests": int(stats.get("downloader/request_count", 0)),
             "responses_by_status": dict(sorted(by_status.items())),
-            "new": c.total("new"),
-            "changed": c.total("changed"),
-            "unchanged": c.total("unchanged"),
-            "not_report": c.total("not_report"),
-            "link_pages": c.total("link_page"),
-            "failed": c.total("failed"),
-            "errors_by_site": ctx.errors_by_site(),
             "blocked_sites": sorted(c.blocked),
             "blocked_reasons": dict(c.blocked),
             "per_site": per_site,
@@ -104,6 +96,26 @@ class CrawlRunRecorder:
             "finish_reason": finish_reason,
             "elapsed_seconds": round(time.monotonic() - self.started, 3),
         }
+        return with_outcomes(summary, ctx)
+
+
+# Summary keys of document outcomes, and the outcome each counts.
+OUTCOME_KEYS = {
+    "new": "new", "changed": "changed", "unchanged": "unchanged", "not_report": "not_report",
+    "link_pages": "link_page", "failed": "failed", "pending": "pending",
+}  # fmt: skip
+
+
+def with_outcomes(summary: dict[str, Any], ctx: CrawlContext) -> dict[str, Any]:
+    """``summary`` with the outcome counts and errors as they stand now, overall and per site
+    (again after an ingest consumer has filed what the crawl kept)."""
+    outcomes = ctx.outcomes_by_site()
+    for key, outcome in OUTCOME_KEYS.items():
+        summary[key] = sum(c[outcome] for c in outcomes.values())
+        for site_id, row in summary.get("per_site", {}).items():
+            row[key if key != "link_pages" else "link_page"] = outcomes.get(site_id, {}).get(outcome, 0)
+    summary["errors_by_site"] = ctx.errors_by_site()
+    return summary
 
 
 def _peak_rss_mb() -> float | None:

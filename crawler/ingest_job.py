@@ -6,6 +6,11 @@ is given and plain values, never the crawl's reactor-side state (counters, the e
 Which attachments: all links of a page the parser calls a link page (``附件：…年度报告.pdf``), and
 report-named files of a page that is not a report itself. A page that is a report keeps its
 attachments unfetched, so one report is never stored twice from two URLs.
+
+With ``defer``, a document whose links to follow cannot depend on what the parser makes of it
+(an attachment, a page that names no file at all) is only kept: an ingest consumer parses and
+files it (``nianbao.ingest_queue``), and the crawl goes on at fetching speed. Pages that do name
+files are parsed here, as the crawl must know which of them to fetch.
 """
 
 from __future__ import annotations
@@ -27,6 +32,9 @@ if TYPE_CHECKING:
     from nianbao.ingest import IncomingDocument, Ingestor, IngestResult
 
 log = logging.getLogger(__name__)
+# Anything the parser or an adapter could take for an attachment link, in the raw bytes (ASCII in
+# GBK and UTF-8 alike): a superset of html_rows._is_attachment and adapters.base.attachments.
+_FILE_LINK_HINT = re.compile(rb"\.(?:pdf|docx?|wps|xlsx?|et|ofd|txt)\b|download|downfile|/attachment/", re.I)
 _FILENAME = re.compile(r"filename\*\s*=\s*(?:UTF-8|utf-8)''([^;]+)|filename\s*=\s*\"?([^\";]+)\"?", re.I)
 
 
@@ -36,7 +44,7 @@ class IngestOutcome:
 
     outcome: str
     links: list[ListEntry] = field(default_factory=list)
-    error: str | None = None  # storage trouble (recorded as a crawl error by the pipeline)
+    error: str | None = None  # nothing of the document could be stored: the pipeline records it
 
 
 def attachment_filename(content_disposition: str | None) -> str | None:
@@ -49,20 +57,36 @@ def attachment_filename(content_disposition: str | None) -> str | None:
     return unquote(m.group(1) or m.group(2)).strip() or None
 
 
-def ingest_documents(ingestor: Ingestor, known: KnownDocuments, docs: Sequence[FetchedDocument], run_id: int | None) -> list[IngestOutcome]:
-    """Store and parse ``docs`` as one batch (``Ingestor.ingest_many``); never raises.
+def links_depend_on_parse(doc: FetchedDocument) -> bool:
+    """Whether which links to follow from ``doc`` depends on what the parser makes of it."""
+    if doc.is_attachment:
+        return False  # files are never followed from
+    if doc.attachments:
+        return True
+    if doc.encoding is None:
+        return False  # not a text page: the parser reads no links from it
+    return _FILE_LINK_HINT.search(doc.body) is not None
+
+
+def ingest_documents(
+    ingestor: Ingestor, known: KnownDocuments, docs: Sequence[FetchedDocument], run_id: int | None, *, defer: bool = False
+) -> list[IngestOutcome]:
+    """Store and parse ``docs`` as one batch (``Ingestor.ingest_many``); never raises. With
+    ``defer``, documents with no links to decide on are only kept (see the module docstring).
 
     The links followed from each page are recorded as its sightings here too, in one transaction
     for the batch: the worker is the crawl's one busy writer, and the reactor thread is spared
     waiting for SQLite's write lock.
     """
     now = datetime.now(UTC)
-    incoming = [_incoming(doc, run_id, now) for doc in docs]
+    from nianbao.ingest import NotKept  # imports the parser: only when a document arrives
+
+    incoming = [_incoming(doc, run_id, now, defer and not links_depend_on_parse(doc)) for doc in docs]
     try:
         results = ingestor.ingest_many(incoming)
     except Exception as exc:  # storage trouble must not end the crawl of every other site
         log.exception("storing a batch of %d documents failed", len(docs))
-        results = [exc] * len(docs)
+        results = [NotKept(f"{type(exc).__name__}: {exc}")] * len(docs)
     outcomes = [_outcome(doc, result) for doc, result in zip(docs, results, strict=True)]
     sightings = [(doc.site_id, doc.url, o.links) for doc, o in zip(docs, outcomes, strict=True) if o.links]
     if sightings:  # evidence for the monitor, and what to revalidate when the page comes back 304
@@ -73,7 +97,7 @@ def ingest_documents(ingestor: Ingestor, known: KnownDocuments, docs: Sequence[F
     return outcomes
 
 
-def _incoming(doc: FetchedDocument, run_id: int | None, fetched_at: datetime) -> IncomingDocument:
+def _incoming(doc: FetchedDocument, run_id: int | None, fetched_at: datetime, defer: bool) -> IncomingDocument:
     from nianbao.ingest import IncomingDocument  # imports the parser: only when a document arrives
 
     filename = attachment_filename(doc.headers.get("content-disposition"))
@@ -89,13 +113,18 @@ def _incoming(doc: FetchedDocument, run_id: int | None, fetched_at: datetime) ->
         origin="crawl",
         crawl_run_id=run_id,
         fetched_at=fetched_at,
+        defer=defer,
     )
 
 
 def _outcome(doc: FetchedDocument, result: IngestResult | Exception) -> IngestOutcome:
     """The outcome of one document, and which of its links to follow."""
-    if isinstance(result, Exception):
-        return IngestOutcome("failed", error=f"{type(result).__name__}: {result}")
+    from nianbao.ingest import NotKept
+
+    if isinstance(result, NotKept):
+        return IngestOutcome("failed", error=str(result))
+    if isinstance(result, Exception):  # recorded by the ingestor, the raw document kept
+        return IngestOutcome("failed")
     links: list[ListEntry] = []
     if doc.is_attachment:
         pass

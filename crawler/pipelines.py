@@ -1,6 +1,7 @@
 """The storage pipeline: fetched documents are ingested (``crawler.ingest_job``) in batches by one
-worker thread (one writer for the database), so the reactor goes on downloading meanwhile;
-counting and scheduling the attachments to follow happen back on the reactor thread.
+worker thread (the crawl's one writer to the database), so the reactor goes on downloading
+meanwhile; counting and scheduling the attachments to follow happen back on the reactor thread.
+With ``NIANBAO_DEFER_INGEST`` most documents are only kept, for an ingest consumer to parse.
 
 Batches form by group commit (``crawler.group_commit``): what is fetched while the worker stores
 one batch is the next. An item is done (and Scrapy lets go of its response) only once its batch
@@ -17,7 +18,6 @@ from scrapy.exceptions import NotConfigured
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.defer import Deferred
 from twisted.internet.threads import deferToThreadPool
-from twisted.python.threadpool import ThreadPool
 
 from crawler.context import CrawlContext, utcnow
 from crawler.discovery import ListEntry
@@ -40,19 +40,16 @@ class StoragePipeline:
             raise NotConfigured
         self.crawler = crawler
         self.context = CrawlContext.of(crawler)
-        self.pool = ThreadPool(minthreads=1, maxthreads=1, name="nianbao-ingest")
         batch = crawler.settings.getint("NIANBAO_INGEST_BATCH", 32)
+        self.defer = crawler.settings.getbool("NIANBAO_DEFER_INGEST", False)
         self.batches: GroupCommitter[FetchedDocument, IngestOutcome] = GroupCommitter(self._ingest_batch, max_batch=batch)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StoragePipeline:
         return cls(crawler)
 
-    def open_spider(self, spider: Spider | None = None) -> None:
-        self.pool.start()
-
     def close_spider(self, spider: Spider | None = None) -> None:
-        self.pool.stop()
+        self.context.stop_writer()
 
     async def process_item(self, item: Any, spider: Spider | None = None) -> Any:
         if not isinstance(item, FetchedDocument):
@@ -62,9 +59,11 @@ class StoragePipeline:
             return item
         ctx = self.context
         result = await maybe_deferred_to_future(self.batches.add(item))
-        if result.error:
+        if result.error:  # nothing of it was stored: only this run's counters can tell
             ctx.record_error(item.site_id, item.url, "storage", result.error)
-        ctx.counters.outcome(item.site_id, result.outcome)
+            ctx.counters.outcome(item.site_id, "failed")
+        else:  # its outcome is on its raw_documents row (CrawlContext.outcomes_by_site)
+            ctx.counters.kept[item.site_id] += 1
         self._follow(item, result.links)  # their sightings were recorded with the batch
         return item
 
@@ -72,7 +71,7 @@ class StoragePipeline:
         from twisted.internet import reactor  # the one Scrapy installed (TWISTED_REACTOR)
 
         ctx = self.context
-        return deferToThreadPool(reactor, self.pool, ingest_documents, ctx.ingestor, ctx.known, docs, ctx.open_run())
+        return deferToThreadPool(reactor, ctx.writer(), ingest_documents, ctx.ingestor, ctx.known, docs, ctx.open_run(), defer=self.defer)
 
     # -------------------------------------------------------------------------------------------
     async def _unchanged(self, doc: FetchedDocument) -> None:
@@ -82,7 +81,7 @@ class StoragePipeline:
 
         ctx = self.context
         outcome, links = await maybe_deferred_to_future(
-            deferToThreadPool(reactor, self.pool, revalidated, ctx, doc)
+            deferToThreadPool(reactor, ctx.writer(), revalidated, ctx, doc)
         )
         ctx.counters.outcome(doc.site_id, outcome)
         self._follow(doc, links)

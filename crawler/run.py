@@ -13,6 +13,7 @@ import json
 import logging
 import shutil
 import sys
+import time
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -21,10 +22,14 @@ from scrapy.settings import Settings as ScrapySettings
 from scrapy.utils import log as scrapy_log
 
 from crawler.context import MODES, CrawlContext
+from crawler.extensions import with_outcomes
 from crawler.spiders.annual_reports import AnnualReportsSpider
+from nianbao.ingest_queue import IngestQueue, IngestWorker, pending_count
 from nianbao.settings import Settings, SettingsError, load_settings
+from storage.db import Database
 
 MB = 1024 * 1024
+log = logging.getLogger(__name__)
 
 
 def scrapy_settings(
@@ -103,9 +108,15 @@ def run_crawl(
 
     ``mode="recrawl"`` fetches afresh (no conditional requests, no early stop) and needs exactly
     one site; ``year`` keeps only list entries of that report year, ``url`` fetches one URL.
+    With ``crawler.ingest_workers`` > 0, that many ingest consumer processes parse and file what
+    the crawl keeps while it goes on fetching (``nianbao.ingest_queue``); the call returns once
+    they have filed everything the run kept (an interrupted run leaves the rest queued for the
+    next consumer).
+
     Summary keys: run_id, mode, sites, pages, requests, responses_by_status, new, changed,
-    unchanged, not_report, link_pages, failed, errors_by_site, blocked_sites, blocked_reasons,
-    per_site, pagination_stopped_early, robots_forbidden, finish_reason, elapsed_seconds, status.
+    unchanged, not_report, link_pages, failed, pending, errors_by_site, blocked_sites,
+    blocked_reasons, per_site, pagination_stopped_early, robots_forbidden, finish_reason,
+    elapsed_seconds (the crawl), ingest_wait_seconds (filing after it), status.
     """
     if mode not in MODES:
         raise SettingsError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
@@ -118,6 +129,12 @@ def run_crawl(
     if not (site_ids or settings.sites):
         raise SettingsError("sites: no site configured to crawl")
     s = scrapy_settings(settings, site_ids, mode=mode, year=year, url=url, overrides=overrides)
+    workers = [IngestWorker(settings.database_url, str(settings.storage_dir)) for _ in range(settings.crawler.ingest_workers)]
+    if workers and s.getbool("NIANBAO_STORAGE_ENABLED", True):
+        s.set("NIANBAO_DEFER_INGEST", True, priority="cmdline")
+        Database(settings.database_url).dispose()  # the schema up to date before a worker reads it
+    else:
+        workers = []
     # Scrapy's logging setup (re)sets its logger to DEBUG from DEFAULT_LOGGING while it starts; keep
     # the level the caller chose (the CLI quiets Scrapy unless --verbose), else LOG_LEVEL.
     level = logging.getLevelName(logging.getLogger("scrapy").level or s.get("LOG_LEVEL") or "INFO")
@@ -126,10 +143,20 @@ def run_crawl(
     logging.getLogger("scrapy").setLevel(level)
     crawler = process.create_crawler(AnnualReportsSpider)
     process.crawl(crawler)
-    process.start()
-    ctx = CrawlContext.of(crawler)
+    for worker in workers:
+        worker.start()
+    try:
+        process.start()
+    finally:
+        ctx = CrawlContext.of(crawler)
+        finished = (ctx.summary or {}).get("finish_reason") == "finished"
+        wait = _finish_ingest(ctx, workers, drain=finished)
     summary = dict(ctx.summary or {"run_id": ctx.run_id, "mode": mode, "sites": site_ids or [s.id for s in settings.sites], "finish_reason": "not started"})
     summary["status"] = "finished" if summary.get("finish_reason") == "finished" else "failed"
+    if workers and ctx.summary is not None:
+        summary = with_outcomes(summary, ctx)
+        summary["ingest_wait_seconds"] = wait
+        ctx.close_run(summary, summary["status"])
     jobdir = s.get("JOBDIR")
     if jobdir and summary["status"] == "finished":
         # A finished job must not be "resumed": its seen-requests file would filter every list
@@ -137,6 +164,20 @@ def run_crawl(
         shutil.rmtree(jobdir, ignore_errors=True)
     summary["jobdir"] = jobdir if jobdir and summary["status"] != "finished" else None
     return summary
+
+
+def _finish_ingest(ctx: CrawlContext, workers: list[IngestWorker], *, drain: bool) -> float:
+    """Let the ingest workers file what the crawl kept (all of it, or with ``drain`` False only
+    their current batch); if one died, file this run's leftovers here. Seconds spent waiting."""
+    if not workers:
+        return 0.0
+    started = time.monotonic()
+    for worker in workers:
+        worker.finish(drain=drain)
+    if drain and ctx.run_id is not None and pending_count(ctx.db, ctx.run_id):
+        log.warning("documents of this crawl are still unparsed: parsing them here")
+        IngestQueue(ctx.db, ctx.store).drain()
+    return round(time.monotonic() - started, 3)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -53,6 +53,11 @@ TWISTED_REACTOR = (
 SCHEDULER = "scrapy.core.scheduler.Scheduler"
 DUPEFILTER_CLASS = "scrapy.dupefilters.RFPDupeFilter"
 
+# Scrapy hands each callback's output to CONCURRENT_ITEMS (default 100) cooperative tasks per
+# response. Our callbacks yield one item or a page of requests, so 100 tasks (a Cooperator, 100
+# Deferreds) per response cost more CPU than the rest of the crawl; one is enough.
+CONCURRENT_ITEMS = 1
+
 # Components --------------------------------------------------------------------------------
 DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.landing.RedirectLandingCheck": 40,  # before OffsiteMiddleware (50) drops foreign hosts
@@ -87,6 +92,9 @@ NIANBAO_URL = None  # recrawl: only this URL
 NIANBAO_PROGRESS_INTERVAL = 30.0  # seconds between progress log lines
 NIANBAO_SITE_ENCODINGS: dict[str, str] = {}  # site id -> forced encoding (settings.yaml sites[].encoding)
 NIANBAO_INGEST_BATCH = 32  # most documents stored in one batch (crawler.group_commit)
+# Keep documents whose links do not depend on parsing them for an ingest consumer to parse
+# (nianbao.ingest_queue); set by crawler.run when it starts one. Off: parse everything inline.
+NIANBAO_DEFER_INGEST = False
 
 LOG_LEVEL = "INFO"
 FEED_EXPORT_ENCODING = "utf-8"

@@ -67,6 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--published", type=_date, metavar="YYYY-MM-DD", help="publication date")
     i.add_argument("--url", help="source URL to record (default: file:// URL of the file)")
 
+    ig = sub.add_parser("ingest", help="parse and file the fetched documents waiting in the ingest queue")
+    ig.add_argument("--batch", type=int, default=8, metavar="N", help="documents claimed at a time (default 8)")
+
     rp = sub.add_parser("reparse", help="re-parse stored raw documents and report what changed")
     rp.add_argument("--site", action="append", metavar="ID", help="only documents of this site (repeatable)")
     rp.add_argument("--as-of", type=_date, help="check date of the check that follows (default: today)")

@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from monitor.facts import store_facts
@@ -30,7 +31,8 @@ from storage.rawstore import RawStore
 
 log = logging.getLogger(__name__)
 
-Outcome = Literal["new", "changed", "unchanged", "not_report", "link_page", "failed"]
+# "pending": kept, to be parsed by an ingest consumer (``nianbao.ingest_queue``).
+Outcome = Literal["new", "changed", "unchanged", "not_report", "link_page", "failed", "pending"]
 
 
 def utcnow() -> datetime:
@@ -64,6 +66,12 @@ class IncomingDocument:
     origin: str = "crawl"
     crawl_run_id: int | None = None
     fetched_at: datetime | None = None
+    defer: bool = False  # keep only: an ingest consumer parses and files it (nianbao.ingest_queue)
+
+
+class NotKept(Exception):
+    """A document whose bytes or ``raw_documents`` row could not be stored (disk full, database
+    gone): nothing of it is recorded, the caller must say so."""
 
 
 class Ingestor:
@@ -92,24 +100,26 @@ class Ingestor:
             url=url, body=body, site_id=site_id, media_type=media_type, headers=headers, status=status, hints=hints,
             origin=origin, crawl_run_id=crawl_run_id, fetched_at=fetched_at,
         )  # fmt: skip
-        k = _Kept.of(doc, self.store.put(body))
-        with self.db.session() as s:
-            _upsert_kept(s, k)
-        k.parsed = self._parse_kept(k)
-        return self._file(k, None)
+        result = self._ingest_alone(doc)
+        if isinstance(result, Exception):
+            raise result
+        return result
 
     def ingest_many(self, docs: Sequence[IncomingDocument]) -> list[IngestResult | Exception]:
         """``ingest`` for several documents in two transactions instead of two per document.
 
         Committing dominated storing (several ms a commit on SQLite); a batch shares them. As in
-        ``ingest``, every body is in the raw store and every ``raw_documents`` row committed before
-        anything is parsed. Should a transaction fail, its documents are taken one at a time, so
-        one bad document costs the others nothing. Per document: its result, or the exception
-        storing it raised (what ``ingest`` would have raised; its raw bytes are kept).
+        ``ingest``, every body is in the raw store and every ``raw_documents`` row committed (as
+        pending) before anything is parsed. Documents marked ``defer`` stop there: their result is
+        ``pending``, and an ingest consumer files them (``nianbao.ingest_queue``). Should a
+        transaction fail, its documents are taken one at a time, so one bad document costs the
+        others nothing. Per document: its result, or ``NotKept`` (nothing of it could be stored),
+        or the exception filing its report raised (recorded as a ``storage`` crawl error, its raw
+        bytes and row kept).
         """
         if not docs:
             return []
-        kept = [_Kept.of(d, self.store.put(d.body)) for d in docs]
+        kept = [KeptDocument.of(d, self.store.put(d.body)) for d in docs]
         try:
             with self.db.session() as s:
                 for k in kept:
@@ -117,51 +127,105 @@ class Ingestor:
         except Exception:
             log.warning("storing a batch of %d raw documents failed: one at a time", len(docs), exc_info=True)
             return [self._ingest_alone(d) for d in docs]
+        now = [k for k in kept if not k.doc.defer]
+        filed = iter(self.file_many(now))
+        return [IngestResult("pending", k.raw_id or 0, k.sha) if k.doc.defer else next(filed) for k in kept]
+
+    def file_many(self, kept: Sequence[KeptDocument]) -> list[IngestResult | Exception]:
+        """Parse kept documents and file what they hold, in one transaction (one at a time should
+        it fail); each raw row is marked done with its outcome. Never raises for one document."""
+        if not kept:
+            return []
         for k in kept:
-            k.parsed = self._parse_kept(k)
-        try:
-            with self.db.session() as s:
-                return [self._file(k, s) for k in kept]
-        except Exception:
-            log.warning("storing a batch of %d reports failed: one at a time", len(docs), exc_info=True)
+            if k.parsed is None:
+                k.parsed = self._parse_kept(k)
+        for attempt in (1, 2):
+            try:
+                with self.db.session() as s:
+                    return [self._file(k, s) for k in kept]
+            except DBAPIError:
+                # Most often another writer (an ingest consumer, the crawl) created the same agency
+                # meanwhile: a new transaction sees it.
+                if attempt == 1:
+                    log.info("storing a batch of %d reports met another writer: once more", len(kept), exc_info=True)
+                    continue
+                log.warning("storing a batch of %d reports failed: one at a time", len(kept), exc_info=True)
+            except Exception:
+                log.warning("storing a batch of %d reports failed: one at a time", len(kept), exc_info=True)
+            break
         results: list[IngestResult | Exception] = []
         for k in kept:
             try:
-                results.append(self._file(k, None))
+                results.append(self._file_alone(k))
             except Exception as exc:  # one document's trouble, kept as its result
                 log.exception("storing %s failed", k.doc.url)
+                self.give_up(k, exc)
                 results.append(exc)
         return results
 
-    def _ingest_alone(self, doc: IncomingDocument) -> IngestResult | Exception:
+    def _file_alone(self, k: KeptDocument) -> IngestResult:
+        """``_file`` in a transaction of its own, once more if another writer got in the way."""
         try:
-            return self.ingest(**{f: getattr(doc, f) for f in IncomingDocument.__dataclass_fields__})
-        except Exception as exc:
-            log.exception("storing %s failed", doc.url)
-            return exc
+            return self._file(k, None)
+        except DBAPIError:
+            return self._file(k, None)
 
-    def _parse_kept(self, k: _Kept) -> ParsedReport | Exception:
+    def give_up(self, k: KeptDocument, exc: Exception) -> None:
+        """A document whose report could not be stored: recorded, and out of the queue (a retry
+        would fail the same way; ``nianbao reparse`` takes it up again after a fix)."""
+        try:
+            with self.db.session() as s:
+                self._record_error(k.doc.crawl_run_id, k.doc.site_id, k.doc.url, "storage", f"{type(exc).__name__}: {exc}", session=s)
+                _mark_done(s, k.raw_id, "failed")
+        except Exception:
+            log.exception("recording the failure of %s failed", k.doc.url)
+
+    def _ingest_alone(self, doc: IncomingDocument) -> IngestResult | Exception:
+        """One document in transactions of its own: ``NotKept`` if its bytes or row could not be
+        stored; any other exception was recorded (``give_up``) and the row marked failed."""
+        try:
+            k = KeptDocument.of(doc, self.store.put(doc.body))
+            with self.db.session() as s:
+                _upsert_kept(s, k)
+        except Exception as exc:
+            log.exception("keeping %s failed", doc.url)
+            failure = NotKept(f"{type(exc).__name__}: {exc}")
+            failure.__cause__ = exc
+            return failure
+        if doc.defer:
+            return IngestResult("pending", k.raw_id or 0, k.sha)
+        return self.file_many([k])[0]
+
+    def _parse_kept(self, k: KeptDocument) -> ParsedReport | Exception:
         try:
             return parse_document(k.doc.body, k.media_type, url=k.doc.url, hints=_parser_hints(k.hints, k.headers))
         except Exception as exc:  # a parser bug must not lose the document or stop the run
             log.exception("parse failed for %s", k.doc.url)
             return exc
 
-    def _file(self, k: _Kept, session: Session | None) -> IngestResult:
-        """Store what parsing ``k`` gave (in ``session``, else a session of its own)."""
+    def _file(self, k: KeptDocument, session: Session | None) -> IngestResult:
+        """Store what parsing ``k`` gave (in ``session``, else a session of its own) and mark its
+        raw row done."""
         assert k.raw_id is not None and k.parsed is not None
         d = k.doc
-        if isinstance(k.parsed, Exception):
-            exc = k.parsed
-            self._record_error(d.crawl_run_id, d.site_id, d.url, "parse", f"{type(exc).__name__}: {exc}", session=session)
-            return IngestResult("failed", k.raw_id, k.sha, message=f"parser error: {exc}")
-        return self._store_parsed(k.raw_id, k.sha, k.parsed, d.url, d.site_id, k.hints, k.known_content, d.crawl_run_id, session=session)
+        with self._session(session) as s:
+            if isinstance(k.parsed, Exception):
+                exc = k.parsed
+                self._record_error(d.crawl_run_id, d.site_id, d.url, "parse", f"{type(exc).__name__}: {exc}", session=s)
+                result = IngestResult("failed", k.raw_id, k.sha, message=f"parser error: {exc}")
+            else:
+                result = self._store_parsed(k.raw_id, k.sha, k.parsed, d.url, d.site_id, k.hints, k.known_content, d.crawl_run_id, session=s)
+            _mark_done(s, k.raw_id, result.outcome)
+        return result
 
     def reparse(self, raw: RawDocument) -> IngestResult:
         """Parse a stored raw document again (after a parser change)."""
         body = self.store.get(raw.sha256)
         parsed = parse_document(body, raw.media_type, url=raw.url, hints=_parser_hints(raw.hints, raw.headers))
-        return self._store_parsed(raw.id, raw.sha256, parsed, raw.url, raw.site_id, raw.hints, False, None, reparse=True)
+        with self.db.session() as s:
+            result = self._store_parsed(raw.id, raw.sha256, parsed, raw.url, raw.site_id, raw.hints, False, None, reparse=True, session=s)
+            _mark_done(s, raw.id, result.outcome)
+        return result
 
     # --------------------------------------------------------------------------------------
     def _store_parsed(
@@ -245,8 +309,8 @@ class Ingestor:
 
 
 @dataclass
-class _Kept:
-    """A document of a batch once its bytes are in the raw store: what storing it needs next."""
+class KeptDocument:
+    """A document once its bytes are in the raw store: what parsing and filing it needs next."""
 
     doc: IncomingDocument
     sha: str
@@ -259,20 +323,32 @@ class _Kept:
     parsed: ParsedReport | Exception | None = None
 
     @classmethod
-    def of(cls, doc: IncomingDocument, sha: str) -> _Kept:
+    def of(cls, doc: IncomingDocument, sha: str) -> KeptDocument:
         headers = {k.lower(): v for k, v in (doc.headers or {}).items()}
         hints = {k: v for k, v in (doc.hints or {}).items() if v not in (None, "")}
         media_type = doc.media_type or sniff_media_type(doc.body, headers.get("content-type"), doc.url)
         return cls(doc, sha, media_type, headers, hints, doc.fetched_at or utcnow())
 
 
-def _upsert_kept(s: Session, k: _Kept) -> None:
-    """``_upsert_raw`` for a kept document: its row's id and whether the content was known."""
+def _upsert_kept(s: Session, k: KeptDocument) -> None:
+    """``_upsert_raw`` for a kept document: its row's id and whether the content was known.
+    The row is pending until the document is filed (by this process or an ingest consumer)."""
     d = k.doc
     raw, k.known_content = _upsert_raw(
-        s, d.url, k.sha, k.media_type, len(d.body), d.site_id, d.status, k.headers, k.hints, k.fetched_at, d.origin
+        s, d.url, k.sha, k.media_type, len(d.body), d.site_id, d.status, k.headers, k.hints, k.fetched_at, d.origin, d.crawl_run_id
     )
     k.raw_id = raw.id
+
+
+def _mark_done(s: Session, raw_id: int | None, outcome: str) -> None:
+    """The raw row is out of the ingest queue, with what became of it."""
+    if raw_id is None:
+        return
+    s.execute(
+        update(RawDocument)
+        .where(RawDocument.id == raw_id)
+        .values(ingest_pending=False, ingest_claim=None, claimed_at=None, ingest_outcome=outcome)
+    )
 
 
 def _upsert_raw(
@@ -287,9 +363,14 @@ def _upsert_raw(
     hints: dict[str, Any],
     fetched_at: datetime,
     origin: str,
+    run_id: int | None,
 ) -> tuple[RawDocument, bool]:
     raw = s.scalar(select(RawDocument).where(RawDocument.url == url, RawDocument.sha256 == sha))
     if raw is not None:
+        raw.ingest_pending = True
+        raw.ingest_claim = None
+        raw.claimed_at = None
+        raw.crawl_run_id = run_id
         raw.fetched_at = fetched_at
         raw.headers = headers
         raw.http_status = status
@@ -308,6 +389,8 @@ def _upsert_raw(
         fetched_at=fetched_at,
         first_seen=fetched_at,
         origin=origin,
+        ingest_pending=True,
+        crawl_run_id=run_id,
     )
     s.add(raw)
     s.flush()

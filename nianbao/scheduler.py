@@ -101,7 +101,9 @@ def run_nianbao_job(job_id: str, database_url: str, config_path: str | None, arg
                 with db.session() as s:
                     s.execute(delete(JobRun).where(JobRun.id == run_id))
                 return -1
-            proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+            # Its own process group: a command killed after the grace period takes the processes
+            # it started (a crawl's ingest workers) with it.
+            proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=os.name == "posix")
             _children.add(proc)
         try:
             output, _ = proc.communicate()
@@ -202,9 +204,20 @@ def serve(settings: Settings, config_path: str | None = None) -> None:
             proc.wait(timeout=max(0.0, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
             log.warning("child %s still running %ss after SIGTERM: killed", proc.pid, settings.schedules.stop_grace_seconds)
-            proc.kill()
+            _kill_group(proc)
     scheduler.shutdown(wait=True)
     log.info("scheduler stopped")
+
+
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    """SIGKILL a child and every process of its group."""
+    if os.name == "posix":
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+            return
+        except OSError:
+            pass
+    proc.kill()
 
 
 def list_jobs(settings: Settings, config_path: str | None = None) -> list[dict[str, Any]]:

@@ -99,6 +99,9 @@ class CrawlerSettings(_Model):
     # A known detail page fetched within this many days is not requested again by a routine crawl;
     # older ones are revalidated (conditional request / content hash). ``recrawl`` ignores it.
     revisit_days: int = Field(default=30, ge=0)
+    # Processes parsing and filing what the crawl kept (nianbao.ingest_queue), beside the crawl;
+    # 0: the crawl parses every document itself before fetching on.
+    ingest_workers: int = Field(default=1, ge=0, le=16)
 
 
 class DeadlineRule(_Model):

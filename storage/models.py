@@ -27,6 +27,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
     true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -66,7 +67,12 @@ class RawDocument(Base):
     """One fetched or imported document version: URL + content hash, bytes in the raw store."""
 
     __tablename__ = "raw_documents"
-    __table_args__ = (UniqueConstraint("url", "sha256"), Index("ix_raw_documents_url", "url"))
+    __table_args__ = (
+        UniqueConstraint("url", "sha256"),
+        Index("ix_raw_documents_url", "url"),
+        Index("ix_raw_documents_pending", "ingest_pending", "id"),  # the ingest queue, oldest first
+        Index("ix_raw_documents_crawl_run", "crawl_run_id"),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     site_id: Mapped[str | None] = mapped_column(ForeignKey("sites.id"), nullable=True)
     url: Mapped[str] = mapped_column(String(2000))
@@ -79,6 +85,13 @@ class RawDocument(Base):
     fetched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # last fetch
     first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # first fetch of this URL+content
     origin: Mapped[str] = mapped_column(String(20), default="crawl")  # crawl|import|demo
+    # The ingest queue (nianbao.ingest_queue): kept, not yet parsed and filed. A consumer claims a
+    # row (claim token, time) before parsing it; a claim older than the stale limit is taken over.
+    ingest_pending: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    ingest_claim: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    ingest_outcome: Mapped[str | None] = mapped_column(String(20), nullable=True)  # new|changed|…|failed
+    crawl_run_id: Mapped[int | None] = mapped_column(Integer, nullable=True)  # the run that last fetched it
 
 
 class Report(Base):

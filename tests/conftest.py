@@ -37,3 +37,17 @@ def run_cli(*args: str, config: Path | None = None, timeout: float = 300, env: d
     full_env = {**os.environ, "PYTHONIOENCODING": "utf-8", **(env or {})}
     full_env.pop("NIANBAO_CONFIG", None)
     return subprocess.run(cmd + list(args), capture_output=True, text=True, timeout=timeout, cwd=str(ROOT), env=full_env)
+
+
+def break_parser_on(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
+    """Make the parser raise (a parser bug) on the document fetched from ``url`` only."""
+    import nianbao.ingest
+
+    real = nianbao.ingest.parse_document
+
+    def parse(body: bytes, media_type: str, **kw):  # type: ignore[no-untyped-def]
+        if kw.get("url") == url:
+            raise ValueError("parser bug")
+        return real(body, media_type, **kw)
+
+    monkeypatch.setattr(nianbao.ingest, "parse_document", parse)

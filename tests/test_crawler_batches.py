@@ -16,7 +16,6 @@ import pytest
 from sqlalchemy import func, select
 from twisted.internet.defer import Deferred
 
-import nianbao.ingest
 from crawler.group_commit import GroupCommitter
 from nianbao.demo.documents import SEED_SUBJECTS, report_body_html, seed_text
 from nianbao.demo.families import Article, TrsColumn
@@ -25,6 +24,7 @@ from nianbao.ingest import IncomingDocument, Ingestor, IngestResult
 from storage.db import Database
 from storage.models import CrawlError, RawDocument, Report, ReportCell
 from storage.rawstore import RawStore
+from tests.conftest import break_parser_on
 from tests.portal_sim import SimPortal, _report, _robots, _title
 from tests.portal_sim.harness import ROOT, crawl, query, stored_reports, write_settings
 
@@ -109,14 +109,7 @@ def test_a_document_the_parser_chokes_on_is_kept_with_its_error_and_the_others_s
     ingestor: Ingestor, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     docs = _docs(3)
-    real = nianbao.ingest.parse_document
-
-    def parse(body: bytes, media_type: str, **kw):  # type: ignore[no-untyped-def]
-        if kw.get("url") == docs[1].url:
-            raise ValueError("parser bug")
-        return real(body, media_type, **kw)
-
-    monkeypatch.setattr(nianbao.ingest, "parse_document", parse)
+    break_parser_on(monkeypatch, docs[1].url)
     results = ingestor.ingest_many(docs)
     assert [r.outcome for r in results if isinstance(r, IngestResult)] == ["new", "failed", "new"]
     assert _count(ingestor, RawDocument) == 3 and _count(ingestor, Report) == 2

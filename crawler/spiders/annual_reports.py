@@ -173,7 +173,8 @@ class AnnualReportsSpider(Spider):
 
         entries = [e for e in page.entries if ctx.site_allows(site, e.url)]
         known = ctx.known.seen_before([e.url for e in entries], ctx.run_id)
-        ctx.known.record_sightings(ctx.run_id, site.id, response.url, entries, utcnow())
+        # Written by the crawl's writer thread: only later runs read them (``seen_before``).
+        ctx.write_later(ctx.known.record_sightings, ctx.run_id, site.id, response.url, entries, utcnow())
         for entry, stored in self.due_entries(site.id, [e for e in entries if self._wanted(e)], known):
             yield self.detail_request(entry, site.id, family, list_url=response.url, known=stored)
 
@@ -238,6 +239,9 @@ class AnnualReportsSpider(Spider):
         else:
             doc.hints.setdefault("attachment_name", meta.get("link_text") or "")
         yield doc
+
+    def closed(self, reason: str) -> None:
+        self.context.stop_writer()  # queued sightings written before the crawl ends
 
     # Errors ------------------------------------------------------------------------------------
     def on_error(self, failure: Failure) -> Iterator[Request]:

@@ -15,6 +15,7 @@ HANDLERS = {
     "crawl": "crawl:run_crawl_command",
     "recrawl": "crawl:run_recrawl_command",
     "import": "imports:run",
+    "ingest": "ingest:run",
     "reparse": "reparse:run",
     "check": "check:run",
     "findings": "results:run_findings",
