@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import time
 from typing import TYPE_CHECKING, Any
@@ -93,6 +94,7 @@ class CrawlRunRecorder:
             "pagination_stopped_early": dict(c.stopped_early),
             "robots_forbidden": int(stats.get("robotstxt/forbidden", 0)),
             "peak_rss_mb": _peak_rss_mb(),
+            "cpu_seconds": round(sum(os.times()[:2]), 3),  # this process: user + system
             "finish_reason": finish_reason,
             "elapsed_seconds": round(time.monotonic() - self.started, 3),
         }

@@ -34,7 +34,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 # Anything the parser or an adapter could take for an attachment link, in the raw bytes (ASCII in
 # GBK and UTF-8 alike): a superset of html_rows._is_attachment and adapters.base.attachments.
-_FILE_LINK_HINT = re.compile(rb"\.(?:pdf|docx?|wps|xlsx?|et|ofd|txt)\b|download|downfile|/attachment/", re.I)
+_FILE_LINK_HINT = re.compile(rb"\.(?:pdf|docx?|wps|xlsx?|et|ofd|txt)\b|download|downfile|/attachment/")  # on lower-cased bytes
+_FILE_LINK_WORDS = (b".pdf", b".doc", b".wps", b".xls", b".et", b".ofd", b".txt", b"down", b"/attachment/")
 _FILENAME = re.compile(r"filename\*\s*=\s*(?:UTF-8|utf-8)''([^;]+)|filename\s*=\s*\"?([^\";]+)\"?", re.I)
 
 
@@ -65,7 +66,11 @@ def links_depend_on_parse(doc: FetchedDocument) -> bool:
         return True
     if doc.encoding is None:
         return False  # not a text page: the parser reads no links from it
-    return _FILE_LINK_HINT.search(doc.body) is not None
+    low = doc.body.lower()
+    # Plain substring tests first (memchr-fast): most report pages name no file at all.
+    if not any(word in low for word in _FILE_LINK_WORDS):
+        return False
+    return _FILE_LINK_HINT.search(low) is not None
 
 
 def ingest_documents(

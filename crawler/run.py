@@ -116,7 +116,8 @@ def run_crawl(
     Summary keys: run_id, mode, sites, pages, requests, responses_by_status, new, changed,
     unchanged, not_report, link_pages, failed, pending, errors_by_site, blocked_sites,
     blocked_reasons, per_site, pagination_stopped_early, robots_forbidden, finish_reason,
-    elapsed_seconds (the crawl), ingest_wait_seconds (filing after it), status.
+    elapsed_seconds (the crawl), ingest_wait_seconds (filing after it), peak_rss_mb (the crawl
+    process), ingest_peak_rss_mb (the largest of its ingest workers), status.
     """
     if mode not in MODES:
         raise SettingsError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
@@ -150,12 +151,13 @@ def run_crawl(
     finally:
         ctx = CrawlContext.of(crawler)
         finished = (ctx.summary or {}).get("finish_reason") == "finished"
-        wait = _finish_ingest(ctx, workers, drain=finished)
+        wait, worker_rss = _finish_ingest(ctx, workers, drain=finished)
     summary = dict(ctx.summary or {"run_id": ctx.run_id, "mode": mode, "sites": site_ids or [s.id for s in settings.sites], "finish_reason": "not started"})
     summary["status"] = "finished" if summary.get("finish_reason") == "finished" else "failed"
     if workers and ctx.summary is not None:
         summary = with_outcomes(summary, ctx)
         summary["ingest_wait_seconds"] = wait
+        summary["ingest_peak_rss_mb"] = worker_rss
         ctx.close_run(summary, summary["status"])
     jobdir = s.get("JOBDIR")
     if jobdir and summary["status"] == "finished":
@@ -166,18 +168,18 @@ def run_crawl(
     return summary
 
 
-def _finish_ingest(ctx: CrawlContext, workers: list[IngestWorker], *, drain: bool) -> float:
+def _finish_ingest(ctx: CrawlContext, workers: list[IngestWorker], *, drain: bool) -> tuple[float, float | None]:
     """Let the ingest workers file what the crawl kept (all of it, or with ``drain`` False only
-    their current batch); if one died, file this run's leftovers here. Seconds spent waiting."""
+    their current batch); if one died, file this run's leftovers here. Returns the seconds spent
+    waiting and the largest peak memory of a worker (MB)."""
     if not workers:
-        return 0.0
+        return 0.0, None
     started = time.monotonic()
-    for worker in workers:
-        worker.finish(drain=drain)
+    peaks = [stats.peak_rss_mb or 0.0 for stats in (worker.finish(drain=drain) for worker in workers) if stats]
     if drain and ctx.run_id is not None and pending_count(ctx.db, ctx.run_id):
         log.warning("documents of this crawl are still unparsed: parsing them here")
         IngestQueue(ctx.db, ctx.store).drain()
-    return round(time.monotonic() - started, 3)
+    return round(time.monotonic() - started, 3), max(peaks, default=None)
 
 
 def main(argv: list[str] | None = None) -> int:

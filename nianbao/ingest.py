@@ -16,7 +16,7 @@ from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Any, Literal
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -122,8 +122,7 @@ class Ingestor:
         kept = [KeptDocument.of(d, self.store.put(d.body)) for d in docs]
         try:
             with self.db.session() as s:
-                for k in kept:
-                    _upsert_kept(s, k)
+                _keep_rows(s, kept)
         except Exception:
             log.warning("storing a batch of %d raw documents failed: one at a time", len(docs), exc_info=True)
             return [self._ingest_alone(d) for d in docs]
@@ -186,7 +185,7 @@ class Ingestor:
         try:
             k = KeptDocument.of(doc, self.store.put(doc.body))
             with self.db.session() as s:
-                _upsert_kept(s, k)
+                _keep_rows(s, [k])
         except Exception as exc:
             log.exception("keeping %s failed", doc.url)
             failure = NotKept(f"{type(exc).__name__}: {exc}")
@@ -330,14 +329,54 @@ class KeptDocument:
         return cls(doc, sha, media_type, headers, hints, doc.fetched_at or utcnow())
 
 
-def _upsert_kept(s: Session, k: KeptDocument) -> None:
-    """``_upsert_raw`` for a kept document: its row's id and whether the content was known.
-    The row is pending until the document is filed (by this process or an ingest consumer)."""
-    d = k.doc
-    raw, k.known_content = _upsert_raw(
-        s, d.url, k.sha, k.media_type, len(d.body), d.site_id, d.status, k.headers, k.hints, k.fetched_at, d.origin, d.crawl_run_id
-    )
-    k.raw_id = raw.id
+def _keep_rows(s: Session, kept: Sequence[KeptDocument]) -> None:
+    """Upsert the ``raw_documents`` rows of ``kept`` (one per URL and content), pending until each
+    is filed (by this process or an ingest consumer); sets each one's row id and whether its
+    content was known. Core statements, a few per batch: the ORM's per-object flush was most of
+    what keeping a document cost the crawl."""
+    raw = RawDocument.__table__
+    pairs = {(k.doc.url, k.sha) for k in kept}
+    urls = sorted({url for url, _ in pairs})
+    known: dict[tuple[str, str], tuple[int, dict[str, Any]]] = {}
+    for chunk in _chunks(urls):
+        for row_id, url, sha, hints in s.execute(select(raw.c.id, raw.c.url, raw.c.sha256, raw.c.hints).where(raw.c.url.in_(chunk))):
+            if (url, sha) in pairs:
+                known[(url, sha)] = (row_id, hints or {})
+    fresh: dict[tuple[str, str], dict[str, Any]] = {}
+    for k in kept:
+        d, key = k.doc, (k.doc.url, k.sha)
+        k.known_content = key in known or key in fresh
+        values = {
+            "ingest_pending": True, "ingest_claim": None, "claimed_at": None, "crawl_run_id": d.crawl_run_id,
+            "fetched_at": k.fetched_at, "headers": k.headers, "http_status": d.status,
+        }  # fmt: skip
+        if key in known:
+            row_id, hints = known[key]
+            if k.hints:
+                values["hints"] = hints = {**hints, **_jsonable(k.hints)}
+                known[key] = (row_id, hints)
+            s.execute(update(raw).where(raw.c.id == row_id).values(**values))
+        elif key in fresh:  # the same bytes twice in one batch: the later fetch wins
+            fresh[key].update(values, hints={**fresh[key]["hints"], **_jsonable(k.hints)})
+        else:
+            fresh[key] = {
+                **values, "site_id": d.site_id, "url": d.url, "sha256": k.sha, "media_type": k.media_type,
+                "size": len(d.body), "hints": _jsonable(k.hints), "first_seen": k.fetched_at, "origin": d.origin,
+                "ingest_outcome": None,
+            }  # fmt: skip
+    if fresh:
+        s.execute(insert(raw), list(fresh.values()))
+        for chunk in _chunks(sorted({url for url, _ in fresh})):
+            for row_id, url, sha in s.execute(select(raw.c.id, raw.c.url, raw.c.sha256).where(raw.c.url.in_(chunk))):
+                if (url, sha) in fresh:
+                    known[(url, sha)] = (row_id, {})
+    for k in kept:
+        k.raw_id = known[(k.doc.url, k.sha)][0]
+
+
+def _chunks(items: Sequence[str], size: int = 500) -> Iterator[Sequence[str]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
 
 
 def _mark_done(s: Session, raw_id: int | None, outcome: str) -> None:
@@ -349,52 +388,6 @@ def _mark_done(s: Session, raw_id: int | None, outcome: str) -> None:
         .where(RawDocument.id == raw_id)
         .values(ingest_pending=False, ingest_claim=None, claimed_at=None, ingest_outcome=outcome)
     )
-
-
-def _upsert_raw(
-    s: Session,
-    url: str,
-    sha: str,
-    mtype: str,
-    size: int,
-    site_id: str | None,
-    status: int | None,
-    headers: dict[str, str],
-    hints: dict[str, Any],
-    fetched_at: datetime,
-    origin: str,
-    run_id: int | None,
-) -> tuple[RawDocument, bool]:
-    raw = s.scalar(select(RawDocument).where(RawDocument.url == url, RawDocument.sha256 == sha))
-    if raw is not None:
-        raw.ingest_pending = True
-        raw.ingest_claim = None
-        raw.claimed_at = None
-        raw.crawl_run_id = run_id
-        raw.fetched_at = fetched_at
-        raw.headers = headers
-        raw.http_status = status
-        if hints:
-            raw.hints = {**(raw.hints or {}), **_jsonable(hints)}
-        return raw, True
-    raw = RawDocument(
-        site_id=site_id,
-        url=url,
-        sha256=sha,
-        media_type=mtype,
-        size=size,
-        http_status=status,
-        headers=headers,
-        hints=_jsonable(hints),
-        fetched_at=fetched_at,
-        first_seen=fetched_at,
-        origin=origin,
-        ingest_pending=True,
-        crawl_run_id=run_id,
-    )
-    s.add(raw)
-    s.flush()
-    return raw, False
 
 
 def _agency(s: Session, site_id: str | None, name: str) -> Agency:

@@ -21,6 +21,7 @@ import multiprocessing
 import os
 import signal
 import socket
+import sys
 import threading
 import time
 import uuid
@@ -160,6 +161,7 @@ class WorkerStats:
 
     outcomes: dict[str, int]
     seconds: float
+    peak_rss_mb: float | None = None
 
 
 def consume(database_url: str, storage_dir: str, finishing: Any, drain_on_finish: Any, results: Any, poll: float = 0.2) -> None:
@@ -197,7 +199,16 @@ def consume(database_url: str, storage_dir: str, finishing: Any, drain_on_finish
                 break
             continue
         finishing.wait(poll)
-    results.put(WorkerStats(dict(total), round(time.monotonic() - started, 3)))
+    results.put(WorkerStats(dict(total), round(time.monotonic() - started, 3), _peak_rss_mb()))
+
+
+def _peak_rss_mb() -> float | None:
+    try:
+        import resource
+    except ImportError:  # Windows
+        return None
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return round(peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024, 1)
 
 
 class IngestWorker:

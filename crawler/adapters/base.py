@@ -98,7 +98,7 @@ class CmsAdapter:
     # Details -------------------------------------------------------------------------------
     def attachments(self, response: Response) -> list[ListEntry]:
         """Attachment links of a detail page (files, ``download.jsp``), with their link text."""
-        if not isinstance(response, TextResponse) or not _ATTACHMENT_HINT.search(_text(response)):
+        if not isinstance(response, TextResponse) or not _may_link_files(response):
             return []
         out: list[ListEntry] = []
         seen: set[str] = set()
@@ -113,6 +113,23 @@ class CmsAdapter:
 
     def list_state(self, response: Response) -> dict[str, Any]:
         return dict(response.meta.get("list_state") or {})
+
+
+# What every match of _ATTACHMENT_HINT contains, lower-cased. Substring tests on the page's bytes
+# are memchr-fast; the case-insensitive alternation scans every position of the decoded page.
+_HINT_BYTES = (b"download.jsp", b"downfile.jsp", b"/attachment/", b"/p0", *(f".{e}".encode() for e in (*ATTACHMENT_EXTENSIONS, "txt")))
+
+
+def _may_link_files(response: TextResponse) -> bool:
+    text = _text(response)
+    if "附件" not in text and (response.encoding or "").lower().replace("-", "").replace("_", "") not in _NOT_ASCII_SAFE:
+        low = response.body.lower()
+        if not any(w in low for w in _HINT_BYTES):
+            return False
+    return _ATTACHMENT_HINT.search(text) is not None
+
+
+_NOT_ASCII_SAFE = ("utf16", "utf16le", "utf16be", "utf32", "utf32le", "utf32be")
 
 
 def _names_a_report(title: str) -> bool:
