@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import sys
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -13,6 +12,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.utils.asyncio import create_looping_call
 
 from crawler.context import CrawlContext
+from nianbao.process_memory import peak_rss_mb
 
 if TYPE_CHECKING:
     from scrapy import Spider
@@ -93,7 +93,7 @@ class CrawlRunRecorder:
             "not_due": sum(c.not_due.values()),  # known details not requested (revisit_days)
             "pagination_stopped_early": dict(c.stopped_early),
             "robots_forbidden": int(stats.get("robotstxt/forbidden", 0)),
-            "peak_rss_mb": _peak_rss_mb(),
+            "peak_rss_mb": peak_rss_mb(),
             "cpu_seconds": round(sum(os.times()[:2]), 3),  # this process: user + system
             "finish_reason": finish_reason,
             "elapsed_seconds": round(time.monotonic() - self.started, 3),
@@ -118,13 +118,3 @@ def with_outcomes(summary: dict[str, Any], ctx: CrawlContext) -> dict[str, Any]:
             row[key if key != "link_pages" else "link_page"] = outcomes.get(site_id, {}).get(outcome, 0)
     summary["errors_by_site"] = ctx.errors_by_site()
     return summary
-
-
-def _peak_rss_mb() -> float | None:
-    """The crawl process's peak resident memory (ru_maxrss is KiB on Linux, bytes on macOS)."""
-    try:
-        import resource
-    except ImportError:  # Windows
-        return None
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return round(peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024, 1)

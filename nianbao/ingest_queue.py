@@ -21,7 +21,6 @@ import multiprocessing
 import os
 import signal
 import socket
-import sys
 import threading
 import time
 import uuid
@@ -34,6 +33,7 @@ from typing import Any
 from sqlalchemy import func, or_, select, update
 
 from nianbao.ingest import IncomingDocument, Ingestor, KeptDocument
+from nianbao.process_memory import peak_rss_mb
 from storage.db import Database
 from storage.models import RawDocument
 from storage.rawstore import RawStore
@@ -199,16 +199,8 @@ def consume(database_url: str, storage_dir: str, finishing: Any, drain_on_finish
                 break
             continue
         finishing.wait(poll)
-    results.put(WorkerStats(dict(total), round(time.monotonic() - started, 3), _peak_rss_mb()))
+    results.put(WorkerStats(dict(total), round(time.monotonic() - started, 3), peak_rss_mb()))
 
-
-def _peak_rss_mb() -> float | None:
-    try:
-        import resource
-    except ImportError:  # Windows
-        return None
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return round(peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024, 1)
 
 
 class IngestWorker:
