@@ -119,16 +119,24 @@ class Ingestor:
         """
         if not docs:
             return []
-        kept = [KeptDocument.of(d, self.store.put(d.body)) for d in docs]
+        results: list[IngestResult | Exception | KeptDocument] = []
+        for d in docs:  # a body the disk refuses costs only its own document
+            try:
+                results.append(KeptDocument.of(d, self.store.put(d.body)))
+            except Exception as exc:
+                results.append(_not_kept(d, exc))
+        kept = [k for k in results if isinstance(k, KeptDocument)]
         try:
             with self.db.session() as s:
                 _keep_rows(s, kept)
         except Exception:
             log.warning("storing a batch of %d raw documents failed: one at a time", len(docs), exc_info=True)
             return [self._ingest_alone(d) for d in docs]
-        now = [k for k in kept if not k.doc.defer]
-        filed = iter(self.file_many(now))
-        return [IngestResult("pending", k.raw_id or 0, k.sha) if k.doc.defer else next(filed) for k in kept]
+        filed = iter(self.file_many([k for k in kept if not k.doc.defer]))
+        return [
+            r if not isinstance(r, KeptDocument) else IngestResult("pending", r.raw_id or 0, r.sha) if r.doc.defer else next(filed)
+            for r in results
+        ]
 
     def file_many(self, kept: Sequence[KeptDocument]) -> list[IngestResult | Exception]:
         """Parse kept documents and file what they hold, in one transaction (one at a time should
@@ -187,10 +195,7 @@ class Ingestor:
             with self.db.session() as s:
                 _keep_rows(s, [k])
         except Exception as exc:
-            log.exception("keeping %s failed", doc.url)
-            failure = NotKept(f"{type(exc).__name__}: {exc}")
-            failure.__cause__ = exc
-            return failure
+            return _not_kept(doc, exc)
         if doc.defer:
             return IngestResult("pending", k.raw_id or 0, k.sha)
         return self.file_many([k])[0]
@@ -327,6 +332,13 @@ class KeptDocument:
         hints = {k: v for k, v in (doc.hints or {}).items() if v not in (None, "")}
         media_type = doc.media_type or sniff_media_type(doc.body, headers.get("content-type"), doc.url)
         return cls(doc, sha, media_type, headers, hints, doc.fetched_at or utcnow())
+
+
+def _not_kept(doc: IncomingDocument, exc: Exception) -> NotKept:
+    log.error("keeping %s failed: %s: %s", doc.url, type(exc).__name__, exc)
+    failure = NotKept(f"{type(exc).__name__}: {exc}")
+    failure.__cause__ = exc
+    return failure
 
 
 def _keep_rows(s: Session, kept: Sequence[KeptDocument]) -> None:

@@ -169,7 +169,7 @@ def consume(database_url: str, storage_dir: str, finishing: Any, drain_on_finish
     until the queue is empty. Runs at a lower CPU priority than the crawl it serves: fetching
     on time (politeness, timeouts) matters more than filing at once."""
     try:
-        os.nice(10)
+        os.nice(19)
     except OSError:
         pass
     # The crawl decides when the worker ends: Ctrl-C in a terminal reaches the whole process group,
