@@ -158,6 +158,10 @@ def run_crawl(
         summary = with_outcomes(summary, ctx)
         summary["ingest_wait_seconds"] = wait
         summary["ingest_peak_rss_mb"] = worker_rss
+        log.info(
+            "crawl run %s filed %.1f s after the crawl: %d new / %d changed / %d unchanged reports, %d still to parse",
+            summary["run_id"], wait, summary["new"], summary["changed"], summary["unchanged"], summary["pending"],
+        )  # fmt: skip
         ctx.close_run(summary, summary["status"])
     jobdir = s.get("JOBDIR")
     if jobdir and summary["status"] == "finished":
