@@ -46,7 +46,6 @@ class RunCounters:
     """What happened during the run, per site; summed up for the run summary."""
 
     pages: Counter[str] = field(default_factory=Counter)  # list pages parsed
-    kept: Counter[str] = field(default_factory=Counter)  # documents stored (their outcomes: in the database)
     # site -> outcome -> n, of what has no raw_documents row of this run: 304s, documents not stored
     outcomes: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     blocked: dict[str, str] = field(default_factory=dict)  # site -> reason

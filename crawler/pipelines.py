@@ -62,8 +62,7 @@ class StoragePipeline:
         if result.error:  # nothing of it was stored: only this run's counters can tell
             ctx.record_error(item.site_id, item.url, "storage", result.error)
             ctx.counters.outcome(item.site_id, "failed")
-        else:  # its outcome is on its raw_documents row (CrawlContext.outcomes_by_site)
-            ctx.counters.kept[item.site_id] += 1
+        # else its outcome is on its raw_documents row (CrawlContext.outcomes_by_site)
         self._follow(item, result.links)  # their sightings were recorded with the batch
         return item
 

@@ -133,10 +133,15 @@ class Ingestor:
             log.warning("storing a batch of %d raw documents failed: one at a time", len(docs), exc_info=True)
             return [self._ingest_alone(d) for d in docs]
         filed = iter(self.file_many([k for k in kept if not k.doc.defer]))
-        return [
-            r if not isinstance(r, KeptDocument) else IngestResult("pending", r.raw_id or 0, r.sha) if r.doc.defer else next(filed)
-            for r in results
-        ]
+        out: list[IngestResult | Exception] = []
+        for r in results:
+            if not isinstance(r, KeptDocument):
+                out.append(r)  # NotKept
+            elif r.doc.defer:
+                out.append(IngestResult("pending", r.raw_id or 0, r.sha))
+            else:
+                out.append(next(filed))
+        return out
 
     def file_many(self, kept: Sequence[KeptDocument]) -> list[IngestResult | Exception]:
         """Parse kept documents and file what they hold, in one transaction (one at a time should
