@@ -194,3 +194,13 @@ def test_a_crawl_that_parses_inline_and_one_that_defers_store_the_same(tmp_path:
         assert results[1][1]["new"] == len(sim.expected_reports())
     finally:
         sim.stop()
+
+
+def test_a_crawl_summary_with_documents_left_to_parse_says_what_files_them(capsys: pytest.CaptureFixture[str]) -> None:
+    from nianbao.commands.crawl import print_crawl_summary
+
+    print_crawl_summary({"run_id": 3, "sites": ["trs"], "pending": 4, "finish_reason": "shutdown", "jobdir": "jobs/x"})
+    out = capsys.readouterr().out
+    assert "not parsed yet: 4 document(s)" in out and "`nianbao ingest` files them" in out
+    print_crawl_summary({"run_id": 4, "sites": ["trs"], "pending": 0, "new": 2, "finish_reason": "finished"})
+    assert "not parsed yet" not in capsys.readouterr().out

@@ -51,6 +51,11 @@ def print_crawl_summary(summary: dict) -> None:
             summary.get("unchanged", 0),
         )
     )
+    if summary.get("pending"):
+        print(
+            f"fetched and kept, not parsed yet: {summary['pending']} document(s);"
+            " `nianbao ingest` files them (so do the next crawl and `nianbao check`)"
+        )
     statuses = summary.get("responses_by_status") or {}
     if statuses:
         print("responses: " + ", ".join(f"{k}: {v}" for k, v in sorted(statuses.items(), key=lambda kv: str(kv[0]))))
