@@ -130,22 +130,22 @@ def run_crawl(
     if not (site_ids or settings.sites):
         raise SettingsError("sites: no site configured to crawl")
     s = scrapy_settings(settings, site_ids, mode=mode, year=year, url=url, overrides=overrides)
-    workers = [IngestWorker(settings.database_url, str(settings.storage_dir)) for _ in range(settings.crawler.ingest_workers)]
-    if workers and s.getbool("NIANBAO_STORAGE_ENABLED", True):
+    workers = _start_workers(settings) if s.getbool("NIANBAO_STORAGE_ENABLED", True) else []
+    if workers:
         s.set("NIANBAO_DEFER_INGEST", True, priority="cmdline")
-        Database(settings.database_url).dispose()  # the schema up to date before a worker reads it
-    else:
-        workers = []
     # Scrapy's logging setup (re)sets its logger to DEBUG from DEFAULT_LOGGING while it starts; keep
     # the level the caller chose (the CLI quiets Scrapy unless --verbose), else LOG_LEVEL.
     level = logging.getLevelName(logging.getLogger("scrapy").level or s.get("LOG_LEVEL") or "INFO")
     scrapy_log.DEFAULT_LOGGING["loggers"]["scrapy"]["level"] = level
-    process = CrawlerProcess(s)
-    logging.getLogger("scrapy").setLevel(level)
-    crawler = process.create_crawler(AnnualReportsSpider)
-    process.crawl(crawler)
-    for worker in workers:
-        worker.start()
+    try:
+        process = CrawlerProcess(s)
+        logging.getLogger("scrapy").setLevel(level)
+        crawler = process.create_crawler(AnnualReportsSpider)
+        process.crawl(crawler)
+    except BaseException:
+        for worker in workers:
+            worker.finish(drain=False)
+        raise
     try:
         process.start()
     finally:
@@ -170,6 +170,26 @@ def run_crawl(
         shutil.rmtree(jobdir, ignore_errors=True)
     summary["jobdir"] = jobdir if jobdir and summary["status"] != "finished" else None
     return summary
+
+
+def _start_workers(settings: Settings) -> list[IngestWorker]:
+    """The ingest workers of ``crawler.ingest_workers``, started; none if one cannot start (the
+    crawl then parses what it fetches itself, as with ``ingest_workers: 0``)."""
+    if not settings.crawler.ingest_workers:
+        return []
+    Database(settings.database_url).dispose()  # the schema up to date before a worker reads it
+    workers: list[IngestWorker] = []
+    try:
+        for _ in range(settings.crawler.ingest_workers):
+            worker = IngestWorker(settings.database_url, str(settings.storage_dir))
+            worker.start()
+            workers.append(worker)
+    except Exception:
+        log.exception("an ingest worker could not start: this crawl parses what it fetches itself")
+        for worker in workers:
+            worker.finish(drain=False)
+        return []
+    return workers
 
 
 def _finish_ingest(ctx: CrawlContext, workers: list[IngestWorker], *, drain: bool) -> tuple[float, float | None]:
