@@ -115,6 +115,6 @@ def with_outcomes(summary: dict[str, Any], ctx: CrawlContext) -> dict[str, Any]:
     for key, outcome in OUTCOME_KEYS.items():
         summary[key] = sum(c[outcome] for c in outcomes.values())
         for site_id, row in summary.get("per_site", {}).items():
-            row[key if key != "link_pages" else "link_page"] = outcomes.get(site_id, {}).get(outcome, 0)
+            row[outcome] = outcomes.get(site_id, {}).get(outcome, 0)  # per site: by the outcome's own name
     summary["errors_by_site"] = ctx.errors_by_site()
     return summary

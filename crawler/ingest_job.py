@@ -32,10 +32,6 @@ if TYPE_CHECKING:
     from nianbao.ingest import IncomingDocument, Ingestor, IngestResult
 
 log = logging.getLogger(__name__)
-# Anything the parser or an adapter could take for an attachment link, in the raw bytes (ASCII in
-# GBK and UTF-8 alike): a superset of html_rows._is_attachment and adapters.base.attachments.
-_FILE_LINK_HINT = re.compile(rb"\.(?:pdf|docx?|wps|xlsx?|et|ofd|txt)\b|download|downfile|/attachment/")  # on lower-cased bytes
-_FILE_LINK_WORDS = (b".pdf", b".doc", b".wps", b".xls", b".et", b".ofd", b".txt", b"down", b"/attachment/")
 _FILENAME = re.compile(r"filename\*\s*=\s*(?:UTF-8|utf-8)''([^;]+)|filename\s*=\s*\"?([^\";]+)\"?", re.I)
 
 
@@ -66,11 +62,9 @@ def links_depend_on_parse(doc: FetchedDocument) -> bool:
         return True
     if doc.encoding is None:
         return False  # not a text page: the parser reads no links from it
-    low = doc.body.lower()
-    # Plain substring tests first (memchr-fast): most report pages name no file at all.
-    if not any(word in low for word in _FILE_LINK_WORDS):
-        return False
-    return _FILE_LINK_HINT.search(low) is not None
+    from nianbao.parser.html_rows import may_link_attachments  # the parser's own test
+
+    return may_link_attachments(doc.body)
 
 
 def ingest_documents(
@@ -80,7 +74,7 @@ def ingest_documents(
     ``defer``, documents with no links to decide on are only kept (see the module docstring).
 
     The links followed from each page are recorded as its sightings here too, in one transaction
-    for the batch: the worker is the crawl's one busy writer, and the reactor thread is spared
+    for the batch: this runs on the crawl's writer thread, and the reactor thread is spared
     waiting for SQLite's write lock.
     """
     now = datetime.now(UTC)

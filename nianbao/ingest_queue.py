@@ -28,15 +28,17 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import case, func, or_, select, update
 
-from nianbao.ingest import IncomingDocument, Ingestor, KeptDocument
 from nianbao.process_memory import peak_rss_mb
 from storage.db import Database
 from storage.models import RawDocument
 from storage.rawstore import RawStore
+
+if TYPE_CHECKING:
+    from nianbao.ingest import KeptDocument
 
 log = logging.getLogger(__name__)
 STALE_CLAIM = timedelta(minutes=10)
@@ -55,16 +57,17 @@ def pending_count(db: Database, run_id: int | None = None) -> int:
 def outcomes_of_run(db: Database, run_id: int) -> dict[str, Counter[str]]:
     """What became of the documents a crawl run fetched, per site: outcome → count (``pending``
     for those not filed yet)."""
-    outcome = func.coalesce(RawDocument.ingest_outcome, "pending")
+    # A row kept again keeps its last outcome until it is filed again: pending wins.
+    outcome = case((RawDocument.ingest_pending.is_(True), "pending"), else_=RawDocument.ingest_outcome)
     q = (
-        select(RawDocument.site_id, RawDocument.ingest_pending, outcome, func.count())
+        select(RawDocument.site_id, outcome, func.count())
         .where(RawDocument.crawl_run_id == run_id)
-        .group_by(RawDocument.site_id, RawDocument.ingest_pending, outcome)
+        .group_by(RawDocument.site_id, outcome)
     )
     out: dict[str, Counter[str]] = {}
     with db.session() as s:
-        for site_id, pending, name, n in s.execute(q):
-            out.setdefault(site_id or "-", Counter())["pending" if pending else name] += n
+        for site_id, name, n in s.execute(q):
+            out.setdefault(site_id or "-", Counter())[name] += n
     return out
 
 
@@ -78,6 +81,8 @@ class IngestQueue:
         self.store = store
         self.batch = batch
         self.stale_after = stale_after
+        from nianbao.ingest import Ingestor  # imports the parser: only where documents are filed
+
         self.ingestor = Ingestor(db, store)
         self.token = f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
 
@@ -88,14 +93,13 @@ class IngestQueue:
         oldest = (
             select(RawDocument.id).where(RawDocument.ingest_pending.is_(True), free).order_by(RawDocument.id).limit(self.batch)
         )
-        with self.db.session() as s:
+        with self.db.session() as s:  # committed on leaving: other consumers see the claim
             s.execute(
                 update(RawDocument)
                 .where(RawDocument.id.in_(oldest), RawDocument.ingest_pending.is_(True), free)
                 .values(ingest_claim=self.token, claimed_at=now)
                 .execution_options(synchronize_session=False)
             )
-        with self.db.session() as s:
             rows = s.scalars(
                 select(RawDocument)
                 .where(RawDocument.ingest_claim == self.token, RawDocument.ingest_pending.is_(True))
@@ -134,6 +138,8 @@ class IngestQueue:
 
 
 def _kept(row: RawDocument, body: bytes) -> KeptDocument:
+    from nianbao.ingest import IncomingDocument, KeptDocument
+
     doc = IncomingDocument(
         url=row.url,
         body=body,

@@ -27,11 +27,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 def file_waiting_documents(app: App) -> None:
     """Parse what crawls kept and no consumer filed yet (a killed crawl's last documents): a
     check on reports not yet filed would call them missing."""
-    from nianbao.ingest_queue import IngestQueue, pending_count
+    from nianbao.ingest_queue import IngestQueue
 
-    waiting = pending_count(app.db)
-    if waiting:
-        outcomes = IngestQueue(app.db, app.store).drain()
+    outcomes = IngestQueue(app.db, app.store).drain()  # one look at the queue when it is empty
+    if outcomes:
         print(f"parsed first: {sum(outcomes.values())} fetched document(s) waiting in the ingest queue")
 
 

@@ -29,8 +29,13 @@ _HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
 _CONTENT_CLASSES = ("TRS_Editor", "trs_editor_view", "TRS_UEDITOR", "v_news_content", "article-content", "article_con")
 _CONTENT_IDS = ("UCAP-CONTENT", "zoom")
-_ATTACH_EXT = re.compile(r"\.(pdf|docx?|wps|xlsx?|et|ofd)(?:$|[?#&])", re.I)
+_ATTACH_EXTS = ("pdf", "docx?", "wps", "xlsx?", "et", "ofd")
+_ATTACH_EXT = re.compile(r"\.(" + "|".join(_ATTACH_EXTS) + r")(?:$|[?#&])", re.I)
 _DOWNLOAD = re.compile(r"download\.jsp|downfile\.jsp|/download\b|filedownload", re.I)
+# What every link _is_attachment accepts holds somewhere in the page's bytes, lower-cased (ASCII in
+# GBK and UTF-8 alike): words first (substring tests are memchr-fast), then the exact shape.
+_ANY_ATTACHMENT_WORDS = (b".pdf", b".doc", b".wps", b".xls", b".et", b".ofd", b"download", b"downfile")
+_ANY_ATTACHMENT = re.compile(rb"\.(?:" + "|".join(_ATTACH_EXTS).encode() + rb")\b|download|downfile")
 
 
 @dataclass
@@ -138,6 +143,13 @@ def table_grid(table: lxml.etree._Element) -> list[list[str]]:
         if any(row):
             grid.append(row)
     return grid
+
+
+def may_link_attachments(data: bytes) -> bool:
+    """False when no link of this HTML page can be an attachment link to the parser (so the page
+    cannot be a link page), decided from the raw bytes without parsing them."""
+    low = data.lower()
+    return any(w in low for w in _ANY_ATTACHMENT_WORDS) and _ANY_ATTACHMENT.search(low) is not None
 
 
 def _is_attachment(href: str, text: str) -> bool:
