@@ -189,22 +189,18 @@ def consume(database_url: str, storage_dir: str, finishing: Any, drain_on_finish
     started = time.monotonic()
     queue = IngestQueue(Database(database_url, migrate=False), RawStore(storage_dir))
     total: Counter[str] = Counter()
-    while True:
-        if stopped.is_set() or os.getppid() != parent:  # told to stop, or the crawl was killed
-            break
+    while not stopped.is_set() and os.getppid() == parent:  # else told to stop, or the crawl was killed
+        # Read before looking at the queue: the crawl commits all it kept before it says it is over,
+        # so an empty queue seen after that is really empty.
+        crawl_over = finishing.is_set()
+        if crawl_over and not drain_on_finish.value:
+            break  # an interrupted crawl: what is left waits for the next consumer
         done = queue.run_once()
         total.update(done)
-        if done:
-            continue
-        if finishing.is_set():
-            if not drain_on_finish.value:
+        if not done:
+            if crawl_over:
                 break
-            done = queue.run_once()  # anything kept between the last look and the finish
-            total.update(done)
-            if not done:
-                break
-            continue
-        finishing.wait(poll)
+            finishing.wait(poll)
     results.put(WorkerStats(dict(total), round(time.monotonic() - started, 3), peak_rss_mb()))
 
 
