@@ -23,7 +23,7 @@ from twisted.python.threadpool import ThreadPool
 
 from crawler.known import KnownDocuments
 from crawler.revisit import RevisitPolicy
-from nianbao.settings import Settings, SiteSpec, load_settings
+from core.settings import Settings, SiteSpec, load_settings
 from storage.db import Database
 from storage.models import CrawlError, CrawlRun
 from storage.rawstore import RawStore
@@ -31,7 +31,7 @@ from storage.rawstore import RawStore
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
-    from nianbao.ingest import Ingestor
+    from storage.ingest import Ingestor
 
 log = logging.getLogger(__name__)
 MODES = ("crawl", "recrawl")
@@ -111,16 +111,16 @@ class CrawlContext:
         return cls(settings, site_ids=sites, mode=s.get("NIANBAO_MODE") or "crawl", year=year, url=s.get("NIANBAO_URL") or None)
 
     def _sync_sites(self) -> None:
-        from nianbao.commands.context import sync_sites  # mirrors settings.yaml into the sites table
+        from storage.sites import sync_sites  # mirrors settings.yaml into the sites table
 
         sync_sites(self.db, self.settings)
 
     @property
     def ingestor(self) -> Ingestor:
         if self._ingestor is None:
-            from nianbao.ingest import Ingestor  # imports the parser: only when a document arrives
+            from storage.ingest import Ingestor  # imports the parser: only when a document arrives
 
-            self._ingestor = Ingestor(self.db, self.store)
+            self._ingestor = Ingestor.from_settings(self.db, self.store, self.settings)
         return self._ingestor
 
     # The crawl's database writer ---------------------------------------------------------------
@@ -203,7 +203,7 @@ class CrawlContext:
         """What became of every document of this run, per site: the stored ones by their
         ``raw_documents`` rows (filed here or by an ingest consumer; ``pending`` until filed),
         the rest (304s, documents that could not be stored) by this process's counters."""
-        from nianbao.ingest_queue import outcomes_of_run
+        from storage.ingest_queue import outcomes_of_run
 
         out: dict[str, Counter[str]] = defaultdict(Counter)
         for site_id, counts in self.counters.outcomes.items():

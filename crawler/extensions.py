@@ -12,7 +12,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.utils.asyncio import create_looping_call
 
 from crawler.context import CrawlContext
-from nianbao.process_memory import peak_rss_mb
+from core.process_memory import peak_rss_mb
 
 if TYPE_CHECKING:
     from scrapy import Spider

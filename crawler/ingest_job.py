@@ -9,7 +9,7 @@ attachments unfetched, so one report is never stored twice from two URLs.
 
 With ``defer``, a document whose links to follow cannot depend on what the parser makes of it
 (an attachment, a page that names no file at all) is only kept: an ingest consumer parses and
-files it (``nianbao.ingest_queue``), and the crawl goes on at fetching speed. Pages that do name
+files it (``storage.ingest_queue``), and the crawl goes on at fetching speed. Pages that do name
 files are parsed here, as the crawl must know which of them to fetch.
 """
 
@@ -25,11 +25,11 @@ from urllib.parse import unquote
 
 from crawler.discovery import ListEntry, classify_title
 from crawler.items import FetchedDocument
-from nianbao.mediatype import sniff_media_type
+from core.mediatype import sniff_media_type
 
 if TYPE_CHECKING:
     from crawler.known import KnownDocuments
-    from nianbao.ingest import IncomingDocument, Ingestor, IngestResult
+    from storage.ingest import IncomingDocument, Ingestor, IngestResult
 
 log = logging.getLogger(__name__)
 _FILENAME = re.compile(r"filename\*\s*=\s*(?:UTF-8|utf-8)''([^;]+)|filename\s*=\s*\"?([^\";]+)\"?", re.I)
@@ -62,7 +62,7 @@ def links_depend_on_parse(doc: FetchedDocument) -> bool:
         return True
     if doc.encoding is None:
         return False  # not a text page: the parser reads no links from it
-    from nianbao.parser.html_rows import may_link_attachments  # the parser's own test
+    from parser.html_rows import may_link_attachments  # the parser's own test
 
     return may_link_attachments(doc.body)
 
@@ -78,7 +78,7 @@ def ingest_documents(
     waiting for SQLite's write lock.
     """
     now = datetime.now(UTC)
-    from nianbao.ingest import NotKept  # imports the parser: only when a document arrives
+    from storage.ingest import NotKept  # imports the parser: only when a document arrives
 
     incoming = [_incoming(doc, run_id, now, defer and not links_depend_on_parse(doc)) for doc in docs]
     try:
@@ -97,7 +97,7 @@ def ingest_documents(
 
 
 def _incoming(doc: FetchedDocument, run_id: int | None, fetched_at: datetime, defer: bool) -> IncomingDocument:
-    from nianbao.ingest import IncomingDocument  # imports the parser: only when a document arrives
+    from storage.ingest import IncomingDocument  # imports the parser: only when a document arrives
 
     filename = attachment_filename(doc.headers.get("content-disposition"))
     media_type = sniff_media_type(doc.body, doc.headers.get("content-type"), filename or doc.hints.get("attachment_name") or doc.url)
@@ -118,7 +118,7 @@ def _incoming(doc: FetchedDocument, run_id: int | None, fetched_at: datetime, de
 
 def _outcome(doc: FetchedDocument, result: IngestResult | Exception) -> IngestOutcome:
     """The outcome of one document, and which of its links to follow."""
-    from nianbao.ingest import NotKept
+    from storage.ingest import NotKept
 
     if isinstance(result, NotKept):
         return IngestOutcome("failed", error=str(result))

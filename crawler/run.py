@@ -24,8 +24,8 @@ from scrapy.utils import log as scrapy_log
 from crawler.context import MODES, CrawlContext
 from crawler.extensions import with_outcomes
 from crawler.spiders.annual_reports import AnnualReportsSpider
-from nianbao.ingest_queue import IngestQueue, IngestWorker, pending_count
-from nianbao.settings import Settings, SettingsError, load_settings
+from storage.ingest_queue import IngestQueue, IngestWorker, pending_count
+from core.settings import Settings, SettingsError, load_settings
 from storage.db import Database
 
 MB = 1024 * 1024
@@ -109,7 +109,7 @@ def run_crawl(
     ``mode="recrawl"`` fetches afresh (no conditional requests, no early stop) and needs exactly
     one site; ``year`` keeps only list entries of that report year, ``url`` fetches one URL.
     With ``crawler.ingest_workers`` > 0, that many ingest consumer processes parse and file what
-    the crawl keeps while it goes on fetching (``nianbao.ingest_queue``); the call returns once
+    the crawl keeps while it goes on fetching (``storage.ingest_queue``); the call returns once
     they have filed everything the run kept (an interrupted run leaves the rest queued for the
     next consumer).
 
@@ -181,7 +181,7 @@ def _start_workers(settings: Settings) -> list[IngestWorker]:
     workers: list[IngestWorker] = []
     try:
         for _ in range(settings.crawler.ingest_workers):
-            worker = IngestWorker(settings.database_url, str(settings.storage_dir))
+            worker = IngestWorker(settings.database_url, str(settings.storage_dir), settings.ingest.filed_hooks)
             worker.start()
             workers.append(worker)
     except Exception:
@@ -202,7 +202,7 @@ def _finish_ingest(ctx: CrawlContext, workers: list[IngestWorker], *, drain: boo
     peaks = [stats.peak_rss_mb or 0.0 for stats in (worker.finish(drain=drain) for worker in workers) if stats]
     if drain and ctx.run_id is not None and pending_count(ctx.db, ctx.run_id):
         log.warning("documents of this crawl are still unparsed: parsing them here")
-        IngestQueue(ctx.db, ctx.store).drain()
+        IngestQueue(ctx.db, ctx.store, filed_hooks=ctx.settings.ingest.filed_hooks).drain()
     return round(time.monotonic() - started, 3), max(peaks, default=None)
 
 

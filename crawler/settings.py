@@ -83,7 +83,7 @@ EXTENSIONS = {
 }
 
 # nianbao -------------------------------------------------------------------------------------
-NIANBAO_SETTINGS = None  # a nianbao.settings.Settings object (set by crawler.run)
+NIANBAO_SETTINGS = None  # a core.settings.Settings object (set by crawler.run)
 NIANBAO_CONFIG = None  # else: path of settings.yaml (None: $NIANBAO_CONFIG / ./settings.yaml)
 NIANBAO_MODE = "crawl"  # crawl | recrawl
 NIANBAO_SITES: list[str] = []  # site ids; empty: all configured sites
@@ -93,7 +93,7 @@ NIANBAO_PROGRESS_INTERVAL = 30.0  # seconds between progress log lines
 NIANBAO_SITE_ENCODINGS: dict[str, str] = {}  # site id -> forced encoding (settings.yaml sites[].encoding)
 NIANBAO_INGEST_BATCH = 32  # most documents stored in one batch (crawler.group_commit)
 # Keep documents whose links do not depend on parsing them for an ingest consumer to parse
-# (nianbao.ingest_queue); set by crawler.run when it starts one. Off: parse everything inline.
+# (storage.ingest_queue); set by crawler.run when it starts one. Off: parse everything inline.
 NIANBAO_DEFER_INGEST = False
 
 LOG_LEVEL = "INFO"

@@ -16,7 +16,7 @@ from monitor.rules import REVIEW_CHECKS, SET_CHECKS, SIDE_CHECKS, STREAM_CHECKS
 from monitor.rules.base import FindingDraft
 from monitor.side import SideScans, can_run_beside
 from monitor.stream_process import StreamChecksProcess, worth_a_process
-from nianbao.settings import Settings
+from core.settings import Settings
 from storage.db import Database
 
 log = logging.getLogger(__name__)

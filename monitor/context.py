@@ -12,7 +12,7 @@ from sqlalchemy import Select, false, select
 from sqlalchemy.orm import Session
 
 from monitor.deadlines import DeadlineCalendar
-from nianbao.settings import Settings
+from core.settings import Settings
 from storage.models import Agency, RawDocument, Report, Site
 
 CHINA = ZoneInfo("Asia/Shanghai")

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
 
-from nianbao.settings import DeadlineRule, MonitorSettings
+from core.settings import DeadlineRule, MonitorSettings
 
 _HOLIDAY_NAMES = {
     "New Year's Day": "元旦",

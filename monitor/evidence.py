@@ -6,7 +6,7 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from nianbao import keys
+from core import keys
 
 SECTION_NUMERALS = {keys.ACTIVE: "二", keys.REQUESTS: "三", keys.APPEALS: "四"}
 NUMERAL_SECTIONS = {v: k for k, v in SECTION_NUMERALS.items()}
@@ -98,7 +98,7 @@ def cell_ref(
 
 def short_time(value: Any) -> str:
     """A stored timestamp as China time to the minute (``2025-01-25 10:00``) for messages."""
-    from nianbao.export import local_time
+    from storage.export import local_time
 
     text = local_time(value) or ""
     return text[:16].replace("T", " ")

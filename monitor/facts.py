@@ -34,7 +34,7 @@ from monitor.rules import form, text_table
 from monitor.rules.duplicate import report_sketch
 from monitor.rules.text_table import text_claims
 from monitor.sketch_codec import sketch_bytes
-from nianbao import keys
+from core import keys
 from storage.cell_grid import GRID_COLUMNS
 from storage.models import Report, ReportCell, report_facts
 

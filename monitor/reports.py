@@ -21,7 +21,7 @@ from sqlalchemy import Text, cast, null, select
 
 from monitor.context import CheckContext
 from monitor.sketch_codec import sketch_from_bytes
-from nianbao import keys
+from core import keys
 from storage.cell_grid import GRID_COLUMNS
 from storage.models import Report, report_facts
 

@@ -24,7 +24,7 @@ from sqlalchemy import func, select
 from monitor.context import AgencyInfo, CheckContext
 from monitor.rules.base import FindingDraft
 from monitor.side import can_run_beside
-from nianbao.settings import Settings
+from core.settings import Settings
 from storage.db import Database
 from storage.models import Report
 

@@ -12,8 +12,8 @@ import sys
 from collections.abc import Sequence
 from datetime import date
 
-from nianbao.errors import UsageError
-from nianbao.settings import SettingsError, load_settings
+from core.errors import UsageError
+from core.settings import SettingsError, load_settings
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 EXIT_INTERRUPTED = 130  # stopped by SIGINT/SIGTERM before the end (a crawl can be resumed)

@@ -1,15 +1,15 @@
-"""docs/report-keys.md, generated from ``nianbao.keys`` so the documented keys are the real ones."""
+"""docs/report-keys.md, generated from ``core.keys`` so the documented keys are the real ones."""
 
 from __future__ import annotations
 
-from nianbao import keys
+from core import keys
 
 
 def render_keys() -> str:
     out = [
         "# Canonical cell keys\n",
         "Every table cell is stored and exported as `section / row / column` (blank = `null`, never 0).",
-        "Generated from `nianbao/keys.py` by `python -m nianbao.keysdoc > docs/report-keys.md`.\n",
+        "Generated from `core/keys.py` by `python -m nianbao.keysdoc > docs/report-keys.md`.\n",
     ]
     for fmt in (keys.FORMAT_2021, keys.FORMAT_2019):
         out.append(f"## Format {fmt}\n")

@@ -30,8 +30,8 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
-from nianbao.export import local_time
-from nianbao.settings import INTERVAL, Settings
+from storage.export import local_time
+from core.settings import INTERVAL, Settings
 from storage.db import Database
 from storage.models import JobLock, JobRun
 

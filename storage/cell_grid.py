@@ -2,13 +2,13 @@
 
 ``report_facts`` (storage/models.py) holds each report's cell values side by side in these
 columns, so a rule over a report's tables is a row expression instead of a GROUP BY over its
-~200 ``report_cells`` rows. Names come from ``nianbao.keys`` and stay short enough for
+~200 ``report_cells`` rows. Names come from ``core.keys`` and stay short enough for
 PostgreSQL's 63-character identifiers: ``q__withheld_state_secret__natural_person``.
 """
 
 from __future__ import annotations
 
-from nianbao import keys
+from core import keys
 
 CellKey = tuple[str, str, str]
 SECTION_PREFIX = {keys.ACTIVE: "a", keys.REQUESTS: "q", keys.APPEALS: "p"}

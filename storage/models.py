@@ -85,7 +85,7 @@ class RawDocument(Base):
     fetched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # last fetch
     first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # first fetch of this URL+content
     origin: Mapped[str] = mapped_column(String(20), default="crawl")  # crawl|import|demo
-    # The ingest queue (nianbao.ingest_queue): kept, not yet parsed and filed. A consumer claims a
+    # The ingest queue (storage.ingest_queue): kept, not yet parsed and filed. A consumer claims a
     # row (claim token, time) before parsing it; a claim older than the stale limit is taken over.
     ingest_pending: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     ingest_claim: Mapped[str | None] = mapped_column(String(64), nullable=True)

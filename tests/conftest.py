@@ -41,13 +41,13 @@ def run_cli(*args: str, config: Path | None = None, timeout: float = 300, env: d
 
 def break_parser_on(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
     """Make the parser raise (a parser bug) on the document fetched from ``url`` only."""
-    import nianbao.ingest
+    import storage.ingest
 
-    real = nianbao.ingest.parse_document
+    real = storage.ingest.parse_document
 
     def parse(body: bytes, media_type: str, **kw):  # type: ignore[no-untyped-def]
         if kw.get("url") == url:
             raise ValueError("parser bug")
         return real(body, media_type, **kw)
 
-    monkeypatch.setattr(nianbao.ingest, "parse_document", parse)
+    monkeypatch.setattr(storage.ingest, "parse_document", parse)

@@ -38,7 +38,7 @@ from typing import Any, Callable, Iterator
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from nianbao import keys as K  # noqa: E402  (after the path set-up, for running as a script)
+from core import keys as K  # noqa: E402  (after the path set-up, for running as a script)
 
 SEEDS = ROOT / "tests" / "data" / "seeds"
 GOLDEN = ROOT / "tests" / "golden"

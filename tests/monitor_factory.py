@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import update
 
-from nianbao import keys
-from nianbao.settings import Settings, settings_from_dict
+from core import keys
+from core.settings import Settings, settings_from_dict
 from storage.db import Database
 from storage.models import (
     Agency,

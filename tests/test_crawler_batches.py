@@ -20,7 +20,7 @@ from crawler.group_commit import GroupCommitter
 from nianbao.demo.documents import SEED_SUBJECTS, report_body_html, seed_text
 from nianbao.demo.families import Article, TrsColumn
 from nianbao.demo.server import PortalServer
-from nianbao.ingest import IncomingDocument, Ingestor, IngestResult
+from storage.ingest import IncomingDocument, Ingestor, IngestResult
 from storage.db import Database
 from storage.models import CrawlError, RawDocument, Report, ReportCell
 from storage.rawstore import RawStore

@@ -18,7 +18,7 @@ import pytest
 from nianbao.demo.documents import derived_report, report_body_html
 from nianbao.demo.families import Article, TrsColumn
 from nianbao.demo.server import Handler, Page, PortalServer
-from nianbao.settings import SiteSpec
+from core.settings import SiteSpec
 from tests.portal_sim import max_concurrency
 from tests.portal_sim.harness import crawl, stored_reports, write_settings
 from tests.portal_sim.quirks import slow

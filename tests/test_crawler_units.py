@@ -16,7 +16,7 @@ from crawler.middlewares.waf import challenge_reason
 from crawler.ingest_job import attachment_filename
 from nianbao.demo.families import Article, Attachment, Encoding, GenericColumn, GkmlptColumn, HanwebColumn, TrsColumn, VsbColumn
 from nianbao.demo.server import Page, SimRequest
-from nianbao.settings import Selectors, SiteSpec
+from core.settings import Selectors, SiteSpec
 
 BASE = "http://127.0.0.1:8000"
 SITE = SiteSpec(id="t", name="测试县人民政府", start_urls=[BASE + "/"])

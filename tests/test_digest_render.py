@@ -7,7 +7,7 @@ from datetime import UTC, date
 from monitor.check import run_check
 from monitor.digest import build_digests, deliver_digests
 from monitor.lifecycle import acknowledge
-from nianbao import keys
+from core import keys
 from storage.models import Finding, Outbox
 from tests.monitor_factory import (
     add_agency,

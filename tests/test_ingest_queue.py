@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import func, select
 
 from nianbao.demo.documents import SEED_SUBJECTS, report_body_html, seed_text
-from nianbao.ingest import IncomingDocument, Ingestor
-from nianbao.ingest_queue import IngestQueue, outcomes_of_run, pending_count
+from storage.ingest import IncomingDocument, Ingestor
+from storage.ingest_queue import IngestQueue, outcomes_of_run, pending_count
 from storage.db import Database
 from storage.models import Agency, CrawlError, RawDocument, Report, ReportCell
 from storage.rawstore import RawStore

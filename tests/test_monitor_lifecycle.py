@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from monitor.check import run_check
 from monitor.lifecycle import acknowledge, finding_to_dict
-from nianbao import keys
+from core import keys
 from storage.models import Finding
 from tests.monitor_factory import (
     add_agency,

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from monitor.check import run_check
 from monitor.digest import build_digests
 from monitor.lifecycle import finding_to_dict
-from nianbao import keys
+from core import keys
 from storage.db import Database
 from storage.models import Finding
 from tests import pgserver

@@ -11,8 +11,8 @@ from sqlalchemy import select
 from monitor.check import run_check
 from monitor.deadlines import DeadlineCalendar
 from monitor.lifecycle import finding_to_dict
-from nianbao import keys
-from nianbao.settings import MonitorSettings
+from core import keys
+from core.settings import MonitorSettings
 from storage.models import CrawlError, Finding
 from tests.monitor_factory import (
     add_agency,

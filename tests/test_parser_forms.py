@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from nianbao.mediatype import sniff_media_type
-from nianbao.parser import parse_document
-from nianbao.parser.readers import ReaderError, reader_for
+from core.mediatype import sniff_media_type
+from parser import parse_document
+from parser.readers import ReaderError, reader_for
 
 CORPUS = Path(__file__).with_name("corpus")
 GOLDEN = Path(__file__).with_name("golden")

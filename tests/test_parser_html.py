@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
-from nianbao.keys import APPEAL_ROWS, REQUEST_COLUMNS, rows_for
-from nianbao.parser import decode_text, parse_document
+from core.keys import APPEAL_ROWS, REQUEST_COLUMNS, rows_for
+from parser import decode_text, parse_document
 from tests.test_parser_seeds import (
     STEMS,
     assert_matches_golden,

@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from nianbao.keys import expected_cells
-from nianbao.parser import parse_document
-from nianbao.parser.model import ParsedReport
+from core.keys import expected_cells
+from parser import parse_document
+from parser.model import ParsedReport
 
 HERE = Path(__file__).parent
 SEEDS = HERE / "data" / "seeds"

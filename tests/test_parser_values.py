@@ -6,16 +6,16 @@ from decimal import Decimal
 
 import pytest
 
-from nianbao.parser.labels import (
+from parser.labels import (
     active_column,
     active_row,
     heading_section,
     norm,
     request_label,
 )
-from nianbao.parser.repair import repair_row, sums_balance
-from nianbao.parser.text_rows import text_to_rows
-from nianbao.parser.values import is_value_text, parse_cell
+from parser.repair import repair_row, sums_balance
+from parser.text_rows import text_to_rows
+from parser.values import is_value_text, parse_cell
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from nianbao.ingest import IncomingDocument, Ingestor, IngestResult, NotKept
+from storage.ingest import IncomingDocument, Ingestor, IngestResult, NotKept
 from storage.db import Database
 from storage.rawstore import RawStore
 from tests.conftest import ROOT

@@ -14,8 +14,8 @@ from sqlalchemy import func, select, update
 
 from monitor.facts import FACTS_VERSION, refresh_facts
 from monitor.rules.balance import _r7
-from nianbao import keys
-from nianbao.ingest import Ingestor
+from core import keys
+from storage.ingest import Ingestor
 from storage.cell_grid import GRID_CELLS, GRID_COLUMNS
 from storage.db import Database
 from storage.models import Base, Finding, Report, ReportCell, report_facts
@@ -105,7 +105,7 @@ def test_ingest_writes_facts_consistent_with_cells(db, tmp_path):
 
 def test_reparse_rewrites_facts_and_check_refreshes_stale_rows(db, tmp_path):
     from monitor.check import run_check
-    from nianbao.settings import settings_from_dict
+    from core.settings import settings_from_dict
 
     store = RawStore(tmp_path / "raw")
     [rid] = _import_seeds(db, store, 1)

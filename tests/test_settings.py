@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from nianbao.settings import SettingsError, load_settings, settings_from_dict
+from core.settings import SettingsError, load_settings, settings_from_dict
 from tests.conftest import ROOT, run_cli
 
 

@@ -17,8 +17,8 @@ from scrapy import Request
 from scrapy.http import Response, TextResponse
 
 from crawler.discovery import ListEntry, classify_title, looks_like_index, scan_anchors
-from nianbao.mediatype import ATTACHMENT_EXTENSIONS, extension_of
-from nianbao.settings import SiteSpec
+from core.mediatype import ATTACHMENT_EXTENSIONS, extension_of
+from core.settings import SiteSpec
 
 _ATTACHMENT_URL = re.compile(r"download\.jsp|downfile\.jsp|/attachment/|/P0\d{10,}|\.(?:" + "|".join(ATTACHMENT_EXTENSIONS) + r"|txt)(?:$|\?)", re.I)
 _ATTACHMENT_TEXT = re.compile(r"\.(?:" + "|".join(ATTACHMENT_EXTENSIONS) + r"|txt)\s*$|附件", re.I)

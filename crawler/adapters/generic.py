@@ -10,7 +10,7 @@ from scrapy.http import Response
 
 from crawler.adapters.base import CmsAdapter, ListPage, _selector
 from crawler.discovery import ListEntry, normalize_date, normalize_title, scan_anchors
-from nianbao.settings import SiteSpec
+from core.settings import SiteSpec
 
 _NEXT_TEXTS = ("下一页", "下页", "后一页", "next", "Next", ">")
 

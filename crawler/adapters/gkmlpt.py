@@ -12,7 +12,7 @@ from scrapy.http import Response
 
 from crawler.adapters.base import CmsAdapter, ListPage, _text
 from crawler.discovery import ListEntry, normalize_date, normalize_title
-from nianbao.settings import SiteSpec
+from core.settings import SiteSpec
 
 _SID = re.compile(r"SID\s*[:=]\s*['\"]?(\d+)")
 _CATID = re.compile(r"api/all/(\d+)|[?&]catid=(\d+)|#(\d+)")

@@ -16,7 +16,7 @@ from scrapy.http import Response
 
 from crawler.adapters.base import CmsAdapter, ListPage, _text
 from crawler.discovery import ListEntry, scan_anchors
-from nianbao.settings import SiteSpec
+from core.settings import SiteSpec
 
 _RECORD = re.compile(r"<record>\s*<!\[CDATA\[(.*?)\]\]>\s*</record>", re.S)
 _DATASTORE = re.compile(r"<datastore>.*?</datastore>", re.S)

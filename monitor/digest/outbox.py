@@ -19,7 +19,7 @@ from monitor.context import chunked
 from monitor.digest.message import build_message
 from monitor.digest.model import Digest
 from monitor.digest.smtp import SmtpNotifier
-from nianbao.settings import Settings
+from core.settings import Settings
 from storage.atomic import write_atomic
 from storage.db import Database
 from storage.models import Finding, Outbox

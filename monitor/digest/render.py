@@ -29,8 +29,8 @@ from monitor.digest.selection import (
 )
 from monitor.digest.stats import agency_outcomes, region_rates
 from monitor.kinds import KIND_LABELS, KIND_ORDER, LEVEL_LABELS, SEVERITY_LABELS
-from nianbao.export import CHINA
-from nianbao.settings import Recipient, Settings
+from storage.export import CHINA
+from core.settings import Recipient, Settings
 from storage.db import Database
 
 TEMPLATES = Path(__file__).with_name("templates")

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from nianbao.settings import Recipient, Settings
+from core.settings import Recipient, Settings
 from storage.db import Database
 from storage.models import Outbox
 

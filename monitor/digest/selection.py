@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from monitor.kinds import KIND_ORDER, OPEN_STATUSES, SEVERITY_ORDER
 from monitor.lifecycle import finding_to_dict
-from nianbao.settings import Recipient
+from core.settings import Recipient
 from storage.models import Agency, Finding, Site
 
 

@@ -8,7 +8,7 @@ import ssl
 import time
 from dataclasses import dataclass
 
-from nianbao.settings import SmtpSettings
+from core.settings import SmtpSettings
 
 log = logging.getLogger(__name__)
 BACKOFF_SECONDS = 2.0

@@ -9,7 +9,7 @@ from sqlalchemy import false, select
 from sqlalchemy.orm import Session
 
 from monitor.deadlines import DeadlineCalendar
-from nianbao.settings import Recipient, Settings
+from core.settings import Recipient, Settings
 from storage.models import Agency, Report, Site
 
 

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from monitor.context import CheckContext, china_date, chunked
 from monitor.evidence import short_time
 from monitor.rules.base import FindingDraft, Rule
-from nianbao.export import local_time
+from storage.export import local_time
 from storage.models import ListSighting, Report
 
 BACKDATED = Rule(

@@ -19,7 +19,7 @@ from monitor.evidence import cell_name, cell_ref, column_label, plain_number, ro
 from monitor.rules import balance_queries as queries
 from monitor.rules.balance_queries import APPEAL_PARTS, CURRENT_FORMATS
 from monitor.rules.base import FindingDraft, Rule
-from nianbao import keys
+from core import keys
 from storage.models import Report, ReportCell
 
 R1 = Rule(

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import and_, case, func, or_, select
 
 from monitor.context import CheckContext
-from nianbao import keys
+from core import keys
 from storage.cell_grid import GRID_COLUMNS
 from storage.models import Report, ReportCell, report_facts
 

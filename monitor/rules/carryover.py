@@ -16,7 +16,7 @@ from sqlalchemy.orm import aliased
 from monitor.context import CheckContext, chunked
 from monitor.evidence import cell_name, cell_ref, column_label, plain_number
 from monitor.rules.base import FindingDraft, Rule
-from nianbao import keys
+from core import keys
 from storage.cell_grid import GRID_COLUMNS
 from storage.models import Report, ReportCell, report_facts
 

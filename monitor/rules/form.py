@@ -9,7 +9,7 @@ from monitor.context import CheckContext
 from monitor.evidence import NUMERAL_SECTIONS, SECTION_NUMERALS
 from monitor.reports import ALL_SECTIONS, ReportRow
 from monitor.rules.base import FindingDraft, Rule
-from nianbao import keys
+from core import keys
 
 SECTION_HEADINGS = {
     "一": "一、总体情况",

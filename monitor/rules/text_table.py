@@ -18,7 +18,7 @@ from monitor.context import CheckContext
 from monitor.evidence import cell_name, cell_ref, plain_number
 from monitor.reports import ReportRow
 from monitor.rules.base import FindingDraft, Rule
-from nianbao import keys
+from core import keys
 
 NO_REQUESTS = Rule(
     "T1",

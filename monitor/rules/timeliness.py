@@ -18,7 +18,7 @@ from sqlalchemy import case, func, or_, select, true
 from monitor.context import AgencyInfo, CheckContext, china_date
 from monitor.deadlines import Deadline
 from monitor.rules.base import FindingDraft, Rule
-from nianbao.export import local_time
+from storage.export import local_time
 from storage.models import CrawlRun, ListSighting, RawDocument, Report
 
 MISSING = Rule(

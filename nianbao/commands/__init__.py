@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 from importlib import import_module
 
-from nianbao.settings import Settings
+from core.settings import Settings
 
 HANDLERS = {
     "demo": "demo:run",

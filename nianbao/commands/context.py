@@ -4,13 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
-
-from nianbao.agencies import agency_level
-from nianbao.settings import Settings
+from core.settings import Settings
 from storage.db import Database
-from storage.models import Agency, Site
 from storage.rawstore import RawStore
+from storage.sites import sync_sites
 
 
 @dataclass
@@ -26,20 +23,3 @@ def open_app(settings: Settings) -> App:
     sync_sites(db, settings)
     return App(settings, db, RawStore(settings.storage_dir))
 
-
-def sync_sites(db: Database, settings: Settings) -> None:
-    """Mirror the sites and expected agencies of ``settings`` into the database."""
-    with db.session() as s:
-        for spec in settings.sites:
-            site = s.get(Site, spec.id) or Site(id=spec.id)
-            site.name, site.region, site.level, site.cms = spec.name, spec.region, spec.level, spec.cms
-            s.add(site)
-            s.flush()
-            for a in spec.agencies:
-                agency = s.scalar(select(Agency).where(Agency.site_id == spec.id, Agency.name == a.name))
-                if agency is None:
-                    agency = Agency(site_id=spec.id, name=a.name)
-                    s.add(agency)
-                agency.level = agency_level(a.name, a.level)
-                agency.expected = True
-                agency.first_year = a.first_year

@@ -6,7 +6,7 @@ import argparse
 
 from nianbao.cli import EXIT_INTERRUPTED, EXIT_OK
 from nianbao.commands.context import open_app
-from nianbao.settings import Settings
+from core.settings import Settings
 
 
 def run_crawl_command(args: argparse.Namespace, settings: Settings) -> int:

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from nianbao.cli import EXIT_OK
 from nianbao.commands.check import print_check_summary
 from nianbao.commands.context import open_app
-from nianbao.settings import Recipient, Settings
+from core.settings import Recipient, Settings
 from storage.models import Finding, Report
 
 # The demo's reports cover 2020–2024; checking at this date makes its findings reproducible.

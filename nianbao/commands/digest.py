@@ -7,7 +7,7 @@ from datetime import date
 
 from nianbao.cli import EXIT_OK, EXIT_PROBLEMS
 from nianbao.commands.context import open_app
-from nianbao.settings import Settings
+from core.settings import Settings
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:

@@ -6,11 +6,11 @@ import argparse
 from pathlib import Path
 
 from nianbao.cli import EXIT_OK, EXIT_PROBLEMS
-from nianbao.errors import UsageError
+from core.errors import UsageError
 from nianbao.commands.context import open_app
-from nianbao.ingest import Ingestor, utcnow
-from nianbao.mediatype import sniff_media_type
-from nianbao.settings import Settings
+from storage.ingest import Ingestor, utcnow
+from core.mediatype import sniff_media_type
+from core.settings import Settings
 
 IMPORTABLE = {".txt", ".md", ".html", ".htm", ".shtml", ".pdf", ".docx", ".doc", ".wps", ".xls", ".xlsx"}
 
@@ -35,7 +35,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if args.site:
         settings.site(args.site)  # a clear error for an unknown site
     app = open_app(settings)
-    ingestor = Ingestor(app.db, app.store)
+    ingestor = Ingestor.from_settings(app.db, app.store, settings)
     hints = {"agency": args.agency, "report_year": args.year, "published_on": args.published}
     counts: dict[str, int] = {}
     for f in files:

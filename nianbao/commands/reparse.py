@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 
 from nianbao.cli import EXIT_OK
 from nianbao.commands.context import open_app
-from nianbao.ingest import Ingestor
-from nianbao.settings import Settings
+from storage.ingest import Ingestor
+from core.settings import Settings
 from storage.models import RawDocument, Report, ReportCell
 
 CellKey = tuple[str, str, str]
@@ -28,7 +28,7 @@ def _cells_by_url(s: Any, url: str) -> dict[CellKey, tuple[Any, str]]:
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     app = open_app(settings)
-    ingestor = Ingestor(app.db, app.store)
+    ingestor = Ingestor.from_settings(app.db, app.store, settings)
     with app.db.session() as s:
         latest = select(func.max(RawDocument.id)).group_by(RawDocument.url)
         q = select(RawDocument).where(RawDocument.id.in_(latest)).order_by(RawDocument.id)

@@ -13,10 +13,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from nianbao.cli import EXIT_OK, EXIT_PROBLEMS
-from nianbao.errors import UsageError
+from core.errors import UsageError
 from nianbao.commands.context import open_app
-from nianbao.export import report_to_dict
-from nianbao.settings import Settings
+from storage.export import report_to_dict
+from core.settings import Settings
 from storage.models import Finding, Report
 
 OPEN_STATUSES = ("new", "open", "reopened")

@@ -7,7 +7,7 @@ import argparse
 from nianbao.cli import EXIT_OK
 from nianbao.commands.context import open_app
 from nianbao.commands.results import print_table
-from nianbao.settings import Settings
+from core.settings import Settings
 
 
 def run_serve(args: argparse.Namespace, settings: Settings) -> int:

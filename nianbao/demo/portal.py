@@ -24,7 +24,7 @@ from datetime import date
 from nianbao.demo.documents import report_body_html, seed_text, shift_years
 from nianbao.demo.families import Article, Attachment, ColumnTemplate, Encoding, GkmlptColumn, HanwebColumn, TrsColumn, VsbColumn
 from nianbao.demo.server import Page, PortalServer
-from nianbao.settings import AgencySpec, SiteSpec
+from core.settings import AgencySpec, SiteSpec
 
 DEMO_AS_OF = date(2025, 6, 30)
 

@@ -43,7 +43,7 @@ from nianbao.demo.families import (
     VsbColumn,
 )
 from nianbao.demo.server import Handler, LoggedRequest, Page, PortalServer
-from nianbao.settings import Selectors, SiteSpec
+from core.settings import Selectors, SiteSpec
 
 from .quirks import FlakyRoute, meta_refresh, redirect, ruishu_challenge, slow
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml
 
-from nianbao.settings import SiteSpec
+from core.settings import SiteSpec
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -8,7 +8,7 @@ The table starts empty: the next ``nianbao check`` (or ``nianbao reparse``, whic
 derives the row of every current report that has none, reading its cells and text once; from
 then on ingest writes the row together with the cells.
 
-The grid's column list is frozen here as it stood in nianbao/keys.py; a later change of the
+The grid's column list is frozen here as it stood in core/keys.py; a later change of the
 official keys needs a migration of its own (tests/test_report_facts.py compares model and schema).
 
 Revision ID: 0003

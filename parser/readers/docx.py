@@ -14,9 +14,9 @@ import posixpath
 import zipfile
 from typing import Any, Iterator
 
-from nianbao.parser.readers import ReaderError, ReaderResult
-from nianbao.parser.readers.docx_numbering import Numbering
-from nianbao.parser.readers.html import HtmlWriter, TableCell, TableRow
+from parser.readers import ReaderError, ReaderResult
+from parser.readers.docx_numbering import Numbering
+from parser.readers.html import HtmlWriter, TableCell, TableRow
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"

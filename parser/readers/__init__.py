@@ -2,7 +2,7 @@
 
 Each reader returns a plain HTML string — paragraphs as ``<p>``, tables as ``<table>`` with
 ``rowspan``/``colspan`` kept and cell text exactly as printed — so that one interpreter, the
-HTML path of :func:`nianbao.parser.parse_document`, reads every form the same way.
+HTML path of :func:`parser.parse_document`, reads every form the same way.
 
 Heavy libraries (pdfplumber, python-docx, openpyxl, xlrd) are imported inside the readers, so
 importing this registry costs nothing and a missing optional library only fails its own form.
@@ -59,10 +59,10 @@ def reader_for(media_type: str | None) -> Reader | None:
 
 def _register_builtin() -> None:
     # Imported here, not at the top, so each reader module can import ReaderResult from us.
-    from nianbao.parser.readers.docx import DocxReader
-    from nianbao.parser.readers.office import LegacyWordReader
-    from nianbao.parser.readers.pdf import PdfReader
-    from nianbao.parser.readers.xlsx import XlsReader, XlsxReader
+    from parser.readers.docx import DocxReader
+    from parser.readers.office import LegacyWordReader
+    from parser.readers.pdf import PdfReader
+    from parser.readers.xlsx import XlsReader, XlsxReader
 
     for reader in (PdfReader(), DocxReader(), LegacyWordReader(), XlsxReader(), XlsReader()):
         register(reader)

@@ -20,11 +20,11 @@ import io
 from dataclasses import dataclass, field
 from typing import Any
 
-from nianbao.parser.readers import ReaderError, ReaderResult
-from nianbao.parser.readers.html import HtmlWriter
-from nianbao.parser.readers.pdf_columns import take_unruled_tables
-from nianbao.parser.readers.pdf_prose import join_lines, paragraphs
-from nianbao.parser.readers.pdf_tables import TABLE_SETTINGS, assign_chars, fill_cells, grid_table
+from parser.readers import ReaderError, ReaderResult
+from parser.readers.html import HtmlWriter
+from parser.readers.pdf_columns import take_unruled_tables
+from parser.readers.pdf_prose import join_lines, paragraphs
+from parser.readers.pdf_tables import TABLE_SETTINGS, assign_chars, fill_cells, grid_table
 
 IMAGE_ONLY_MAX_CHARS = 5  # a page with an image and at most this many characters is a scan
 

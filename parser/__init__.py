@@ -1,8 +1,8 @@
 """Scrapy-free parser of annual government-information-disclosure reports.
 
-``parse_document(bytes, media_type, url, hints)`` → :class:`~nianbao.parser.model.ParsedReport`.
+``parse_document(bytes, media_type, url, hints)`` → :class:`~parser.model.ParsedReport`.
 Every input format is first reduced to one representation — rows of cell strings, in reading
-order — which one label-driven interpreter (:mod:`nianbao.parser.tables`) maps to canonical cells.
+order — which one label-driven interpreter (:mod:`parser.tables`) maps to canonical cells.
 """
 
 from __future__ import annotations
@@ -13,17 +13,17 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from nianbao.keys import ACTIVE, APPEALS, FORMAT_2019, FORMAT_2021, FORMAT_PRE2019, REQUESTS
-from nianbao.parser import fields
-from nianbao.parser.classify import classify, detect_format
-from nianbao.parser.decode import charset_from_media_type, decode_text
-from nianbao.parser.html_rows import read_html
-from nianbao.parser.model import Cell, Link, ParsedReport, SectionProblem
-from nianbao.parser.readers import reader_for
-from nianbao.parser.readers.scanned import image_only_report
-from nianbao.parser.sections import split_sections
-from nianbao.parser.tables import TableResult, read_tables
-from nianbao.parser.text_rows import Row, text_to_rows
+from core.keys import ACTIVE, APPEALS, FORMAT_2019, FORMAT_2021, FORMAT_PRE2019, REQUESTS
+from parser import fields
+from parser.classify import classify, detect_format
+from parser.decode import charset_from_media_type, decode_text
+from parser.html_rows import read_html
+from parser.model import Cell, Link, ParsedReport, SectionProblem
+from parser.readers import reader_for
+from parser.readers.scanned import image_only_report
+from parser.sections import split_sections
+from parser.tables import TableResult, read_tables
+from parser.text_rows import Row, text_to_rows
 
 __all__ = ["Cell", "Link", "ParsedReport", "SectionProblem", "decode_text", "parse_document"]
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from nianbao.keys import FORMAT_2019, FORMAT_2021, FORMAT_PRE2019
-from nianbao.parser.fields import REPORT_WORDS
-from nianbao.parser.labels import norm
+from core.keys import FORMAT_2019, FORMAT_2021, FORMAT_PRE2019
+from parser.fields import REPORT_WORDS
+from parser.labels import norm
 
 _MARKERS_2021 = ("本年制发件数", "现行有效件数", "本年收费金额", "逾期未按收费通知要求缴纳费用", "逾期不补正")
 _MARKERS_2019 = (

@@ -12,8 +12,8 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
 
-from nianbao.parser.readers.html import TableCell, TableRow
-from nianbao.parser.readers.pdf_prose import join_lines
+from parser.readers.html import TableCell, TableRow
+from parser.readers.pdf_prose import join_lines
 
 # Ruling lines only: a table the agency drew; text alignment alone makes too many false tables.
 TABLE_SETTINGS = {"vertical_strategy": "lines", "horizontal_strategy": "lines", "snap_tolerance": 3, "join_tolerance": 3}

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from nianbao.keys import ACTIVE, APPEALS, REQUESTS
-from nianbao.parser.labels import heading_section, norm
-from nianbao.parser.text_rows import Row
+from core.keys import ACTIVE, APPEALS, REQUESTS
+from parser.labels import heading_section, norm
+from parser.text_rows import Row
 
 SECTION_NUMERALS = ("一", "二", "三", "四", "五", "六")
 TABLE_SECTIONS = {"二": ACTIVE, "三": REQUESTS, "四": APPEALS}

@@ -14,29 +14,42 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from monitor.facts import store_facts
-from nianbao.agencies import agency_level
-from nianbao.mediatype import sniff_media_type
-from nianbao.parser import parse_document
-from nianbao.parser.model import ParsedReport
+from core.agencies import agency_level
+from core.registry import load_objects
+from core.settings import DEFAULT_FILED_HOOKS, Settings
+from core.mediatype import sniff_media_type
+from parser import parse_document
+from parser.model import ParsedReport
 from storage.db import Database
 from storage.models import Agency, CrawlError, RawDocument, Report, ReportCell, Site
 from storage.rawstore import RawStore
 
 log = logging.getLogger(__name__)
 
-# "pending": kept, to be parsed by an ingest consumer (``nianbao.ingest_queue``).
+# "pending": kept, to be parsed by an ingest consumer (``storage.ingest_queue``).
 Outcome = Literal["new", "changed", "unchanged", "not_report", "link_page", "failed", "pending"]
 
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
+
+
+
+class FiledHook(Protocol):
+    """Called in the transaction that files a report, with the cells just parsed for it."""
+
+    def __call__(self, session: Session, report: Report, cells: Sequence[Any]) -> None: ...
+
+
+def default_filed_hooks() -> list[FiledHook]:
+    """The hooks settings name by default (``ingest.filed_hooks``)."""
+    return load_objects(DEFAULT_FILED_HOOKS, "ingest.filed_hooks")
 
 
 @dataclass
@@ -66,7 +79,7 @@ class IncomingDocument:
     origin: str = "crawl"
     crawl_run_id: int | None = None
     fetched_at: datetime | None = None
-    defer: bool = False  # keep only: an ingest consumer parses and files it (nianbao.ingest_queue)
+    defer: bool = False  # keep only: an ingest consumer parses and files it (storage.ingest_queue)
 
 
 class NotKept(Exception):
@@ -77,9 +90,19 @@ class NotKept(Exception):
 class Ingestor:
     """Stores documents and the reports parsed from them."""
 
-    def __init__(self, db: Database, store: RawStore) -> None:
+    def __init__(
+        self, db: Database, store: RawStore, filed_hooks: Sequence[FiledHook] | None = None
+    ) -> None:
         self.db = db
         self.store = store
+        # What else is written with a report in its transaction (the monitor's facts row by
+        # default), named in settings so that storage never imports the layers above it.
+        self.filed_hooks = list(filed_hooks) if filed_hooks is not None else default_filed_hooks()
+
+    @classmethod
+    def from_settings(cls, db: Database, store: RawStore, settings: Settings) -> Ingestor:
+        """An ingestor running the hooks ``settings.ingest.filed_hooks`` names."""
+        return cls(db, store, load_objects(settings.ingest.filed_hooks, "ingest.filed_hooks"))
 
     def ingest(
         self,
@@ -111,7 +134,7 @@ class Ingestor:
         Committing dominated storing (several ms a commit on SQLite); a batch shares them. As in
         ``ingest``, every body is in the raw store and every ``raw_documents`` row committed (as
         pending) before anything is parsed. Documents marked ``defer`` stop there: their result is
-        ``pending``, and an ingest consumer files them (``nianbao.ingest_queue``). Should a
+        ``pending``, and an ingest consumer files them (``storage.ingest_queue``). Should a
         transaction fail, its documents are taken one at a time, so one bad document costs the
         others nothing. Per document: its result, or ``NotKept`` (nothing of it could be stored),
         or the exception filing its report raised (recorded as a ``storage`` crawl error, its raw
@@ -297,7 +320,8 @@ class Ingestor:
                     ],
                 )
             s.expire(report, ["cells"])
-            store_facts(s, report, parsed.cells)  # the row checks read instead of the cells
+            for hook in self.filed_hooks:  # e.g. the row checks read instead of the cells
+                hook(s, report, parsed.cells)
             _mark_superseded(s, agency.id, year)
             return IngestResult(outcome, raw_id, sha, report_id=report.id, parsed=parsed)
 

@@ -32,13 +32,14 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import case, func, or_, select, update
 
-from nianbao.process_memory import peak_rss_mb
+from core.process_memory import peak_rss_mb
+from core.registry import load_objects
 from storage.db import Database
 from storage.models import RawDocument
 from storage.rawstore import RawStore
 
 if TYPE_CHECKING:
-    from nianbao.ingest import KeptDocument
+    from storage.ingest import KeptDocument
 
 log = logging.getLogger(__name__)
 STALE_CLAIM = timedelta(minutes=10)
@@ -74,16 +75,25 @@ def outcomes_of_run(db: Database, run_id: int) -> dict[str, Counter[str]]:
 class IngestQueue:
     """One consumer of the queue: claims pending documents a batch at a time and files them."""
 
-    def __init__(self, db: Database, store: RawStore, *, batch: int = BATCH, stale_after: timedelta = STALE_CLAIM) -> None:
+    def __init__(
+        self,
+        db: Database,
+        store: RawStore,
+        *,
+        batch: int = BATCH,
+        stale_after: timedelta = STALE_CLAIM,
+        filed_hooks: list[str] | None = None,
+    ) -> None:
         if batch < 1:
             raise ValueError("batch must be at least 1")
         self.db = db
         self.store = store
         self.batch = batch
         self.stale_after = stale_after
-        from nianbao.ingest import Ingestor  # imports the parser: only where documents are filed
+        from storage.ingest import Ingestor  # imports the parser: only where documents are filed
 
-        self.ingestor = Ingestor(db, store)
+        hooks = None if filed_hooks is None else load_objects(filed_hooks, "ingest.filed_hooks")
+        self.ingestor = Ingestor(db, store, hooks)
         self.token = f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
 
     def claim(self) -> list[RawDocument]:
@@ -138,7 +148,7 @@ class IngestQueue:
 
 
 def _kept(row: RawDocument, body: bytes) -> KeptDocument:
-    from nianbao.ingest import IncomingDocument, KeptDocument
+    from storage.ingest import IncomingDocument, KeptDocument
 
     doc = IncomingDocument(
         url=row.url,
@@ -170,7 +180,15 @@ class WorkerStats:
     peak_rss_mb: float | None = None
 
 
-def consume(database_url: str, storage_dir: str, finishing: Any, drain_on_finish: Any, results: Any, poll: float = 0.2) -> None:
+def consume(
+    database_url: str,
+    storage_dir: str,
+    finishing: Any,
+    drain_on_finish: Any,
+    results: Any,
+    filed_hooks: list[str] | None = None,
+    poll: float = 0.2,
+) -> None:
     """Body of the worker process: file pending documents until told to finish; then, if asked,
     until the queue is empty. Runs at a lower CPU priority than the crawl it serves: fetching
     on time (politeness, timeouts) matters more than filing at once."""
@@ -187,7 +205,7 @@ def consume(database_url: str, storage_dir: str, finishing: Any, drain_on_finish
     parent = os.getppid()
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s ingest: %(message)s")
     started = time.monotonic()
-    queue = IngestQueue(Database(database_url, migrate=False), RawStore(storage_dir))
+    queue = IngestQueue(Database(database_url, migrate=False), RawStore(storage_dir), filed_hooks=filed_hooks)
     total: Counter[str] = Counter()
     while not stopped.is_set() and os.getppid() == parent:  # else told to stop, or the crawl was killed
         # Read before looking at the queue: the crawl commits all it kept before it says it is over,
@@ -208,14 +226,14 @@ def consume(database_url: str, storage_dir: str, finishing: Any, drain_on_finish
 class IngestWorker:
     """An ingest consumer in a child process, for the length of a crawl (``crawler.run``)."""
 
-    def __init__(self, database_url: str, storage_dir: str) -> None:
+    def __init__(self, database_url: str, storage_dir: str, filed_hooks: list[str] | None = None) -> None:
         ctx = multiprocessing.get_context("spawn")  # no copy of the crawl's reactor, threads, sockets
         self._finishing = ctx.Event()
         self._drain = ctx.Value("b", 1)
         self._results = ctx.Queue()
         self._process = ctx.Process(
             target=consume,
-            args=(database_url, storage_dir, self._finishing, self._drain, self._results),
+            args=(database_url, storage_dir, self._finishing, self._drain, self._results, filed_hooks),
             name="nianbao-ingest",
             daemon=True,
         )

@@ -18,8 +18,8 @@ import tempfile
 import threading
 from pathlib import Path
 
-from nianbao.parser.readers import ReaderError, ReaderResult
-from nianbao.parser.readers.html import HtmlWriter, TableCell
+from parser.readers import ReaderError, ReaderResult
+from parser.readers.html import HtmlWriter, TableCell
 
 SOFFICE_TIMEOUT = 120.0  # seconds for one conversion, start-up included
 ANTIWORD_TIMEOUT = 30.0
@@ -150,7 +150,7 @@ class LegacyWordReader:
     )
 
     def to_html(self, data: bytes) -> ReaderResult:
-        from nianbao.parser.readers.docx import DocxReader
+        from parser.readers.docx import DocxReader
 
         if data.startswith(b"PK\x03\x04"):  # a DOCX under an old name
             return DocxReader().to_html(data)

@@ -99,9 +99,18 @@ class CrawlerSettings(_Model):
     # A known detail page fetched within this many days is not requested again by a routine crawl;
     # older ones are revalidated (conditional request / content hash). ``recrawl`` ignores it.
     revisit_days: int = Field(default=30, ge=0)
-    # Processes parsing and filing what the crawl kept (nianbao.ingest_queue), beside the crawl;
+    # Processes parsing and filing what the crawl kept (storage.ingest_queue), beside the crawl;
     # 0: the crawl parses every document itself before fetching on.
     ingest_workers: int = Field(default=1, ge=0, le=16)
+
+
+# Called in the transaction that files a report (storage.ingest.FiledHook): the monitor's facts row.
+DEFAULT_FILED_HOOKS: tuple[str, ...] = ("monitor.facts.store_facts",)
+
+
+class IngestSettings(_Model):
+    # Dotted paths of callables (session, report, cells) run when a report is filed.
+    filed_hooks: list[str] = Field(default_factory=lambda: list(DEFAULT_FILED_HOOKS))
 
 
 class DeadlineRule(_Model):
@@ -197,6 +206,7 @@ class Settings(_Model):
     outbox: str = "data/outbox"
     sites: list[SiteSpec] = Field(default_factory=list)
     crawler: CrawlerSettings = Field(default_factory=CrawlerSettings)
+    ingest: IngestSettings = Field(default_factory=IngestSettings)
     monitor: MonitorSettings = Field(default_factory=MonitorSettings)
     recipients: list[Recipient] = Field(default_factory=list)
     smtp: SmtpSettings | None = None

@@ -9,8 +9,8 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Literal
 
-from nianbao.keys import DECIMAL_COLUMNS, SIGNED_COLUMNS
-from nianbao.parser.model import Number
+from core.keys import DECIMAL_COLUMNS, SIGNED_COLUMNS
+from parser.model import Number
 
 ValueKind = Literal["count", "decimal", "signed"]
 

@@ -14,7 +14,7 @@ from urllib.parse import urljoin
 
 import lxml.etree
 
-from nianbao.parser.text_rows import Row, strip_markup, text_to_rows
+from parser.text_rows import Row, strip_markup, text_to_rows
 
 _SKIP = frozenset(
     "script style noscript template head select option textarea button iframe object embed svg canvas map "

@@ -15,8 +15,8 @@ import zipfile
 from dataclasses import dataclass, field
 from typing import Any
 
-from nianbao.parser.readers import ReaderError, ReaderResult
-from nianbao.parser.readers.html import HtmlWriter, rows_from_grid
+from parser.readers import ReaderError, ReaderResult
+from parser.readers.html import HtmlWriter, rows_from_grid
 
 
 @dataclass
@@ -167,7 +167,7 @@ class XlsReader:
         try:
             return self._with_xlrd(data)
         except ReaderError as xlrd_error:
-            from nianbao.parser.readers.office import convert_with_soffice
+            from parser.readers.office import convert_with_soffice
 
             if data.startswith(b"PK\x03\x04"):  # an XLSX under an old name
                 return XlsxReader().to_html(data)

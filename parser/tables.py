@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from nianbao.keys import (
+from core.keys import (
     ACTIVE,
     APPEAL_COLUMNS,
     APPEAL_ROWS,
@@ -21,7 +21,7 @@ from nianbao.keys import (
     RESULT_ROWS,
     rows_for,
 )
-from nianbao.parser.labels import (
+from parser.labels import (
     REQUEST_GROUP_ITEMS,
     REQUEST_HEADER_WORDS,
     active_column,
@@ -30,10 +30,10 @@ from nianbao.parser.labels import (
     norm,
     request_label,
 )
-from nianbao.parser.model import Cell, SectionProblem
-from nianbao.parser.repair import Reading, number, repair_row, sums_balance
-from nianbao.parser.text_rows import Row
-from nianbao.parser.values import is_value_text, parse_cell, value_kind
+from parser.model import Cell, SectionProblem
+from parser.repair import Reading, number, repair_row, sums_balance
+from parser.text_rows import Row
+from parser.values import is_value_text, parse_cell, value_kind
 
 REQUEST_WIDTH = len(REQUEST_COLUMNS)
 APPEAL_WIDTH = len(APPEAL_COLUMNS) * len(APPEAL_ROWS)

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
 
-from nianbao.parser.values import parse_cell
+from parser.values import parse_cell
 
 Reading = tuple[str, ...]
 MAX_EDITS = 3

@@ -11,9 +11,9 @@ from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from nianbao.parser import fields
-from nianbao.parser.model import ParsedReport
-from nianbao.parser.readers import ReaderResult
+from parser import fields
+from parser.model import ParsedReport
+from parser.readers import ReaderResult
 
 
 def file_title(url: str | None) -> str | None:

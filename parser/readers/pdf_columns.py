@@ -16,8 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from nianbao.parser.readers.html import TableCell, TableRow
-from nianbao.parser.readers.pdf_tables import NUMBER
+from parser.readers.html import TableCell, TableRow
+from parser.readers.pdf_tables import NUMBER
 
 COLUMN_GAP = 1.5  # in character sizes: a gap at least this wide separates two cells
 MAX_ROW_DISTANCE = 3.2  # in line heights: number rows further apart start a new table

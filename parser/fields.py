@@ -7,7 +7,7 @@ from datetime import date, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-from nianbao.parser.labels import norm
+from parser.labels import norm
 
 REPORT_WORDS = ("年度报告", "年报", "工作报告")
 _CN_DIGITS = {
