@@ -1,4 +1,4 @@
-"""When a report of year Y from a body of a given level is due (report-format.md §1).
+"""When a report of year Y from a body of a given level is due (docs/report-format.md §1).
 
 Statutory deadlines: ≤2018 every body Y+1-03-31 (2007 条例 第三十一条); ≥2019 departments
 Y+1-01-31 and the government's own report Y+1-03-31 (2019 条例 第四十九条); townships have no

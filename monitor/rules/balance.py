@@ -1,4 +1,4 @@
-"""R1–R7: the tables of one report must balance (report-format.md §4).
+"""R1–R7: the tables of one report must balance (docs/report-format.md §4).
 
 The arithmetic runs in SQL, grouped by report (and column or row), and returns only the groups
 that do not balance; the cells of those few reports are then read to write the evidence. A blank
