@@ -172,41 +172,50 @@ def parse_tree(text: str) -> lxml.etree._Element | None:
     return root
 
 
-def read_html(text: str, url: str | None = None) -> HtmlDocument:
-    """Read an HTML page into body rows, chrome lines, metas, title candidates and attachment links."""
-    doc = HtmlDocument()
-    root = parse_tree(text)
-    if root is None:
-        return doc
+def _read_head(root: lxml.etree._Element, doc: HtmlDocument) -> None:
+    """The head's metas (first of each name) and ``<title>`` into ``doc``."""
     head = root.find("head")
-    if head is not None:
-        for m in head.iter("meta"):
-            name = (m.get("name") or m.get("property") or "").strip().lower()
-            if name and m.get("content") is not None and name not in doc.metas:
-                doc.metas[name] = collapse(m.get("content") or "")
-        t = head.find("title")
-        if t is not None:
-            doc.html_title = collapse("".join(t.itertext())) or None
-    base = url
+    if head is None:
+        return
+    for m in head.iter("meta"):
+        name = (m.get("name") or m.get("property") or "").strip().lower()
+        if name and m.get("content") is not None and name not in doc.metas:
+            doc.metas[name] = collapse(m.get("content") or "")
+    t = head.find("title")
+    if t is not None:
+        doc.html_title = collapse("".join(t.itertext())) or None
+
+
+def _base_url(root: lxml.etree._Element, url: str | None) -> str | None:
+    """The URL links resolve against: the page's ``<base href>`` if any, else its own URL."""
     base_el = root.find(".//base[@href]")
     if base_el is not None and url:
-        base = urljoin(url, base_el.get("href") or "")
-    body = root.find("body")
-    if body is None:
-        body = root
-    content = _find_content(body)
-    _walk(body, content, doc)
+        return urljoin(url, base_el.get("href") or "")
+    return url
+
+
+def _first_h1(body: lxml.etree._Element) -> str | None:
+    """Text of the first non-empty ``<h1>``."""
     for h in body.iter("h1"):
         t = collapse("".join(h.itertext()))
         if t:
-            doc.h1 = t
-            break
+            return t
+    return None
+
+
+def _class_title(body: lxml.etree._Element) -> str | None:
+    """Text of the first short element with class ``title`` (the CMS's article title)."""
     for el in body.iterfind(".//*[@class]"):
         if "title" in (el.get("class") or "").lower().split():
             t = collapse("".join(el.itertext()))
             if t and len(t) < 120:
-                doc.class_title = t
-                break
+                return t
+    return None
+
+
+def _attachment_links(body: lxml.etree._Element, base: str | None) -> list[tuple[str, str]]:
+    """(absolute url, text) of every distinct attachment link in the body, in page order."""
+    links: list[tuple[str, str]] = []
     seen: set[str] = set()
     for a in body.iter("a"):
         href = (a.get("href") or "").strip()
@@ -218,79 +227,110 @@ def read_html(text: str, url: str | None = None) -> HtmlDocument:
         absolute = urljoin(base, href) if base else href
         if absolute not in seen:
             seen.add(absolute)
-            doc.links.append((absolute, label))
+            links.append((absolute, label))
+    return links
+
+
+def read_html(text: str, url: str | None = None) -> HtmlDocument:
+    """Read an HTML page into body rows, chrome lines, metas, title candidates and attachment links."""
+    doc = HtmlDocument()
+    root = parse_tree(text)
+    if root is None:
+        return doc
+    _read_head(root, doc)
+    base = _base_url(root, url)
+    body = root.find("body")
+    if body is None:
+        body = root
+    _BodyWalker(doc, _find_content(body)).walk(body)
+    doc.h1 = _first_h1(body)
+    doc.class_title = _class_title(body)
+    doc.links = _attachment_links(body, base)
     return doc
 
 
-def _walk(body: lxml.etree._Element, content: lxml.etree._Element | None, doc: HtmlDocument) -> None:
-    """One pass over the body: rows inside ``content`` go to ``doc.rows``, the rest to chrome."""
-    inside = content is None
-    buf: list[str] = []
+class _BodyWalker:
+    """One pass over the body: rows inside the article ``content`` go to ``doc.rows``, the rest to
+    ``doc.chrome_lines``. Iterative, because malformed pages nest unclosed tags thousands deep."""
 
-    def flush() -> None:
-        if not buf:
+    def __init__(self, doc: HtmlDocument, content: lxml.etree._Element | None) -> None:
+        self.doc = doc
+        self.content = content
+        self.inside = content is None
+        self.buf: list[str] = []
+        self.stack: list[tuple[str, object]] = []
+
+    def flush(self) -> None:
+        """The text gathered since the last block boundary, as one line."""
+        if not self.buf:
             return
-        line = collapse(strip_markup("".join(buf)))
-        buf.clear()
+        line = collapse(strip_markup("".join(self.buf)))
+        self.buf.clear()
         if line:
-            if inside:
-                doc.rows.append(Row([line], table=False))
+            if self.inside:
+                self.doc.rows.append(Row([line], table=False))
             else:
-                doc.chrome_lines.append(line)
+                self.doc.chrome_lines.append(line)
 
-    def emit(rows: list[Row]) -> None:
-        if inside:
-            doc.rows.extend(rows)
+    def emit(self, rows: list[Row]) -> None:
+        if self.inside:
+            self.doc.rows.extend(rows)
         else:
-            doc.chrome_lines.extend(r.line() for r in rows)
+            self.doc.chrome_lines.extend(r.line() for r in rows)
 
-    # Iterative walk: malformed pages nest unclosed tags thousands deep.
-    stack: list[tuple[str, object]] = [("open", body)]
-    while stack:
-        kind, obj = stack.pop()
-        if kind == "text":
-            buf.append(obj)  # type: ignore[arg-type]
-            continue
-        el = obj
-        assert isinstance(el, lxml.etree._Element)
-        if kind == "close":
-            flush()
-            if el is content:
-                inside = False
-            continue
+    def walk(self, body: lxml.etree._Element) -> None:
+        stack, buf, open_, close = self.stack, self.buf, self.open, self.close  # hot loop: local names
+        stack.append(("open", body))
+        while stack:
+            kind, obj = stack.pop()
+            if kind == "text":
+                buf.append(obj)  # type: ignore[arg-type]
+            elif kind == "close":
+                close(obj)  # type: ignore[arg-type]
+            else:
+                open_(obj)  # type: ignore[arg-type]
+        self.flush()
+
+    def close(self, el: lxml.etree._Element) -> None:
+        self.flush()
+        if el is self.content:
+            self.inside = False
+
+    def open(self, el: lxml.etree._Element) -> None:
         tag = el.tag
         if not isinstance(tag, str) or tag in _SKIP or _hidden(el):
-            continue
-        if el is content:
-            flush()
-            inside = True
+            return
+        if el is self.content:
+            self.flush()
+            self.inside = True
         if tag == "br":
-            flush()
-            continue
-        if tag == "img":
-            doc.has_images = doc.has_images or inside
-            continue
-        if tag == "table" and el.find(".//table") is None:
-            flush()
-            emit([Row(cells, table=True) for cells in table_grid(el)])
-            if el is content:
-                inside = False
-            continue
-        if tag == "pre":
-            flush()
-            emit(text_to_rows("".join(el.itertext())))
-            if el is content:
-                inside = False
-            continue
+            self.flush()
+        elif tag == "img":
+            self.doc.has_images = self.doc.has_images or self.inside
+        elif tag == "table" and el.find(".//table") is None:
+            self.leaf(el, [Row(cells, table=True) for cells in table_grid(el)])
+        elif tag == "pre":
+            self.leaf(el, text_to_rows("".join(el.itertext())))
+        else:
+            self.descend(el, tag)
+
+    def leaf(self, el: lxml.etree._Element, rows: list[Row]) -> None:
+        """A data table or preformatted block: its rows as a whole, not walked into."""
+        self.flush()
+        self.emit(rows)
+        if el is self.content:
+            self.inside = False
+
+    def descend(self, el: lxml.etree._Element, tag: str) -> None:
+        """Push the element's children and texts; a block element flushes before and after."""
         if tag in _BLOCK:
-            flush()
-            stack.append(("close", el))
-        elif el is content:
-            stack.append(("close", el))
+            self.flush()
+            self.stack.append(("close", el))
+        elif el is self.content:
+            self.stack.append(("close", el))
         for child in reversed(el):
             if child.tail:
-                stack.append(("text", child.tail))
-            stack.append(("open", child))
+                self.stack.append(("text", child.tail))
+            self.stack.append(("open", child))
         if el.text:
-            stack.append(("text", el.text))
-    flush()
+            self.stack.append(("text", el.text))

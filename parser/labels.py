@@ -219,6 +219,50 @@ REQUEST_GROUP_ITEMS: dict[str, tuple[str, ...]] = {
 }
 
 
+# Labels of the top rows and of the group headings, in the order they are tested: (a word and
+# an optional second word that must both occur, longest label length or None, kind, value). Order matters: "部分公开" before
+# "不予公开" before "予以公开"; a group heading is short, a sub-item naming it is not.
+_HEADLINE_RULES: tuple[tuple[str, str | None, int | None, str, str | None], ...] = (
+    ("本年新收", None, None, "top", "new"),
+    ("新收", "申请", None, "top", "new"),
+    ("上年结转", None, None, "top", "carried_in"),
+    ("结转下年", None, None, "top", "carried_out"),
+    ("继续办理", None, None, "top", "carried_out"),
+    ("办理结果", None, None, "group", None),
+    ("部分公开", None, None, "top", "partly_disclosed"),
+    ("不予公开", None, 8, "group", "withheld"),
+    ("予以公开", None, None, "top", "disclosed"),
+    ("无法提供", None, 8, "group", "unable"),
+    ("不予处理", None, 8, "group", "declined"),
+    ("其他处理", None, 8, "group", "other"),
+)
+
+
+def _headline_label(rest: str) -> tuple[str, str | None] | None:
+    """(kind, value) when ``rest`` is a top-row or group label, else None."""
+    for word, second, max_len, kind, value in _HEADLINE_RULES:
+        if word in rest and (second is None or second in rest) and (max_len is None or len(rest) <= max_len):
+            return kind, value
+    return None
+
+
+def _is_results_total(rest: str, style: str | None, num: int | None) -> bool:
+    """总计/合计, or the seventh top row (（七）…计) however it is worded."""
+    return rest in ("总计", "合计") or (style == "cn" and num == 7 and "计" in rest)
+
+
+def _item_label(rest: str, style: str | None) -> tuple[str, str | None] | None:
+    """("item", row key) for a sub-item label, ("item", None) for a bare arabic number, else None."""
+    for word, _group, key in REQUEST_ITEM_WORDS:
+        if word in rest:
+            return "item", key
+    if rest in ("其他", "其它"):
+        return "item", "other.other"
+    if not rest and style == "arabic":
+        return "item", None
+    return None
+
+
 def request_label(cell: str) -> tuple[str, str | None, int | None]:
     """Classify one label cell of the section-三 table.
 
@@ -230,36 +274,14 @@ def request_label(cell: str) -> tuple[str, str | None, int | None]:
     style, num, rest = split_item_number(s)
     if not rest and num is None:
         return "none", None, None
-    if "本年新收" in rest or ("新收" in rest and "申请" in rest):
-        return "top", "new", num
-    if "上年结转" in rest:
-        return "top", "carried_in", num
-    if "结转下年" in rest or "继续办理" in rest:
-        return "top", "carried_out", num
-    if "办理结果" in rest:
-        return "group", None, num
-    if "部分公开" in rest:
-        return "top", "partly_disclosed", num
-    if "不予公开" in rest and len(rest) <= 8:
-        return "group", "withheld", num
-    if "予以公开" in rest:
-        return "top", "disclosed", num
-    if "无法提供" in rest and len(rest) <= 8:
-        return "group", "unable", num
-    if "不予处理" in rest and len(rest) <= 8:
-        return "group", "declined", num
-    if "其他处理" in rest and len(rest) <= 8:
-        return "group", "other", num
-    if rest in ("总计", "合计") or (style == "cn" and num == 7 and "计" in rest):
-        return "top", "results_total", num
-    for word, _group, key in REQUEST_ITEM_WORDS:
-        if word in rest:
-            return "item", key, num
-    if rest in ("其他", "其它"):
-        return "item", "other.other", num
-    if not rest and style == "arabic":
-        return "item", None, num
-    return "none", None, num
+    found = _headline_label(rest)
+    if found is None and _is_results_total(rest, style, num):
+        found = ("top", "results_total")
+    if found is None:
+        found = _item_label(rest, style)
+    if found is None:
+        return "none", None, num
+    return found[0], found[1], num
 
 
 # --- Section 四 (appeals) ------------------------------------------------------------------------

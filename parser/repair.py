@@ -90,6 +90,56 @@ def _insertions(values: Sequence[str], width: int, boundaries: frozenset[int]) -
     return out
 
 
+def _balanced_readings(candidates: list[Candidate], consistent: Callable[[Reading], bool]) -> list[Candidate]:
+    """Distinct readings that pass ``consistent``; a reading is at a boundary if any way of reaching it is."""
+    by_reading: dict[Reading, Candidate] = {}
+    for cand in candidates:
+        if not consistent(cand.reading):
+            continue
+        prev = by_reading.get(cand.reading)
+        if prev is None or (cand.at_boundary and not prev.at_boundary):
+            by_reading[cand.reading] = cand
+    return list(by_reading.values())
+
+
+def _narrow_by_table(
+    survivors: list[Candidate], table_check: Callable[[Reading], bool] | None, notes: list[str]
+) -> list[Candidate]:
+    """The readings that also fit the table's column totals, while at least one does."""
+    if len(survivors) <= 1 or table_check is None:
+        return survivors
+    checked = [c for c in survivors if table_check(c.reading)]
+    if checked and len(checked) < len(survivors):
+        notes.append(f"{len(survivors)} readings balanced the row, {len(checked)} also the column totals")
+        return checked
+    return survivors
+
+
+def _narrow_by_boundary(survivors: list[Candidate], too_many: bool, notes: list[str]) -> list[Candidate]:
+    """The readings whose edits sit at group boundaries, while at least one does."""
+    if len(survivors) <= 1:
+        return survivors
+    at_boundary = [c for c in survivors if c.at_boundary]
+    if not at_boundary or len(at_boundary) == len(survivors):
+        return survivors
+    notes.append(
+        f"{len(survivors)} readings balanced; kept the one whose "
+        f"{'extra' if too_many else 'missing'} cell sits at a group boundary"
+        if len(at_boundary) == 1
+        else f"{len(survivors)} readings balanced, {len(at_boundary)} with the edit at a group boundary"
+    )
+    return at_boundary
+
+
+def _agreed_cells(survivors: list[Candidate], width: int) -> list[str | None]:
+    """Per column, the value every reading agrees on, else None."""
+    agreed: list[str | None] = []
+    for col in range(width):
+        column = {c.reading[col] for c in survivors}
+        agreed.append(column.pop() if len(column) == 1 else None)
+    return agreed
+
+
 def repair_row(
     values: Sequence[str],
     width: int,
@@ -112,38 +162,13 @@ def repair_row(
     if abs(n - width) > MAX_EDITS or n == 0:
         return RepairOutcome("failed", [None] * width, note=f"{n} values for {width} columns")
     raw_candidates = _deletions(values, width, boundaries) if n > width else _insertions(values, width, boundaries)
-    # Distinct readings; a reading is at a boundary if any way of reaching it is.
-    by_reading: dict[Reading, Candidate] = {}
-    for cand in raw_candidates:
-        if not consistent(cand.reading):
-            continue
-        prev = by_reading.get(cand.reading)
-        if prev is None or (cand.at_boundary and not prev.at_boundary):
-            by_reading[cand.reading] = cand
-    survivors = list(by_reading.values())
-    notes: list[str] = []
+    survivors = _balanced_readings(raw_candidates, consistent)
     if not survivors:
         return RepairOutcome("failed", [None] * width, note="no reading balances the totals")
-    if len(survivors) > 1 and table_check is not None:
-        checked = [c for c in survivors if table_check(c.reading)]
-        if checked and len(checked) < len(survivors):
-            notes.append(f"{len(survivors)} readings balanced the row, {len(checked)} also the column totals")
-            survivors = checked
-    if len(survivors) > 1:
-        at_boundary = [c for c in survivors if c.at_boundary]
-        if at_boundary and len(at_boundary) < len(survivors):
-            notes.append(
-                f"{len(survivors)} readings balanced; kept the one whose "
-                f"{'extra' if n > width else 'missing'} cell sits at a group boundary"
-                if len(at_boundary) == 1
-                else f"{len(survivors)} readings balanced, {len(at_boundary)} with the edit at a group boundary"
-            )
-            survivors = at_boundary
+    notes: list[str] = []
+    survivors = _narrow_by_table(survivors, table_check, notes)
+    survivors = _narrow_by_boundary(survivors, n > width, notes)
     if len(survivors) == 1:
         return RepairOutcome("repaired", list(survivors[0].reading), survivors, "; ".join(notes))
-    agreed: list[str | None] = []
-    for col in range(width):
-        column = {c.reading[col] for c in survivors}
-        agreed.append(column.pop() if len(column) == 1 else None)
     notes.append(f"{len(survivors)} readings remain")
-    return RepairOutcome("ambiguous", agreed, survivors, "; ".join(notes))
+    return RepairOutcome("ambiguous", _agreed_cells(survivors, width), survivors, "; ".join(notes))

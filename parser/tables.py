@@ -115,28 +115,81 @@ def _is_request_label(cell: str) -> bool:
 
 
 # --- Section 二 ---------------------------------------------------------------------------------
+@dataclass
+class _ActiveHeader:
+    """What the header rows of section 二 said so far: positions and units of the columns."""
+
+    positions: dict[int, str] = field(default_factory=dict)  # position from the label cell → column key
+    units: dict[str, str] = field(default_factory=dict)
+
+
+def _read_active_header(cells: list[str], first: int, header: _ActiveHeader) -> bool:
+    """Take ``cells`` as a header row (信息内容 | column labels) into ``header``; False if it is none."""
+    columns = [active_column(c) for c in cells]
+    if not (
+        norm(cells[first]) == "信息内容"
+        or (any(key for key, _ in columns) and not any(is_value_text(c) for c in cells))
+    ):
+        return False
+    # Positions count from the label column; a header row without 信息内容 starts one later.
+    base = first if columns[first][0] is None else first - 1
+    header.positions = {i - base: key for i, (key, _) in enumerate(columns) if key}
+    header.units.update({key: unit for key, unit in columns if key and unit})
+    return True
+
+
+def _active_values(
+    cells: list[str], first: int, columns: tuple[str, ...], header: _ActiveHeader
+) -> tuple[dict[str, str], list[str]]:
+    """(column → raw value, stray values outside the row's columns) of one section-二 row."""
+    by_col = {col: pos for pos, col in header.positions.items()}
+    values: dict[str, str] = {}
+    used: set[int] = set()
+    for j, col in enumerate(columns):
+        pos = by_col.get(col)
+        if pos is None:
+            pos = j + 1  # no header names this column: official column order
+        used.add(pos)
+        idx = first + pos
+        values[col] = cells[idx].strip() if idx < len(cells) else ""
+    stray = [cells[first + p] for p in range(1, len(cells) - first) if p not in used and cells[first + p].strip()]
+    filled = [c.strip() for c in cells[first + 1 :] if c.strip()]
+    if stray and len(filled) == len(columns):
+        # Irregular merged grids put the values off the header's positions; when the row
+        # holds exactly as many values as the row has columns, their order is unambiguous.
+        return dict(zip(columns, filled, strict=True)), []
+    return values, stray
+
+
+def _keep_active_row(
+    result: TableResult, key: str, values: dict[str, str], stray: list[str], seen: dict[str, dict[str, str]]
+) -> bool:
+    """Record a row's first reading in ``seen`` (and its stray values); False for a repeated row."""
+    if key in seen:
+        if seen[key] != values:
+            result.warnings.append(f"active: row {key} appears twice with different values; kept the first")
+        return False
+    seen[key] = values
+    if stray:
+        result.warnings.append(f"active: row {key} has values outside its columns: {stray}")
+        result.problems.append(
+            SectionProblem(ACTIVE, f"row {key} has {len(stray)} value(s) in unlabelled columns", [key])
+        )
+    return True
+
+
 def read_active(rows: list[Row], fmt: str) -> TableResult:
     """Section 二: header rows (信息内容 | column labels) map positions to columns."""
     result = TableResult()
     specs = {s.key: s for s in rows_for(ACTIVE, fmt)}
-    header: dict[int, str] = {}  # position relative to the label cell → column key
-    units: dict[str, str] = {}
+    header = _ActiveHeader()
     seen: dict[str, dict[str, str]] = {}
     for row in rows:
         if not row.table:
             continue
         cells = row.cells
         first = next((i for i, c in enumerate(cells) if c.strip()), None)
-        if first is None:
-            continue
-        columns = [active_column(c) for c in cells]
-        if norm(cells[first]) == "信息内容" or (
-            any(key for key, _ in columns) and not any(is_value_text(c) for c in cells)
-        ):
-            # Positions count from the label column; a header row without 信息内容 starts one later.
-            base = first if columns[first][0] is None else first - 1
-            header = {i - base: key for i, (key, _) in enumerate(columns) if key}
-            units.update({key: unit for key, unit in columns if key and unit})
+        if first is None or _read_active_header(cells, first, header):
             continue
         key = active_row(cells[first])
         if key is None or len(cells) == first + 1:
@@ -146,34 +199,10 @@ def read_active(rows: list[Row], fmt: str) -> TableResult:
         if spec is None:
             result.warnings.append(f"active: row {cells[first]!r} does not belong to format {fmt}")
             continue
-        by_col = {col: pos for pos, col in header.items()}
-        values: dict[str, str] = {}
-        used: set[int] = set()
-        for j, col in enumerate(spec.columns):
-            pos = by_col.get(col)
-            if pos is None:
-                pos = j + 1  # no header names this column: official column order
-            used.add(pos)
-            idx = first + pos
-            values[col] = cells[idx].strip() if idx < len(cells) else ""
-        stray = [cells[first + p] for p in range(1, len(cells) - first) if p not in used and cells[first + p].strip()]
-        filled = [c.strip() for c in cells[first + 1 :] if c.strip()]
-        if stray and len(filled) == len(spec.columns):
-            # Irregular merged grids put the values off the header's positions; when the row
-            # holds exactly as many values as the row has columns, their order is unambiguous.
-            values, stray = dict(zip(spec.columns, filled, strict=True)), []
-        if key in seen:
-            if seen[key] != values:
-                result.warnings.append(f"active: row {key} appears twice with different values; kept the first")
-            continue
-        seen[key] = values
-        if stray:
-            result.warnings.append(f"active: row {key} has values outside its columns: {stray}")
-            result.problems.append(
-                SectionProblem(ACTIVE, f"row {key} has {len(stray)} value(s) in unlabelled columns", [key])
-            )
-        for col, raw in values.items():
-            _cell(result, ACTIVE, key, col, raw, unit=units.get(col))
+        values, stray = _active_values(cells, first, spec.columns, header)
+        if _keep_active_row(result, key, values, stray, seen):
+            for col, raw in values.items():
+                _cell(result, ACTIVE, key, col, raw, unit=header.units.get(col))
     _missing_rows(result, ACTIVE, [s.key for s in specs.values()], set(seen))
     return result
 
@@ -251,40 +280,68 @@ def _request_check(known: dict[str, list[str | None]], key: str, fmt: str) -> Ca
     return check
 
 
+@dataclass
+class _RequestWalk:
+    """State of one pass over the section-三 rows: the current group and the rows read so far."""
+
+    fmt: str
+    valid: set[str]
+    group: str | None = None
+    last_key: str | None = None
+    entries: dict[str, _Entry] = field(default_factory=dict)
+
+
+def _request_row_labels(row: Row) -> tuple[list[str], list[str]] | None:
+    """(label cells, value region) of a section-三 table row, or None for a header or prose row."""
+    if not row.table:
+        return None
+    joined = "\x00".join(norm(c) for c in row.cells if c)
+    if any(w in joined for w in REQUEST_HEADER_WORDS):
+        return None
+    labels, region = split_label(row.cells, _is_request_label)
+    if not labels or any(len(norm(lab)) > 80 for lab in labels):
+        return None
+    return labels, region
+
+
+def _add_request_entry(walk: _RequestWalk, result: TableResult, key: str, labels: list[str], region: list[str]) -> None:
+    """Keep the first reading of row ``key``; a second one with other values is only reported."""
+    if key in walk.entries:
+        if [c.strip() for c in region if c.strip()] != [c.strip() for c in walk.entries[key].region if c.strip()]:
+            result.warnings.append(f"requests: row {key} appears twice with different values; kept the first")
+        return
+    walk.entries[key] = _Entry(key, " ".join(labels), [c.strip() for c in region])
+
+
+def _read_request_row(walk: _RequestWalk, result: TableResult, row: Row) -> None:
+    """Interpret one row of section 三: track the group, then record the row's values under its key."""
+    split = _request_row_labels(row)
+    if split is None:
+        return
+    labels, region = split
+    key, walk.group = _request_key(labels, walk.group, walk.last_key, walk.fmt)
+    if key is None:
+        if any(c.strip() for c in region):
+            result.warnings.append(f"requests: row {' '.join(labels)!r} not recognised")
+        return
+    result.found[REQUESTS] = True
+    if not region:
+        return  # a group label alone on its row
+    if key not in walk.valid:
+        result.warnings.append(f"requests: row {' '.join(labels)!r} ({key}) does not belong to format {walk.fmt}")
+        return
+    walk.last_key = key
+    _add_request_entry(walk, result, key, labels, region)
+
+
 def read_requests(rows: list[Row], fmt: str) -> TableResult:
     """Section 三: 23 or 25 rows × 7 columns."""
     result = TableResult()
     specs = rows_for(REQUESTS, fmt)
-    valid = {s.key for s in specs}
-    group: str | None = None
-    last_key: str | None = None
-    entries: dict[str, _Entry] = {}
+    walk = _RequestWalk(fmt, {s.key for s in specs})
     for row in rows:
-        if not row.table:
-            continue
-        joined = "\x00".join(norm(c) for c in row.cells if c)
-        if any(w in joined for w in REQUEST_HEADER_WORDS):
-            continue
-        labels, region = split_label(row.cells, _is_request_label)
-        if not labels or any(len(norm(lab)) > 80 for lab in labels):
-            continue
-        key, group = _request_key(labels, group, last_key, fmt)
-        if key is None:
-            if any(c.strip() for c in region):
-                result.warnings.append(f"requests: row {' '.join(labels)!r} not recognised")
-            continue
-        result.found[REQUESTS] = True
-        if not region:
-            continue  # a group label alone on its row
-        if key not in valid:
-            result.warnings.append(f"requests: row {' '.join(labels)!r} ({key}) does not belong to format {fmt}")
-            continue
-        last_key = key
-        if key in entries:
-            if [c.strip() for c in region if c.strip()] != [c.strip() for c in entries[key].region if c.strip()]:
-                result.warnings.append(f"requests: row {key} appears twice with different values; kept the first")
-            continue
-        entries[key] = _Entry(key, " ".join(labels), [c.strip() for c in region])
+        _read_request_row(walk, result, row)
+    entries = walk.entries
     _resolve_requests(entries, result, fmt)
     for spec in specs:
         entry = entries.get(spec.key)
@@ -318,8 +375,8 @@ def _agreed(options: list[tuple[str, ...]], width: int) -> list[str | None]:
     return out
 
 
-def _resolve_requests(entries: dict[str, _Entry], result: TableResult, fmt: str) -> None:
-    """Choose the 7 values of every row: plain rows first, then spacer rows, then repairs."""
+def _sort_request_entries(entries: dict[str, _Entry]) -> tuple[list[_Entry], list[_Entry]]:
+    """Read the plain rows (how "a": 7 values; "b": 7 cells) and return (spacer rows, rows to repair)."""
     spacer: list[_Entry] = []
     repairs: list[_Entry] = []
     for e in entries.values():
@@ -332,42 +389,56 @@ def _resolve_requests(entries: dict[str, _Entry], result: TableResult, fmt: str)
             spacer.append(e)
         else:
             repairs.append(e)
+    return spacer, repairs
+
+
+def _place_spacer_row(e: _Entry, filled_cols: set[int], result: TableResult) -> None:
+    """Read a row with empty spacer cells; where several placements remain, keep what they agree on."""
+    options = list(dict.fromkeys(_spacer_options(e.region, REQUEST_WIDTH)))
+    if len(options) > 1:
+        fitting = [o for o in options if {i for i, c in enumerate(o) if c} <= filled_cols]
+        if fitting:
+            options = fitting
+    if len(options) == 1:
+        e.reading, e.how = list(options[0]), "c"
+        return
+    e.reading, e.how = _agreed(options, REQUEST_WIDTH), "ambiguous"
+    result.warnings.append(
+        f"requests: row {e.key} has {len(e.region)} cells with blanks for {REQUEST_WIDTH} columns; "
+        f"{len(options)} placements possible, disputed cells left empty"
+    )
+    result.problems.append(SectionProblem(REQUESTS, f"row {e.key}: cannot tell which columns its values are in", [e.key]))
+
+
+def _repair_request_row(e: _Entry, known: dict[str, list[str | None]], result: TableResult, fmt: str) -> None:
+    """Fit a row with too many or too few values, using its row total and the table's column totals."""
+    values = [c for c in e.region if c]
+    check = _request_check(known, e.key, fmt)
+    outcome = repair_row(
+        values,
+        REQUEST_WIDTH,
+        lambda r: sums_balance(r, REQUEST_GROUPS),
+        REQUEST_BOUNDARIES,
+        table_check=check,
+    )
+    _apply_repair(result, REQUESTS, e.key, len(values), REQUEST_WIDTH, "row total", outcome.status, outcome.note)
+    if outcome.status != "failed":
+        e.reading = outcome.cells
+        known[e.key] = outcome.cells
+    else:
+        e.reading = None
+
+
+def _resolve_requests(entries: dict[str, _Entry], result: TableResult, fmt: str) -> None:
+    """Choose the 7 values of every row: plain rows first, then spacer rows, then repairs."""
+    spacer, repairs = _sort_request_entries(entries)
     # Columns the unambiguous rows fill: spacer rows of the same table fill the same ones.
     filled_cols = {i for e in entries.values() if e.how in ("a", "b") for i, c in enumerate(e.reading or []) if c}
     for e in spacer:
-        options = list(dict.fromkeys(_spacer_options(e.region, REQUEST_WIDTH)))
-        if len(options) > 1:
-            fitting = [o for o in options if {i for i, c in enumerate(o) if c} <= filled_cols]
-            if fitting:
-                options = fitting
-        if len(options) == 1:
-            e.reading, e.how = list(options[0]), "c"
-            continue
-        e.reading, e.how = _agreed(options, REQUEST_WIDTH), "ambiguous"
-        result.warnings.append(
-            f"requests: row {e.key} has {len(e.region)} cells with blanks for {REQUEST_WIDTH} columns; "
-            f"{len(options)} placements possible, disputed cells left empty"
-        )
-        result.problems.append(
-            SectionProblem(REQUESTS, f"row {e.key}: cannot tell which columns its values are in", [e.key])
-        )
+        _place_spacer_row(e, filled_cols, result)
     known = {k: e.reading for k, e in entries.items() if e.reading is not None and e.how != "ambiguous"}
     for e in repairs:
-        values = [c for c in e.region if c]
-        check = _request_check(known, e.key, fmt)
-        outcome = repair_row(
-            values,
-            REQUEST_WIDTH,
-            lambda r: sums_balance(r, REQUEST_GROUPS),
-            REQUEST_BOUNDARIES,
-            table_check=check,
-        )
-        _apply_repair(result, REQUESTS, e.key, len(values), REQUEST_WIDTH, "row total", outcome.status, outcome.note)
-        if outcome.status != "failed":
-            e.reading = outcome.cells
-            known[e.key] = outcome.cells
-        else:
-            e.reading = None
+        _repair_request_row(e, known, result, fmt)
 
 
 def _apply_repair(
@@ -392,9 +463,8 @@ def _apply_repair(
 
 
 # --- Section 四 ---------------------------------------------------------------------------------
-def read_appeals(rows: list[Row]) -> TableResult:
-    """Section 四: one row of 15 numbers, 3 groups of 5 (upheld, corrected, other, pending, total)."""
-    result = TableResult()
+def _appeal_candidates(rows: list[Row], result: TableResult) -> list[list[str]]:
+    """Value regions of the section-四 rows that hold values (header rows only mark the table found)."""
     candidates: list[list[str]] = []
     for row in rows:
         if not row.table:
@@ -407,39 +477,50 @@ def read_appeals(rows: list[Row]) -> TableResult:
         if labels and any(is_appeal_header(c) for c in labels) and sum(1 for c in region if c.strip()) < 3:
             continue
         candidates.append([c.strip() for c in region])
+    return candidates
+
+
+def _place_appeal_spacers(region: list[str], result: TableResult) -> list[str | None]:
+    """Read the 15 values of a region with spacer cells, preferring placements whose totals balance."""
+    options = list(dict.fromkeys(_spacer_options(region, APPEAL_WIDTH)))
+    balanced = [o for o in options if sums_balance(o, APPEAL_GROUPS)] or options
+    totals_filled = [o for o in balanced if all(o[t] for _, t in APPEAL_GROUPS)]
+    options = totals_filled if len(totals_filled) == 1 else balanced
+    if len(options) == 1:
+        return list(options[0])
+    result.warnings.append(
+        f"appeals: row has {len(region)} cells with blanks for {APPEAL_WIDTH} columns; disputed cells left empty"
+    )
+    result.problems.append(
+        SectionProblem(APPEALS, "cannot tell which columns the values are in", [r.key for r in APPEAL_ROWS])
+    )
+    return _agreed(options, APPEAL_WIDTH)
+
+
+def _read_appeal_region(region: list[str], result: TableResult) -> list[str | None] | None:
+    """The 15 values of the section-四 row: as printed, placed around spacers, or repaired; None if failed."""
+    filled = [c for c in region if c]
+    if len(filled) == APPEAL_WIDTH:
+        return list(filled)
+    if len(region) == APPEAL_WIDTH:
+        return list(region)
+    if len(region) > APPEAL_WIDTH and len(filled) < APPEAL_WIDTH and _spacer_options(region, APPEAL_WIDTH):
+        return _place_appeal_spacers(region, result)
+    outcome = repair_row(filled, APPEAL_WIDTH, lambda r: sums_balance(r, APPEAL_GROUPS), APPEAL_BOUNDARIES)
+    _apply_repair(result, APPEALS, "appeals", len(filled), APPEAL_WIDTH, "group totals", outcome.status, outcome.note)
+    return outcome.cells if outcome.status != "failed" else None
+
+
+def read_appeals(rows: list[Row]) -> TableResult:
+    """Section 四: one row of 15 numbers, 3 groups of 5 (upheld, corrected, other, pending, total)."""
+    result = TableResult()
+    candidates = _appeal_candidates(rows, result)
     if not candidates:
         return result
     result.found[APPEALS] = True
     if len(candidates) > 1:
         result.warnings.append(f"appeals: {len(candidates)} rows with values; read the first")
-    region = candidates[0]
-    filled = [c for c in region if c]
-    reading: list[str | None] | None = None
-    if len(filled) == APPEAL_WIDTH:
-        reading = list(filled)
-    elif len(region) == APPEAL_WIDTH:
-        reading = list(region)
-    elif len(region) > APPEAL_WIDTH and len(filled) < APPEAL_WIDTH and _spacer_options(region, APPEAL_WIDTH):
-        options = list(dict.fromkeys(_spacer_options(region, APPEAL_WIDTH)))
-        balanced = [o for o in options if sums_balance(o, APPEAL_GROUPS)] or options
-        totals_filled = [o for o in balanced if all(o[t] for _, t in APPEAL_GROUPS)]
-        options = totals_filled if len(totals_filled) == 1 else balanced
-        if len(options) == 1:
-            reading = list(options[0])
-        else:
-            reading = _agreed(options, APPEAL_WIDTH)
-            result.warnings.append(
-                f"appeals: row has {len(region)} cells with blanks for {APPEAL_WIDTH} columns; disputed cells left empty"
-            )
-            result.problems.append(
-                SectionProblem(APPEALS, "cannot tell which columns the values are in", [r.key for r in APPEAL_ROWS])
-            )
-    else:
-        outcome = repair_row(filled, APPEAL_WIDTH, lambda r: sums_balance(r, APPEAL_GROUPS), APPEAL_BOUNDARIES)
-        _apply_repair(
-            result, APPEALS, "appeals", len(filled), APPEAL_WIDTH, "group totals", outcome.status, outcome.note
-        )
-        reading = outcome.cells if outcome.status != "failed" else None
+    reading = _read_appeal_region(candidates[0], result)
     if reading is None:
         return result
     for g, spec in enumerate(APPEAL_ROWS):

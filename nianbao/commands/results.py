@@ -14,7 +14,7 @@ from sqlalchemy.orm import selectinload
 
 from nianbao.cli import EXIT_OK, EXIT_PROBLEMS
 from core.errors import UsageError
-from nianbao.commands.context import open_app
+from nianbao.commands.context import App, open_app
 from storage.export import report_to_dict
 from core.settings import Settings
 from storage.models import Finding, Report
@@ -42,19 +42,27 @@ def run_reports(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
-def run_findings(args: argparse.Namespace, settings: Settings) -> int:
-    from monitor.lifecycle import acknowledge, finding_to_dict
+FINDING_CSV_COLUMNS = ["id", "status", "severity", "kind", "rule", "site", "agency", "report_year", "detail", "source_url", "first_seen"]
 
-    app = open_app(settings)
-    if args.action == "ack":
-        if args.id is None or not args.reason:
-            raise UsageError("findings ack: give the finding ID and --reason")
-        try:
-            finding = acknowledge(app.db, args.id, args.reason)
-        except LookupError as exc:
-            raise UsageError(f"findings ack: {exc}") from None
-        print(f"finding {finding.id} acknowledged: {args.reason}")
-        return EXIT_OK
+
+def _acknowledge_finding(args: argparse.Namespace, app: App) -> int:
+    """`findings ack ID --reason …`."""
+    from monitor.lifecycle import acknowledge
+
+    if args.id is None or not args.reason:
+        raise UsageError("findings ack: give the finding ID and --reason")
+    try:
+        finding = acknowledge(app.db, args.id, args.reason)
+    except LookupError as exc:
+        raise UsageError(f"findings ack: {exc}") from None
+    print(f"finding {finding.id} acknowledged: {args.reason}")
+    return EXIT_OK
+
+
+def _select_findings(args: argparse.Namespace, app: App) -> list[dict[str, Any]]:
+    """The findings the filters (--status open, --site, --kind) select, as dicts."""
+    from monitor.lifecycle import finding_to_dict
+
     with app.db.session() as s:
         q = select(Finding).order_by(Finding.site_id, Finding.agency_id, Finding.report_year, Finding.id)
         if args.status == "open":
@@ -63,17 +71,32 @@ def run_findings(args: argparse.Namespace, settings: Settings) -> int:
             q = q.where(Finding.site_id.in_(args.site))
         if args.kind:
             q = q.where(Finding.kind.in_(args.kind))
-        findings = [finding_to_dict(f) for f in s.scalars(q)]
+        return [finding_to_dict(f) for f in s.scalars(q)]
+
+
+def _print_findings_csv(findings: list[dict[str, Any]]) -> None:
+    w = csv.writer(sys.stdout)
+    w.writerow(FINDING_CSV_COLUMNS)
+    for f in findings:
+        w.writerow([f["id"], f["status"], f["severity"], f["kind"], f["rule"] or "", f["site"] or "", f["agency"] or "", f["report_year"] or "", f["detail"], f.get("source_url") or "", f["first_seen"]])
+
+
+def _print_findings_table(findings: list[dict[str, Any]]) -> None:
+    rows = [[f["id"], f["status"], f["severity"], f["kind"] + (f"/{f['rule']}" if f["rule"] else ""), f["agency"] or f["site"] or "", f["report_year"] or "", f["detail"]] for f in findings]
+    print_table(["id", "status", "severity", "kind", "agency", "year", "detail"], rows)
+
+
+def run_findings(args: argparse.Namespace, settings: Settings) -> int:
+    app = open_app(settings)
+    if args.action == "ack":
+        return _acknowledge_finding(args, app)
+    findings = _select_findings(args, app)
     if args.format == "json":
         _print_json(findings)
     elif args.format == "csv":
-        w = csv.writer(sys.stdout)
-        w.writerow(["id", "status", "severity", "kind", "rule", "site", "agency", "report_year", "detail", "source_url", "first_seen"])
-        for f in findings:
-            w.writerow([f["id"], f["status"], f["severity"], f["kind"], f["rule"] or "", f["site"] or "", f["agency"] or "", f["report_year"] or "", f["detail"], f.get("source_url") or "", f["first_seen"]])
+        _print_findings_csv(findings)
     else:
-        rows = [[f["id"], f["status"], f["severity"], f["kind"] + (f"/{f['rule']}" if f["rule"] else ""), f["agency"] or f["site"] or "", f["report_year"] or "", f["detail"]] for f in findings]
-        print_table(["id", "status", "severity", "kind", "agency", "year", "detail"], rows)
+        _print_findings_table(findings)
     open_count = sum(1 for f in findings if f["status"] in OPEN_STATUSES and not f.get("acknowledged"))
     return EXIT_PROBLEMS if open_count else EXIT_OK
 
