@@ -41,6 +41,8 @@ class Rule:
     severity: str
     template: str
     title: str = ""
+    # The kind's Chinese name, for a kind monitor/kinds.py does not name (a rule added in settings).
+    kind_label: str = ""
 
     def __post_init__(self) -> None:
         if self.severity not in SEVERITIES:
@@ -64,7 +66,7 @@ class Rule:
         who = f"agency:{agency_id}" if agency_id is not None else f"site:{site_id}"
         # Stable across runs and across corrected reports: the report id is deliberately not in it.
         fingerprint = "|".join([self.kind, self.code, who, str(report_year or ""), key])
-        ev = {"rule_title": self.title, **(evidence or {})}
+        ev = {"rule_title": self.title, **({"kind_label": self.kind_label} if self.kind_label else {}), **(evidence or {})}
         return FindingDraft(
             fingerprint=fingerprint[:300],
             kind=self.kind,
