@@ -113,6 +113,76 @@ class IngestSettings(_Model):
     filed_hooks: list[str] = Field(default_factory=lambda: list(DEFAULT_FILED_HOOKS))
 
 
+# Document readers (parser.readers.Reader) by the media type core/mediatype.py gives a document.
+# ``parser.readers`` in settings.yaml is merged over these: a new media type adds a reader, a
+# built-in one named again is replaced, one set to null is read as text/HTML again.
+DEFAULT_READERS: dict[str, str] = {
+    "application/pdf": "parser.readers.pdf.PdfReader",
+    "application/x-pdf": "parser.readers.pdf.PdfReader",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "parser.readers.docx.DocxReader",
+    "application/vnd.ms-word.document.macroenabled.12": "parser.readers.docx.DocxReader",
+    "application/msword": "parser.readers.office.LegacyWordReader",
+    # What .wps maps to; Kingsoft WPS Writer files are Word 97 binaries.
+    "application/vnd.ms-works": "parser.readers.office.LegacyWordReader",
+    "application/kswps": "parser.readers.office.LegacyWordReader",
+    "application/wps-office.wps": "parser.readers.office.LegacyWordReader",
+    "application/vnd.ms-word": "parser.readers.office.LegacyWordReader",
+    "application/rtf": "parser.readers.office.LegacyWordReader",
+    "text/rtf": "parser.readers.office.LegacyWordReader",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "parser.readers.xlsx.XlsxReader",
+    "application/vnd.ms-excel.sheet.macroenabled.12": "parser.readers.xlsx.XlsxReader",
+    "application/vnd.ms-excel": "parser.readers.xlsx.XlsReader",
+    "application/msexcel": "parser.readers.xlsx.XlsReader",
+    "application/x-msexcel": "parser.readers.xlsx.XlsReader",
+    "application/x-excel": "parser.readers.xlsx.XlsReader",
+}
+MEDIA_TYPE = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*$")
+DOTTED_PATH = re.compile(r"^[A-Za-z_][\w.]*[.:][A-Za-z_]\w*$")
+
+
+def _check_path(path: str | None, where: str = "") -> None:
+    if path is not None and not DOTTED_PATH.match(path):
+        raise ValueError(f"{where}{path!r} is not a dotted path such as 'package.module.ClassName'")
+
+
+class ParserSettings(_Model):
+    # Media type → dotted path of a reader class, merged over DEFAULT_READERS (null: no reader).
+    readers: dict[str, str | None] = Field(default_factory=dict)
+
+    @field_validator("readers")
+    @classmethod
+    def _readers(cls, v: dict[str, str | None]) -> dict[str, str | None]:
+        out: dict[str, str | None] = {}
+        for media_type, path in v.items():
+            key = media_type.strip().lower()
+            if not MEDIA_TYPE.match(key):
+                raise ValueError(f"{media_type!r} is not a media type such as 'application/pdf'")
+            _check_path(path, f"{media_type}: ")
+            out[key] = path
+        return out
+
+    @property
+    def reader_paths(self) -> dict[str, str]:
+        """Every reader in use: media type → dotted path (built-ins merged with settings)."""
+        merged = {**DEFAULT_READERS, **self.readers}
+        return {media_type: path for media_type, path in merged.items() if path}
+
+
+# The monitor's checks (monitor.rules.base: each declares its lane) → their order, as Scrapy
+# orders components: lower first. ``monitor.checks`` in settings.yaml is merged over these (a new
+# path is added, a built-in one given a number is moved, one set to null is not run).
+DEFAULT_CHECKS: dict[str, int] = {
+    "monitor.rules.balance.BalanceCheck": 100,
+    "monitor.rules.carryover.CarryOverCheck": 200,
+    "monitor.rules.timeliness.TimelinessCheck": 300,
+    "monitor.rules.backdating.BackdatingCheck": 400,
+    "monitor.rules.crawl.CrawlHealthCheck": 500,
+    "monitor.rules.duplicate.DuplicateCheck": 600,
+    "monitor.rules.form.FormCheck": 700,
+    "monitor.rules.text_table.TextTableCheck": 800,
+}
+
+
 class DeadlineRule(_Model):
     """A deadline override: for bodies of ``level`` in ``region`` (prefix), report years in range."""
 
@@ -132,6 +202,22 @@ class MonitorSettings(_Model):
     duplicate_threshold: float = Field(default=0.9, gt=0, le=1)
     # A folder of digest.txt.j2 / digest.html.j2 replacing the bundled templates.
     digest_templates: str | None = None
+    # Dotted path of a check class → its order (null: not run), merged over DEFAULT_CHECKS.
+    checks: dict[str, int | None] = Field(default_factory=dict)
+
+    @field_validator("checks")
+    @classmethod
+    def _checks(cls, v: dict[str, int | None]) -> dict[str, int | None]:
+        for path in v:
+            _check_path(path)
+        return v
+
+    @property
+    def check_paths(self) -> list[str]:
+        """Every check in use, in order (ties: built-ins first, then as settings list them)."""
+        merged = {**DEFAULT_CHECKS, **self.checks}
+        ordered = sorted((order, i, path) for i, (path, order) in enumerate(merged.items()) if order is not None)
+        return [path for _, _, path in ordered]
 
 
 class Recipient(_Model):
@@ -207,6 +293,7 @@ class Settings(_Model):
     sites: list[SiteSpec] = Field(default_factory=list)
     crawler: CrawlerSettings = Field(default_factory=CrawlerSettings)
     ingest: IngestSettings = Field(default_factory=IngestSettings)
+    parser: ParserSettings = Field(default_factory=ParserSettings)
     monitor: MonitorSettings = Field(default_factory=MonitorSettings)
     recipients: list[Recipient] = Field(default_factory=list)
     smtp: SmtpSettings | None = None

@@ -12,7 +12,7 @@ from monitor.context import CheckContext, chunked
 from monitor.facts import refresh_stale_facts
 from monitor.lifecycle import sync_findings, utcnow
 from monitor.reports import load_report_rows, stream_reports
-from monitor.rules import REVIEW_CHECKS, SET_CHECKS, SIDE_CHECKS, STREAM_CHECKS
+from monitor.rules import Checks, load_checks, stream_reads
 from monitor.rules.base import FindingDraft
 from monitor.side import SideScans, can_run_beside
 from monitor.stream_process import StreamChecksProcess, worth_a_process
@@ -33,6 +33,7 @@ def run_check(
     again, ``changed`` those whose detail or evidence was rewritten.
     """
     started = time.monotonic()
+    checks = load_checks(settings.monitor.check_paths)  # a misspelt path fails here, before any work
     with db.session() as s:
         ctx = CheckContext(s, settings, as_of, site_ids)
         # Facts rows are written at ingest; this catches reports stored any other way, and
@@ -41,7 +42,7 @@ def run_check(
         if refreshed:
             s.commit()  # derived rows, safe to keep; and the side connection sees only commits
         counts = sync_findings(
-            s, _enriched(ctx, _drafts(db, ctx)), site_ids=site_ids, now=utcnow()
+            s, _enriched(ctx, _drafts(db, ctx, checks)), site_ids=site_ids, now=utcnow()
         )
         checked = ctx.reports_checked
     summary = {
@@ -80,21 +81,22 @@ def run_check(
     return summary
 
 
-def _drafts(db: Database, ctx: CheckContext) -> Iterator[FindingDraft]:
-    """Every family's drafts. Families of different kinds never share a fingerprint, so the
-    order between families does not matter: those scanning beside the stream come last, and
-    over a large scope the stream checks (duplicates) run in a child process
-    (monitor/stream_process.py)."""
-    side = SideScans(db, ctx, SIDE_CHECKS) if can_run_beside(db) else None
-    child = StreamChecksProcess(db, ctx, STREAM_CHECKS) if worth_a_process(db, ctx) else None
+def _drafts(db: Database, ctx: CheckContext, checks: Checks) -> Iterator[FindingDraft]:
+    """Every family's drafts, lane by lane (monitor/rules/base.py). Families of different kinds
+    never share a fingerprint, so the order between families does not matter: those scanning
+    beside the stream come last, and over a large scope the stream checks (duplicates) run in a
+    child process (monitor/stream_process.py)."""
+    side = SideScans(db, ctx, checks.side) if checks.side and can_run_beside(db) else None
+    child = StreamChecksProcess(db, ctx, checks.stream) if checks.stream and worth_a_process(db, ctx) else None
     try:
-        for family in SET_CHECKS:
-            if side is None or family not in SIDE_CHECKS:
-                yield from family().run(ctx)
-        streamed = [family() for family in STREAM_CHECKS] if child is None else []
-        reviewed = [family() for family in REVIEW_CHECKS]
+        for family in checks.set:
+            if side is None or family.lane != "side":
+                yield from family().run(ctx)  # type: ignore[attr-defined]
+        streamed: list[Any] = [family() for family in checks.stream] if child is None else []
+        reviewed: list[Any] = [family() for family in checks.review]
         to_review: list[int] = []
-        for row in stream_reports(ctx, sketches=child is None):
+        reads = stream_reads(checks.stream) if child is None else ()
+        for row in stream_reports(ctx, sketches=child is None, reads=reads):
             ctx.reports_checked += 1
             for check in streamed:
                 yield from check.check(ctx, row)
@@ -107,8 +109,8 @@ def _drafts(db: Database, ctx: CheckContext) -> Iterator[FindingDraft]:
         for check in (*streamed, *reviewed):
             yield from check.finish(ctx)
         if side is not None:
-            for family in SIDE_CHECKS:
-                yield from family().run(ctx, side.result(family))
+            for family in checks.side:
+                yield from family().run(ctx, side.result(family))  # type: ignore[attr-defined]
         if child is not None:
             yield from child.result()
     finally:

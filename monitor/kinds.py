@@ -39,5 +39,7 @@ LEVEL_LABELS = {
 }
 
 
-def kind_label(kind: str) -> str:
-    return KIND_LABELS.get(kind, kind)
+def kind_label(kind: str, own: str | None = None) -> str:
+    """The Chinese name of ``kind``; ``own``: the name a rule added in settings gives its kind
+    (kept in the finding's evidence), used when the kind is not one of ours."""
+    return KIND_LABELS.get(kind) or own or kind

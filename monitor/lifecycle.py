@@ -178,7 +178,7 @@ def finding_to_dict(finding: Finding) -> dict[str, Any]:
         "id": finding.id,
         "fingerprint": finding.fingerprint,
         "kind": finding.kind,
-        "kind_label": kind_label(finding.kind),
+        "kind_label": kind_label(finding.kind, ev.get("kind_label")),
         "rule": finding.rule,
         "severity": finding.severity,
         "severity_label": SEVERITY_LABELS.get(finding.severity, finding.severity),

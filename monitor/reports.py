@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import json
 from array import array
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from sqlalchemy import Text, cast, null, select
@@ -35,6 +36,14 @@ class StreamRow(NamedTuple):
     report_year: int
     text_sketch: array | None
     review: bool  # the form or text-vs-table rules may find something: read it whole
+    # The further columns the stream checks asked for (their ``reads``), by name.
+    extra: Mapping[str, Any] = MappingProxyType({})
+
+
+def stream_column(name: str) -> Any | None:
+    """The column a stream check may name in ``reads``: of ``reports`` (``title``,
+    ``published_on``…), else of ``report_facts`` (a grid cell, a counter); None if neither has it."""
+    return Report.__table__.c.get(name) if name in Report.__table__.c else report_facts.c.get(name)
 
 
 @dataclass
@@ -76,20 +85,33 @@ def _present(raw: str | None) -> list[Any]:
     return list(ALL_SECTIONS) if raw == _ALL_SECTIONS_TEXT else (_json(raw) or [])
 
 
-def stream_reports(ctx: CheckContext, batch: int = 5000, *, sketches: bool = True) -> Iterator[StreamRow]:
+def stream_reports(
+    ctx: CheckContext, batch: int = 5000, *, sketches: bool = True, reads: Sequence[str] = ()
+) -> Iterator[StreamRow]:
     """Current reports in scope, ordered by report year then agency (duplicate checks rely on it).
-    ``sketches=False``: without the sketch (the duplicate check runs elsewhere)."""
+    ``sketches=False``: without the sketch (the duplicate check runs elsewhere); ``reads``: further
+    columns (``stream_column``) put in each row's ``extra``."""
     f = report_facts.c
     sketch_col = f.text_sketch if sketches else null()
+    extra = [stream_column(name) for name in reads]
     q = ctx.current_reports(
-        select(Report.id, Report.agency_id, Report.report_year, sketch_col, f.form_review, f.text_review)
+        select(Report.id, Report.agency_id, Report.report_year, sketch_col, f.form_review, f.text_review, *extra)
         .join(report_facts, f.report_id == Report.id)
         .order_by(Report.report_year, Report.agency_id, Report.id)
     ).execution_options(yield_per=batch)
     agencies = ctx.agencies
     # Core, not ORM, execution: a million plain rows without the ORM result machinery. Every
     # agency of a report in scope is in ``agencies`` (current_reports restricts to them).
-    for rid, agency_id, year, sketch, form_review, text_review in ctx.session.connection().execute(q):
+    result = ctx.session.connection().execute(q)
+    if reads:
+        for rid, agency_id, year, sketch, form_review, text_review, *values in result:
+            info = agencies.get(agency_id)
+            yield StreamRow(
+                rid, agency_id, info.site_id if info else "", year, sketch_from_bytes(sketch),
+                bool(form_review or text_review), dict(zip(reads, values)),
+            )
+        return
+    for rid, agency_id, year, sketch, form_review, text_review in result:  # the built-ins' stream
         info = agencies.get(agency_id)
         yield StreamRow(
             rid, agency_id, info.site_id if info else "", year, sketch_from_bytes(sketch), bool(form_review or text_review)

@@ -76,6 +76,7 @@ def run_stream_checks(
 ) -> list[FindingDraft]:
     """The drafts of ``families`` over the current reports in scope (in the child process)."""
     from monitor.reports import stream_reports
+    from monitor.rules import stream_reads
 
     db = Database(database_url, migrate=False)
     try:
@@ -84,7 +85,7 @@ def run_stream_checks(
             ctx._agencies, ctx._sites = agencies, sites
             checks: list[Any] = [family() for family in families]
             drafts: list[FindingDraft] = []
-            for row in stream_reports(ctx):
+            for row in stream_reports(ctx, reads=stream_reads(families)):
                 for check in checks:
                     drafts.extend(check.check(ctx, row))
             for check in checks:

@@ -19,7 +19,7 @@ from parser.classify import classify, detect_format
 from parser.decode import charset_from_media_type, decode_text
 from parser.html_rows import read_html
 from parser.model import Cell, Link, ParsedReport, SectionProblem
-from parser.readers import reader_for
+from parser.readers import Readers, reader_for
 from parser.readers.scanned import image_only_report
 from parser.sections import split_sections
 from parser.tables import TableResult, read_tables
@@ -121,8 +121,12 @@ def _dates(src: _Source, lines: list[str], url: str | None, hints: dict[str, Any
     return {k: v for k, v in found.items() if v is not None}
 
 
-def parse_document(data: bytes, media_type: str, url: str | None = None, hints: dict | None = None) -> ParsedReport:
-    """Parse one fetched or imported document (HTML or plain text) into a :class:`ParsedReport`.
+def parse_document(
+    data: bytes, media_type: str, url: str | None = None, hints: dict | None = None, *, readers: Readers | None = None
+) -> ParsedReport:
+    """Parse one fetched or imported document into a :class:`ParsedReport`: HTML and plain text
+    directly, every other form through the reader ``readers`` (default: the built-ins) has for
+    ``media_type``.
 
     ``hints`` (all optional): ``title``, ``agency``, ``report_year``, ``published_on``,
     ``list_date``, ``last_modified``. Explicit agency, year and publication date override what
@@ -130,7 +134,7 @@ def parse_document(data: bytes, media_type: str, url: str | None = None, hints: 
     """
     hints = {k: v for k, v in (hints or {}).items() if v not in (None, "")}
     reader_warnings: list[str] = []
-    reader = reader_for(media_type)  # PDF, DOCX, DOC/WPS, XLS/XLSX: converted to HTML first
+    reader = reader_for(media_type, readers)  # PDF, DOCX, DOC/WPS, XLS/XLSX…: converted to HTML first
     if reader is not None:
         converted = reader.to_html(data)  # raises ReaderError on a damaged file
         if converted.image_only:

@@ -26,6 +26,7 @@ from core.settings import DEFAULT_FILED_HOOKS, Settings
 from core.mediatype import sniff_media_type
 from parser import parse_document
 from parser.model import ParsedReport
+from parser.readers import Readers
 from storage.db import Database
 from storage.models import Agency, CrawlError, RawDocument, Report, ReportCell, Site
 from storage.rawstore import RawStore
@@ -91,18 +92,29 @@ class Ingestor:
     """Stores documents and the reports parsed from them."""
 
     def __init__(
-        self, db: Database, store: RawStore, filed_hooks: Sequence[FiledHook] | None = None
+        self,
+        db: Database,
+        store: RawStore,
+        filed_hooks: Sequence[FiledHook] | None = None,
+        readers: Readers | None = None,
     ) -> None:
         self.db = db
         self.store = store
         # What else is written with a report in its transaction (the monitor's facts row by
         # default), named in settings so that storage never imports the layers above it.
         self.filed_hooks = list(filed_hooks) if filed_hooks is not None else default_filed_hooks()
+        self.readers = readers  # None: the parser's built-in readers
 
     @classmethod
     def from_settings(cls, db: Database, store: RawStore, settings: Settings) -> Ingestor:
-        """An ingestor running the hooks ``settings.ingest.filed_hooks`` names."""
-        return cls(db, store, load_objects(settings.ingest.filed_hooks, "ingest.filed_hooks"))
+        """An ingestor running the hooks ``settings.ingest.filed_hooks`` names and parsing with
+        the readers of ``settings.parser.readers``."""
+        return cls(
+            db,
+            store,
+            load_objects(settings.ingest.filed_hooks, "ingest.filed_hooks"),
+            Readers.from_paths(settings.parser.reader_paths),
+        )
 
     def ingest(
         self,
@@ -230,7 +242,9 @@ class Ingestor:
 
     def _parse_kept(self, k: KeptDocument) -> ParsedReport | Exception:
         try:
-            return parse_document(k.doc.body, k.media_type, url=k.doc.url, hints=_parser_hints(k.hints, k.headers))
+            return parse_document(
+                k.doc.body, k.media_type, url=k.doc.url, hints=_parser_hints(k.hints, k.headers), readers=self.readers
+            )
         except Exception as exc:  # a parser bug must not lose the document or stop the run
             log.exception("parse failed for %s", k.doc.url)
             return exc
@@ -253,7 +267,9 @@ class Ingestor:
     def reparse(self, raw: RawDocument) -> IngestResult:
         """Parse a stored raw document again (after a parser change)."""
         body = self.store.get(raw.sha256)
-        parsed = parse_document(body, raw.media_type, url=raw.url, hints=_parser_hints(raw.hints, raw.headers))
+        parsed = parse_document(
+            body, raw.media_type, url=raw.url, hints=_parser_hints(raw.hints, raw.headers), readers=self.readers
+        )
         with self.db.session() as s:
             result = self._store_parsed(raw.id, raw.sha256, parsed, raw.url, raw.site_id, raw.hints, False, None, reparse=True, session=s)
             _mark_done(s, raw.id, result.outcome)

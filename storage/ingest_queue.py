@@ -83,7 +83,10 @@ class IngestQueue:
         batch: int = BATCH,
         stale_after: timedelta = STALE_CLAIM,
         filed_hooks: list[str] | None = None,
+        readers: dict[str, str] | None = None,
     ) -> None:
+        """``filed_hooks`` and ``readers``: dotted paths as settings give them
+        (``ingest.filed_hooks``, ``parser.reader_paths``); None: the built-ins."""
         if batch < 1:
             raise ValueError("batch must be at least 1")
         self.db = db
@@ -92,8 +95,10 @@ class IngestQueue:
         self.stale_after = stale_after
         from storage.ingest import Ingestor  # imports the parser: only where documents are filed
 
+        from parser.readers import Readers
+
         hooks = None if filed_hooks is None else load_objects(filed_hooks, "ingest.filed_hooks")
-        self.ingestor = Ingestor(db, store, hooks)
+        self.ingestor = Ingestor(db, store, hooks, None if readers is None else Readers.from_paths(readers))
         self.token = f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
 
     def claim(self) -> list[RawDocument]:
@@ -188,6 +193,7 @@ def consume(
     results: Any,
     filed_hooks: list[str] | None = None,
     poll: float = 0.2,
+    readers: dict[str, str] | None = None,
 ) -> None:
     """Body of the worker process: file pending documents until told to finish; then, if asked,
     until the queue is empty. Runs at a lower CPU priority than the crawl it serves: fetching
@@ -205,7 +211,9 @@ def consume(
     parent = os.getppid()
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s ingest: %(message)s")
     started = time.monotonic()
-    queue = IngestQueue(Database(database_url, migrate=False), RawStore(storage_dir), filed_hooks=filed_hooks)
+    queue = IngestQueue(
+        Database(database_url, migrate=False), RawStore(storage_dir), filed_hooks=filed_hooks, readers=readers
+    )
     total: Counter[str] = Counter()
     while not stopped.is_set() and os.getppid() == parent:  # else told to stop, or the crawl was killed
         # Read before looking at the queue: the crawl commits all it kept before it says it is over,
@@ -226,7 +234,13 @@ def consume(
 class IngestWorker:
     """An ingest consumer in a child process, for the length of a crawl (``crawler.run``)."""
 
-    def __init__(self, database_url: str, storage_dir: str, filed_hooks: list[str] | None = None) -> None:
+    def __init__(
+        self,
+        database_url: str,
+        storage_dir: str,
+        filed_hooks: list[str] | None = None,
+        readers: dict[str, str] | None = None,
+    ) -> None:
         ctx = multiprocessing.get_context("spawn")  # no copy of the crawl's reactor, threads, sockets
         self._finishing = ctx.Event()
         self._drain = ctx.Value("b", 1)
@@ -234,6 +248,7 @@ class IngestWorker:
         self._process = ctx.Process(
             target=consume,
             args=(database_url, storage_dir, self._finishing, self._drain, self._results, filed_hooks),
+            kwargs={"readers": readers},
             name="nianbao-ingest",
             daemon=True,
         )

@@ -116,14 +116,16 @@ def _digest(
     resolved = [d for d in sections.changed if d["status"] == "resolved"]
     new_open = kind_counts(d for d in sections.changed if d["status"] != "resolved")
     all_open = kind_counts(open_now)
+    # Kinds of rules added in settings come after ours, under the names their findings carry.
+    labels = {d["kind"]: d["kind_label"] for d in open_now}
     by_kind = [
         {
             "kind": k,
-            "label": KIND_LABELS[k],
+            "label": KIND_LABELS.get(k) or labels[k],
             "open": all_open.get(k, 0),
             "new": new_open.get(k, 0),
         }
-        for k in KIND_ORDER
+        for k in [*KIND_ORDER, *sorted(labels.keys() - set(KIND_ORDER))]
         if all_open.get(k) or new_open.get(k)
     ]
     per_region: dict[str, dict[str, int]] = {}

@@ -44,6 +44,7 @@ class _Listing:
 class BackdatingCheck:
     """Compares claimed publication dates with our list crawls (``ListSighting``)."""
 
+    lane = "set"
     rules = (BACKDATED,)
 
     def run(self, ctx: CheckContext) -> Iterator[FindingDraft]:

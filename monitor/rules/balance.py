@@ -83,6 +83,7 @@ EVIDENCE_CHUNK = 100
 class BalanceCheck:
     """R1–R7 on the current report of each agency-year."""
 
+    lane = "side"
     rules = (R1, R2, R3, R4, R5, R6, R7)
 
     def scan(self, ctx: CheckContext) -> list[Any]:

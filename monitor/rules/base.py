@@ -7,9 +7,9 @@ message template. Checks (one module per family) decide *when* a rule fires; the
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 from monitor.evidence import jsonable
 
@@ -41,6 +41,8 @@ class Rule:
     severity: str
     template: str
     title: str = ""
+    # The kind's Chinese name, for a kind monitor/kinds.py does not name (a rule added in settings).
+    kind_label: str = ""
 
     def __post_init__(self) -> None:
         if self.severity not in SEVERITIES:
@@ -64,7 +66,7 @@ class Rule:
         who = f"agency:{agency_id}" if agency_id is not None else f"site:{site_id}"
         # Stable across runs and across corrected reports: the report id is deliberately not in it.
         fingerprint = "|".join([self.kind, self.code, who, str(report_year or ""), key])
-        ev = {"rule_title": self.title, **(evidence or {})}
+        ev = {"rule_title": self.title, **({"kind_label": self.kind_label} if self.kind_label else {}), **(evidence or {})}
         return FindingDraft(
             fingerprint=fingerprint[:300],
             kind=self.kind,
@@ -79,19 +81,53 @@ class Rule:
         )
 
 
-class SetCheck(Protocol):
-    """A family of rules evaluated over the whole scope at once (mostly in SQL)."""
+# Where a check runs (its class attribute ``lane``); monitor/check.py feeds each lane its way.
+#   set     ``run(ctx)`` once over the whole scope (mostly SQL);
+#   side    a set check whose SQL half ``scan(ctx)`` runs on a second connection beside the report
+#           stream (monitor/side.py); ``run(ctx, scanned)`` turns the rows into findings (with
+#           ``scanned`` None it scans itself: an in-memory database has no second connection);
+#   stream  ``check(ctx, row)`` for every current report in scope, in (year, agency, id) order,
+#           then ``finish(ctx)``; ``row`` is a monitor.reports.StreamRow, with the further
+#           ``reports``/``report_facts`` columns the class names in ``reads`` in ``row.extra``;
+#   review  ``check(ctx, row)`` with a monitor.reports.ReportRow, only for reports whose
+#           ``report_facts`` flags say the built-in form and text-vs-table rules may fire there
+#           (monitor/facts.py), then ``finish(ctx)``. New rules use ``stream``.
+LANES = ("set", "side", "stream", "review")
 
+
+class Check(Protocol):
+    """A family of rules; the class (made with no arguments) is named in ``monitor.checks``."""
+
+    lane: ClassVar[str]
     rules: tuple[Rule, ...]
+
+
+class SetCheck(Check, Protocol):
+    """Lane ``set``: evaluated over the whole scope at once (mostly in SQL)."""
 
     def run(self, ctx: Any) -> Iterator[FindingDraft]: ...
 
 
-class ReportCheck(Protocol):
-    """A family of rules fed one current report at a time from a single shared stream."""
+class SideCheck(Check, Protocol):
+    """Lane ``side``: a set check whose SQL scan runs beside the report stream."""
 
-    rules: tuple[Rule, ...]
+    def scan(self, ctx: Any) -> list[Any]: ...
 
-    def check(self, ctx: Any, report: Any) -> Iterator[FindingDraft]: ...
+    def run(self, ctx: Any, scanned: list[Any] | None = None) -> Iterator[FindingDraft]: ...
 
-    def finish(self, ctx: Any) -> Iterator[FindingDraft]: ...
+
+class ReportCheck(Check, Protocol):
+    """Lanes ``stream`` and ``review``: fed one current report at a time from a shared stream."""
+
+    def check(self, ctx: Any, report: Any) -> Iterable[FindingDraft]: ...
+
+    def finish(self, ctx: Any) -> Iterable[FindingDraft]: ...
+
+
+# The methods each lane calls: a check class lacking one is rejected when it is loaded.
+LANE_METHODS: dict[str, tuple[str, ...]] = {
+    "set": ("run",),
+    "side": ("scan", "run"),
+    "stream": ("check", "finish"),
+    "review": ("check", "finish"),
+}

@@ -33,6 +33,7 @@ CURRENT_FORMATS = (keys.FORMAT_2021, keys.FORMAT_2019)
 class CarryOverCheck:
     """X1 per column between consecutive current reports of the same agency."""
 
+    lane = "side"
     rules = (X1,)
 
     def scan(self, ctx: CheckContext) -> list[Any]:

@@ -37,6 +37,7 @@ BLOCKING = (
 class CrawlHealthCheck:
     """One finding per site and kind, from the errors of the site's latest crawl run."""
 
+    lane = "set"
     rules = (BLOCKED, FAILED)
 
     def run(self, ctx: CheckContext) -> Iterator[FindingDraft]:

@@ -108,6 +108,7 @@ class _Doc:
 class DuplicateCheck:
     """Fed the report stream in (year, agency) order; flushes one report year at a time."""
 
+    lane = "stream"
     rules = (SAME_AGENCY, OTHER_AGENCY)
 
     def __init__(self) -> None:

@@ -67,6 +67,7 @@ def heading(section: str) -> str:
 class FormCheck:
     """Per-report form rules."""
 
+    lane = "review"
     rules = (BLANK, MISSING_SECTION, OUTDATED, MALFORMED, IMAGE_ONLY)
 
     def check(self, ctx: CheckContext, r: ReportRow) -> Iterator[FindingDraft]:

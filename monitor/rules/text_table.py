@@ -127,6 +127,7 @@ def may_conflict(
 class TextTableCheck:
     """T1 and T2 per current report with a readable section 三 table."""
 
+    lane = "review"
     rules = (NO_REQUESTS, COUNT_MISMATCH)
 
     def check(self, ctx: CheckContext, r: ReportRow) -> Iterator[FindingDraft]:

@@ -55,6 +55,7 @@ def shift_text(deadline: Deadline) -> str:
 class TimelinessCheck:
     """``missing_year`` for every expected agency-year that is due; ``late`` for late reports."""
 
+    lane = "set"
     rules = (MISSING, LATE)
 
     def run(self, ctx: CheckContext) -> Iterator[FindingDraft]:

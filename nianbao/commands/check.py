@@ -29,7 +29,7 @@ def file_waiting_documents(app: App) -> None:
     check on reports not yet filed would call them missing."""
     from storage.ingest_queue import IngestQueue
 
-    outcomes = IngestQueue(app.db, app.store, filed_hooks=app.settings.ingest.filed_hooks).drain()  # one look at the queue when it is empty
+    outcomes = IngestQueue(app.db, app.store, filed_hooks=app.settings.ingest.filed_hooks, readers=app.settings.parser.reader_paths).drain()  # one look at the queue when it is empty
     if outcomes:
         print(f"parsed first: {sum(outcomes.values())} fetched document(s) waiting in the ingest queue")
 

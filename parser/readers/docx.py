@@ -28,10 +28,6 @@ NUMBERING, STYLES = "/numbering", "/styles"  # relationship type suffixes of the
 class DocxReader:
     """Reads Word 2007+ documents."""
 
-    media_types = (
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        "application/vnd.ms-word.document.macroenabled.12",
-    )
 
     def to_html(self, data: bytes) -> ReaderResult:
         body, numbering = read_package(data)

@@ -139,15 +139,6 @@ def decode_html(data: bytes) -> str:
 class LegacyWordReader:
     """Word 97–2003 (.doc) and WPS Writer (.wps) documents."""
 
-    media_types = (
-        "application/msword",
-        "application/vnd.ms-works",  # what .wps maps to; Kingsoft WPS files are Word 97 binaries
-        "application/kswps",
-        "application/wps-office.wps",
-        "application/vnd.ms-word",
-        "application/rtf",
-        "text/rtf",
-    )
 
     def to_html(self, data: bytes) -> ReaderResult:
         from parser.readers.docx import DocxReader

@@ -42,7 +42,6 @@ class PageBlocks:
 class PdfReader:
     """Reads PDFs with pdfplumber, one page at a time."""
 
-    media_types = ("application/pdf", "application/x-pdf")
 
     def to_html(self, data: bytes) -> ReaderResult:
         import pdfplumber

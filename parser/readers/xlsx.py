@@ -110,10 +110,6 @@ def _table_rows(grid: list[list[str]], covered: dict, rows: list[int], n_cols: i
 class XlsxReader:
     """Excel 2007+ workbooks, read with openpyxl."""
 
-    media_types = (
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "application/vnd.ms-excel.sheet.macroenabled.12",
-    )
 
     def to_html(self, data: bytes) -> ReaderResult:
         import openpyxl
@@ -161,7 +157,6 @@ def _trim(grid: list[list[str]]) -> list[list[str]]:
 class XlsReader:
     """Excel 97–2003 workbooks: xlrd reads them directly; LibreOffice converts what it cannot."""
 
-    media_types = ("application/vnd.ms-excel", "application/msexcel", "application/x-msexcel", "application/x-excel")
 
     def to_html(self, data: bytes) -> ReaderResult:
         try:
