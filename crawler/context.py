@@ -23,7 +23,8 @@ from twisted.python.threadpool import ThreadPool
 
 from crawler.known import KnownDocuments
 from crawler.revisit import RevisitPolicy
-from core.settings import Settings, SiteSpec, load_settings
+from core.settings import Settings, SiteSpec
+from crawler.addon import MODES, CrawlRequest, nianbao_settings
 from storage.db import Database
 from storage.models import CrawlError, CrawlRun
 from storage.rawstore import RawStore
@@ -34,7 +35,6 @@ if TYPE_CHECKING:
     from storage.ingest import Ingestor
 
 log = logging.getLogger(__name__)
-MODES = ("crawl", "recrawl")
 
 
 def utcnow() -> datetime:
@@ -105,10 +105,8 @@ class CrawlContext:
 
     @classmethod
     def from_scrapy_settings(cls, s: Any) -> CrawlContext:
-        settings = s.get("NIANBAO_SETTINGS") or load_settings(s.get("NIANBAO_CONFIG"))
-        sites = s.getlist("NIANBAO_SITES") or None
-        year = s.getint("NIANBAO_YEAR") or None
-        return cls(settings, site_ids=sites, mode=s.get("NIANBAO_MODE") or "crawl", year=year, url=s.get("NIANBAO_URL") or None)
+        request = CrawlRequest.from_scrapy_settings(s)
+        return cls(nianbao_settings(s), site_ids=list(request.site_ids) or None, mode=request.mode, year=request.year, url=request.url)
 
     def _sync_sites(self) -> None:
         from storage.sites import sync_sites  # mirrors settings.yaml into the sites table

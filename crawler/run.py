@@ -1,4 +1,10 @@
-"""Run the crawl in-process: ``run_crawl(settings, sites, mode=…)`` → the run summary.
+"""Run a nianbao crawl in-process and return its summary: ``crawl_in(process)`` for a Scrapy
+``CrawlerProcess`` (what ``scrapy crawl annual_reports`` runs, through ``crawler.commands.crawl``),
+``run_crawl(settings, sites, mode=…)`` for the application (``nianbao crawl``).
+
+Both build the crawl the same way: the Scrapy settings come from ``crawler.settings`` with
+``settings.yaml`` applied by the nianbao add-on (``crawler.addon``), and ``crawl_in`` starts the
+ingest workers, runs the crawl and files what it kept, and returns the run summary.
 
 One call per process: Twisted's reactor cannot be restarted, and each ``nianbao crawl`` is its own
 process. ``python -m crawler.run --config settings.yaml [--site ID] [--mode recrawl] [--json]``
@@ -8,31 +14,29 @@ runs the same thing from a shell (tests and the scheduler use it to get a fresh 
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import logging
 import shutil
 import sys
 import time
 from typing import Any
-from urllib.parse import urlsplit
 
-from scrapy.crawler import CrawlerProcess
+from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings as ScrapySettings
 from scrapy.utils import log as scrapy_log
 
-from crawler.context import MODES, CrawlContext
+from core.settings import Settings, SettingsError, load_settings
+from crawler.addon import MODES, CrawlRequest, nianbao_settings
+from crawler.context import CrawlContext
 from crawler.extensions import with_outcomes
 from crawler.spiders.annual_reports import AnnualReportsSpider
-from storage.ingest_queue import IngestQueue, IngestWorker, pending_count
-from core.settings import Settings, SettingsError, load_settings
 from storage.db import Database
+from storage.ingest_queue import IngestQueue, IngestWorker, pending_count
 
-MB = 1024 * 1024
 log = logging.getLogger(__name__)
 
 
-def scrapy_settings(
+def process_settings(
     settings: Settings,
     site_ids: list[str] | None = None,
     *,
@@ -41,58 +45,16 @@ def scrapy_settings(
     url: str | None = None,
     overrides: dict[str, Any] | None = None,
 ) -> ScrapySettings:
-    """``crawler.settings`` with the values of ``settings.yaml`` and ``overrides`` applied."""
+    """The Scrapy settings ``run_crawl`` starts its ``CrawlerProcess`` with: ``crawler.settings``,
+    the crawl request and ``overrides`` (the add-on applies ``settings.yaml`` to each crawler)."""
     s = ScrapySettings()
     s.setmodule("crawler.settings", priority="project")
-    c = settings.crawler
-    sites = [settings.site(i) for i in site_ids] if site_ids else list(settings.sites)
-    values: dict[str, Any] = {
-        "USER_AGENT": c.user_agent,
-        "ROBOTSTXT_OBEY": c.obey_robots,
-        "DOWNLOAD_DELAY": c.download_delay,
-        "DOWNLOAD_DELAY_JITTER": 0.5 if c.randomize_delay else 0.0,
-        "CONCURRENT_REQUESTS": c.concurrency,
-        "CONCURRENT_REQUESTS_PER_DOMAIN": c.concurrency_per_domain,
-        "AUTOTHROTTLE_ENABLED": c.autothrottle,
-        "AUTOTHROTTLE_START_DELAY": c.download_delay,
-        "DOWNLOAD_TIMEOUT": c.timeout,
-        "RETRY_TIMES": c.retries,
-        "DOWNLOAD_MAXSIZE": int(c.max_download_mb * MB),
-        "DOWNLOAD_WARNSIZE": int(min(c.max_download_mb, 20) * MB),
-        "DOWNLOAD_SLOTS": _slots(sites),
-        "NIANBAO_SITE_ENCODINGS": {x.id: x.encoding for x in sites if x.encoding},
-        "NIANBAO_SETTINGS": settings,
-        "NIANBAO_MODE": mode,
-        "NIANBAO_SITES": [x.id for x in sites],
-        "NIANBAO_YEAR": year,
-        "NIANBAO_URL": url,
-        "LOG_INSTALL_ROOT_HANDLER": False,  # the caller (nianbao CLI) configures logging
-        "REMOTE_CONTROL_ENABLED": False,
-    }
-    if c.jobdir:
-        # One job directory per kind of run: a resumed crawl must continue the same request set.
-        key = hashlib.sha1(json.dumps([mode, sorted(x.id for x in sites), year, url]).encode()).hexdigest()[:10]
-        values["JOBDIR"] = str(settings.path(c.jobdir) / f"{mode}-{key}")
-    s.setdict(values, priority="project")
+    request = {"NIANBAO_SETTINGS": settings, "NIANBAO_SITES": list(site_ids or []), "NIANBAO_MODE": mode, "NIANBAO_YEAR": year, "NIANBAO_URL": url}
+    s.setdict(request, priority="project")
+    s.set("LOG_INSTALL_ROOT_HANDLER", False, priority="project")  # the caller (nianbao CLI) configures logging
     if overrides:
         s.setdict(overrides, priority="cmdline")
     return s
-
-
-def _slots(sites: list[Any]) -> dict[str, dict[str, Any]]:
-    """Per-host delay/concurrency from sites that set their own."""
-    slots: dict[str, dict[str, Any]] = {}
-    for site in sites:
-        if site.download_delay is None and site.concurrency is None:
-            continue
-        for u in site.start_urls:
-            slot: dict[str, Any] = {}
-            if site.download_delay is not None:
-                slot["delay"] = site.download_delay
-            if site.concurrency is not None:
-                slot["concurrency"] = site.concurrency
-            slots[(urlsplit(u).hostname or "").lower()] = slot
-    return slots
 
 
 def run_crawl(
@@ -104,43 +66,45 @@ def run_crawl(
     url: str | None = None,
     overrides: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Crawl ``site_ids`` (default: all sites) and return the run summary.
+    """Crawl ``site_ids`` (default: all sites) and return the run summary (``crawl_in``).
 
     ``mode="recrawl"`` fetches afresh (no conditional requests, no early stop) and needs exactly
     one site; ``year`` keeps only list entries of that report year, ``url`` fetches one URL.
+    ``overrides``: Scrapy settings that win over ``settings.yaml`` (as ``scrapy crawl -s``).
+    """
+    CrawlRequest(tuple(site_ids or ()), mode, year, url).check(settings)
+    s = process_settings(settings, site_ids, mode=mode, year=year, url=url, overrides=overrides)
+    # Scrapy's logging setup (re)sets its logger to DEBUG from DEFAULT_LOGGING while it starts; keep
+    # the level the caller chose (the CLI quiets Scrapy unless --verbose), else LOG_LEVEL.
+    level = logging.getLevelName(logging.getLogger("scrapy").level or s.get("LOG_LEVEL") or "INFO")
+    scrapy_log.DEFAULT_LOGGING["loggers"]["scrapy"]["level"] = level
+    process = CrawlerProcess(s)
+    logging.getLogger("scrapy").setLevel(level)
+    return crawl_in(process)
+
+
+def crawl_in(process: CrawlerProcess) -> dict[str, Any]:
+    """Run the nianbao crawl in ``process`` (its settings name the request: ``NIANBAO_SITES``,
+    ``NIANBAO_MODE``, ``NIANBAO_YEAR``, ``NIANBAO_URL``) and return the run summary.
+
     With ``crawler.ingest_workers`` > 0, that many ingest consumer processes parse and file what
     the crawl keeps while it goes on fetching (``storage.ingest_queue``); the call returns once
     they have filed everything the run kept (an interrupted run leaves the rest queued for the
-    next consumer).
+    next consumer). A finished run's job directory is removed; an interrupted one's is kept.
 
     Summary keys: run_id, mode, sites, pages, requests, responses_by_status, new, changed,
     unchanged, not_report, link_pages, failed, pending, errors_by_site, blocked_sites,
     blocked_reasons, per_site, pagination_stopped_early, robots_forbidden, finish_reason,
     elapsed_seconds (the crawl), ingest_wait_seconds (filing after it), peak_rss_mb (the crawl
-    process), ingest_peak_rss_mb (the largest of its ingest workers), status.
+    process), ingest_peak_rss_mb (the largest of its ingest workers), status, jobdir.
     """
-    if mode not in MODES:
-        raise SettingsError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
-    if mode == "recrawl" and (not site_ids or len(site_ids) != 1):
-        raise SettingsError("recrawl: name exactly one site")
-    if (year is not None or url is not None) and mode != "recrawl":
-        raise SettingsError("year and url restrict a recrawl: use mode='recrawl'")
-    for site_id in site_ids or []:
-        settings.site(site_id)  # unknown ids fail here, with the known ones listed
-    if not (site_ids or settings.sites):
-        raise SettingsError("sites: no site configured to crawl")
-    s = scrapy_settings(settings, site_ids, mode=mode, year=year, url=url, overrides=overrides)
-    workers = _start_workers(settings) if s.getbool("NIANBAO_STORAGE_ENABLED", True) else []
-    if workers:
-        s.set("NIANBAO_DEFER_INGEST", True, priority="cmdline")
-    # Scrapy's logging setup (re)sets its logger to DEBUG from DEFAULT_LOGGING while it starts; keep
-    # the level the caller chose (the CLI quiets Scrapy unless --verbose), else LOG_LEVEL.
-    level = logging.getLevelName(logging.getLogger("scrapy").level or s.get("LOG_LEVEL") or "INFO")
-    scrapy_log.DEFAULT_LOGGING["loggers"]["scrapy"]["level"] = level
+    crawler = process.create_crawler(AnnualReportsSpider)
+    settings = nianbao_settings(crawler.settings)
+    request = CrawlRequest.from_scrapy_settings(crawler.settings)
+    request.check(settings)
+    crawler.settings.set("NIANBAO_SETTINGS", settings, priority="cmdline")  # loaded once, for the add-on too
+    workers = _start_workers(crawler, settings)
     try:
-        process = CrawlerProcess(s)
-        logging.getLogger("scrapy").setLevel(level)
-        crawler = process.create_crawler(AnnualReportsSpider)
         process.crawl(crawler)
     except BaseException:
         for worker in workers:
@@ -152,9 +116,17 @@ def run_crawl(
         ctx = CrawlContext.of(crawler)
         finished = (ctx.summary or {}).get("finish_reason") == "finished"
         wait, worker_rss = _finish_ingest(ctx, workers, drain=finished)
-    summary = dict(ctx.summary or {"run_id": ctx.run_id, "mode": mode, "sites": site_ids or [s.id for s in settings.sites], "finish_reason": "not started"})
+    summary = _run_summary(ctx, request.sites(settings), bool(workers), wait, worker_rss)
+    summary["jobdir"] = _settle_jobdir(crawler.settings.get("JOBDIR"), summary["status"])
+    return summary
+
+
+def _run_summary(ctx: CrawlContext, sites: list[Any], filed_by_workers: bool, wait: float, worker_rss: float | None) -> dict[str, Any]:
+    """The summary the run recorder wrote, with its status; with ingest workers, the outcomes as
+    they stand after the workers filed (written to the run record again)."""
+    summary = dict(ctx.summary or {"run_id": ctx.run_id, "mode": ctx.mode, "sites": [s.id for s in sites], "finish_reason": "not started"})
     summary["status"] = "finished" if summary.get("finish_reason") == "finished" else "failed"
-    if workers and ctx.summary is not None:
+    if filed_by_workers and ctx.summary is not None:
         summary = with_outcomes(summary, ctx)
         summary["ingest_wait_seconds"] = wait
         summary["ingest_peak_rss_mb"] = worker_rss
@@ -163,19 +135,23 @@ def run_crawl(
             summary["run_id"], wait, summary["new"], summary["changed"], summary["unchanged"], summary["pending"],
         )  # fmt: skip
         ctx.close_run(summary, summary["status"])
-    jobdir = s.get("JOBDIR")
-    if jobdir and summary["status"] == "finished":
-        # A finished job must not be "resumed": its seen-requests file would filter every list
-        # page of the next incremental crawl. An interrupted one stays for the next run to continue.
-        shutil.rmtree(jobdir, ignore_errors=True)
-    summary["jobdir"] = jobdir if jobdir and summary["status"] != "finished" else None
     return summary
 
 
-def _start_workers(settings: Settings) -> list[IngestWorker]:
-    """The ingest workers of ``crawler.ingest_workers``, started; none if one cannot start (the
-    crawl then parses what it fetches itself, as with ``ingest_workers: 0``)."""
-    if not settings.crawler.ingest_workers:
+def _settle_jobdir(jobdir: str | None, status: str) -> str | None:
+    """Remove a finished run's job directory; the directory an interrupted run leaves to resume, or None."""
+    if jobdir and status == "finished":
+        # A finished job must not be "resumed": its seen-requests file would filter every list
+        # page of the next incremental crawl. An interrupted one stays for the next run to continue.
+        shutil.rmtree(jobdir, ignore_errors=True)
+    return jobdir if jobdir and status != "finished" else None
+
+
+def _start_workers(crawler: Crawler, settings: Settings) -> list[IngestWorker]:
+    """The ingest workers of ``crawler.ingest_workers``, started, with ``crawler`` told to leave
+    parsing to them; none if one cannot start (the crawl then parses what it fetches itself, as
+    with ``ingest_workers: 0``) or the crawl stores nothing."""
+    if not settings.crawler.ingest_workers or not crawler.settings.getbool("NIANBAO_STORAGE_ENABLED", True):
         return []
     Database(settings.database_url).dispose()  # the schema up to date before a worker reads it
     workers: list[IngestWorker] = []
@@ -189,6 +165,7 @@ def _start_workers(settings: Settings) -> list[IngestWorker]:
         for worker in workers:
             worker.finish(drain=False)
         return []
+    crawler.settings.set("NIANBAO_DEFER_INGEST", True, priority="cmdline")
     return workers
 
 

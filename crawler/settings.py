@@ -1,5 +1,7 @@
-"""Scrapy settings of the nianbao crawl. ``crawler.run`` overlays values from ``settings.yaml``
-(delays, concurrency, timeouts, user agent, JOBDIR) and the caller's ``overrides``.
+"""Scrapy settings of the nianbao crawl. The nianbao add-on (``crawler.addon``, in ``ADDONS``)
+overlays values from ``settings.yaml`` (delays, concurrency, timeouts, user agent, per-site slots
+and encodings, JOBDIR) on every crawler, whether ``nianbao crawl`` or ``scrapy crawl
+annual_reports`` starts it; ``-s`` options and ``crawler.run``'s overrides win over both.
 
 Politeness follows docs/portals.md §4: one request at a time per host, a randomised delay,
 AutoThrottle, robots.txt obeyed, long timeouts, backoff on 5xx/429/timeouts, challenges not retried.
@@ -59,6 +61,10 @@ DUPEFILTER_CLASS = "scrapy.dupefilters.RFPDupeFilter"
 CONCURRENT_ITEMS = 1
 
 # Components --------------------------------------------------------------------------------
+ADDONS = {"crawler.addon.NianbaoAddon": 0}
+# `scrapy crawl annual_reports` runs the crawl as `nianbao crawl` does (crawler.run.crawl_in).
+COMMANDS_MODULE = "crawler.commands"
+REMOTE_CONTROL_ENABLED = False
 DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.landing.RedirectLandingCheck": 40,  # before OffsiteMiddleware (50) drops foreign hosts
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
@@ -85,6 +91,7 @@ EXTENSIONS = {
 # nianbao -------------------------------------------------------------------------------------
 NIANBAO_SETTINGS = None  # a core.settings.Settings object (set by crawler.run)
 NIANBAO_CONFIG = None  # else: path of settings.yaml (None: $NIANBAO_CONFIG / ./settings.yaml)
+# The crawl request: `scrapy crawl annual_reports -s NIANBAO_SITES=trs,vsb` (crawler.addon.CrawlRequest)
 NIANBAO_MODE = "crawl"  # crawl | recrawl
 NIANBAO_SITES: list[str] = []  # site ids; empty: all configured sites
 NIANBAO_YEAR = None  # recrawl: only entries of this report year
@@ -93,7 +100,7 @@ NIANBAO_PROGRESS_INTERVAL = 30.0  # seconds between progress log lines
 NIANBAO_SITE_ENCODINGS: dict[str, str] = {}  # site id -> forced encoding (settings.yaml sites[].encoding)
 NIANBAO_INGEST_BATCH = 32  # most documents stored in one batch (crawler.group_commit)
 # Keep documents whose links do not depend on parsing them for an ingest consumer to parse
-# (storage.ingest_queue); set by crawler.run when it starts one. Off: parse everything inline.
+# (storage.ingest_queue); set by crawler.run.crawl_in when it starts one. Off: parse everything inline.
 NIANBAO_DEFER_INGEST = False
 
 LOG_LEVEL = "INFO"
