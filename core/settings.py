@@ -18,7 +18,18 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 SITE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
-CMS_FAMILIES = ("auto", "trs", "hanweb", "vsb", "gkmlpt", "dede", "generic")
+# The built-in CMS family adapters (crawler.adapters), by name, in detection order: a page showing
+# as many markers of two families is read by the one listed first. ``crawler.adapters`` in
+# settings.yaml adds families to these (or replaces one by naming it, or drops it with null).
+DEFAULT_ADAPTERS: dict[str, str] = {
+    "gkmlpt": "crawler.adapters.gkmlpt.GkmlptAdapter",
+    "hanweb": "crawler.adapters.hanweb.HanwebAdapter",
+    "vsb": "crawler.adapters.vsb.VsbAdapter",
+    "trs": "crawler.adapters.trs.TrsAdapter",
+    "dede": "crawler.adapters.dede.DedeAdapter",
+    "generic": "crawler.adapters.generic.GenericAdapter",
+}
+ADAPTER_NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 LEVELS = ("county", "city", "province", "district")
 AGENCY_LEVELS = ("government", "department", "township")
 
@@ -58,7 +69,7 @@ class SiteSpec(_Model):
     region: str = ""
     level: Literal["county", "city", "province", "district"] = "county"
     start_urls: list[str] = Field(min_length=1)
-    cms: Literal["auto", "trs", "hanweb", "vsb", "gkmlpt", "dede", "generic"] = "auto"
+    cms: str = "auto"  # a name of ``crawler.adapters`` or auto (checked by Settings)
     agencies: list[AgencySpec] = Field(default_factory=list)
     allowed_domains: list[str] = Field(default_factory=list)  # default: hosts of start_urls
     download_delay: float | None = Field(default=None, ge=0)
@@ -102,6 +113,29 @@ class CrawlerSettings(_Model):
     # Processes parsing and filing what the crawl kept (storage.ingest_queue), beside the crawl;
     # 0: the crawl parses every document itself before fetching on.
     ingest_workers: int = Field(default=1, ge=0, le=16)
+    # CMS family adapters by name → dotted path of a crawler.adapters.CmsAdapter subclass. Merged
+    # over DEFAULT_ADAPTERS: a new name is added (after the built-ins in detection order), a
+    # built-in name is replaced in place, a built-in set to null is dropped.
+    adapters: dict[str, str | None] = Field(default_factory=dict)
+
+    @field_validator("adapters")
+    @classmethod
+    def _adapters(cls, v: dict[str, str | None]) -> dict[str, str | None]:
+        for name, path in v.items():
+            if not ADAPTER_NAME.match(name) or name == "auto":
+                raise ValueError(f"{name!r} is not an adapter name (lower-case letters, digits, '_'; not 'auto')")
+            if path is not None and not re.match(r"^[A-Za-z_][\w.]*[.:][A-Za-z_]\w*$", path):
+                raise ValueError(f"{name}: {path!r} is not a dotted path such as 'package.module.ClassName'")
+        merged = {**DEFAULT_ADAPTERS, **v}
+        if not any(merged.values()):
+            raise ValueError("no CMS adapter is left")
+        return v
+
+    @property
+    def adapter_paths(self) -> dict[str, str]:
+        """Every adapter in use, by name, in detection order (built-ins first)."""
+        merged = {**DEFAULT_ADAPTERS, **self.adapters}
+        return {name: path for name, path in merged.items() if path}
 
 
 # Called in the transaction that files a report (storage.ingest.FiledHook): the monitor's facts row.
@@ -309,6 +343,10 @@ class Settings(_Model):
             if s.id in seen:
                 raise ValueError(f"site id {s.id!r} appears twice")
             seen.add(s.id)
+        families = ("auto", *self.crawler.adapter_paths)
+        for i, s in enumerate(self.sites):
+            if s.cms not in families:
+                raise ValueError(f"sites.{i}.cms: {s.cms!r} is not a CMS adapter (known: {', '.join(families)})")
         return self
 
     # Resolved paths -----------------------------------------------------------------------

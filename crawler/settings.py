@@ -54,6 +54,7 @@ TWISTED_REACTOR = (
 # Swappable for scrapy-redis: all "already known" state lives in the database.
 SCHEDULER = "scrapy.core.scheduler.Scheduler"
 DUPEFILTER_CLASS = "scrapy.dupefilters.RFPDupeFilter"
+REQUEST_FINGERPRINTER_CLASS = "crawler.fingerprint.FragmentAwareFingerprinter"  # gkmlpt index#<catid> routes
 
 # Scrapy hands each callback's output to CONCURRENT_ITEMS (default 100) cooperative tasks per
 # response. Our callbacks yield one item or a page of requests, so 100 tasks (a Cooperator, 100

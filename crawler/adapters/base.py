@@ -47,10 +47,18 @@ class CmsAdapter:
     # Detection -----------------------------------------------------------------------------
     @classmethod
     def detect(cls, response: Response) -> int:
-        """How strongly the first page looks like this family (0 = not at all)."""
-        text = _text(response)
-        haystack = response.url + "\n" + text
+        """How strongly a page looks like this family (0 = not at all)."""
+        return cls.score(response.url + "\n" + _text(response))
+
+    @classmethod
+    def score(cls, haystack: str) -> int:
+        """How many of the family's markers ``haystack`` (URL and page text) shows."""
         return sum(1 for m in cls.markers if re.search(m, haystack))
+
+    @classmethod
+    def keeps_fragment(cls, url: str) -> bool:
+        """Whether the fragment of ``url`` names a page of its own (an SPA route); False for most."""
+        return False
 
     # Lists ---------------------------------------------------------------------------------
     def parse_list(self, response: Response, site: SiteSpec) -> ListPage:
@@ -73,10 +81,12 @@ class CmsAdapter:
         page = ListPage()
         seen: set[str] = set()
         for link in links:
-            key = link.url.split("#")[0]
-            if key in seen or key == page_url.split("#")[0]:
+            key = route_key(link.url)
+            if key in seen or key == route_key(page_url):
                 continue
             kind = classify_title(link.title)
+            if kind == "other" and _names_a_report(link.title) and key != link.url.split("#")[0]:
+                kind = "subcolumn"  # a 年报 column of an SPA platform (``/gkmlpt/index#2753``)
             if kind == "subcolumn":
                 seen.add(key)
                 if self.is_detail_url(link.url) and not looks_like_index(link.url) and _names_a_report(link.title):
@@ -132,8 +142,22 @@ def _may_link_files(response: TextResponse) -> bool:
 _NOT_ASCII_SAFE = ("utf16", "utf16le", "utf16be", "utf32", "utf32le", "utf32be")
 
 
+_ROUTE_FRAGMENT = re.compile(r"^(?:\d+|[/!].*)$")
+
+
+def route_key(url: str) -> str:
+    """``url`` without an in-page anchor, but with a fragment that routes an SPA (``#2753``, ``#/list``)."""
+    base, _, fragment = url.partition("#")
+    return url if fragment and _ROUTE_FRAGMENT.match(fragment) else base
+
+
 def _names_a_report(title: str) -> bool:
     return bool(re.search(r"年报|年度报告", title))
+
+
+def page_text(response: Response) -> str:
+    """The decoded text of a page ("" for binary or undecodable bodies)."""
+    return _text(response)
 
 
 def _text(response: Response) -> str:

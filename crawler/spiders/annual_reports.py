@@ -20,7 +20,7 @@ from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from crawler.adapters import adapter_for, detect_family
+from crawler.adapters import AdapterRegistry
 from crawler.context import CrawlContext, utcnow
 from crawler.discovery import ListEntry, classify_title, report_year
 from crawler.items import FetchedDocument
@@ -38,12 +38,14 @@ class AnnualReportsSpider(Spider):
 
     name = "annual_reports"
     context: CrawlContext
+    adapters: AdapterRegistry
     _forbidden_starts: dict[str, int]
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> AnnualReportsSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.context = CrawlContext.of(crawler)
+        spider.adapters = AdapterRegistry.from_paths(spider.context.settings.crawler.adapter_paths)
         spider._forbidden_starts = {}
         # Offsite filtering (redirects included) by host; each link is also checked against its own site.
         spider.allowed_domains = spider.context.all_allowed_hosts()
@@ -83,6 +85,8 @@ class AnnualReportsSpider(Spider):
         is_start: bool = False,
         template: Request | None = None,
     ) -> Request:
+        """A list page of ``site_id``; ``cms`` is the family hint (the page's markers may override it),
+        or, with ``template`` (the next page an adapter built), the family that reads it."""
         meta = {
             "site_id": site_id,
             "cms": cms,
@@ -92,9 +96,13 @@ class AnnualReportsSpider(Spider):
             "column_url": column_url,
             "is_start": is_start,
         }
-        if template is not None:  # an adapter-built request (POST window, API page)
+        if template is not None:  # an adapter-built request (POST window, API page): same family
             meta.update(template.meta)
+            meta["family_fixed"] = True
             return template.replace(callback=self.parse_list, errback=self.on_error, meta=meta)
+        if self.adapters.keeps_fragment(url):  # an SPA route (gkmlpt ``index#<catid>``): its own page
+            meta["keep_fragment"] = True
+            return Request(url, callback=self.parse_list, errback=self.on_error, meta=meta)
         return Request(urldefrag(url)[0], callback=self.parse_list, errback=self.on_error, meta=meta)
 
     def detail_request(
@@ -162,12 +170,8 @@ class AnnualReportsSpider(Spider):
         site = ctx.site(meta["site_id"])
         if ctx.is_blocked(site.id):
             return
-        family = meta.get("cms") or site.cms
-        if family == "auto":
-            family = ctx.families.get(site.id) or detect_family(response)
-            ctx.families.setdefault(site.id, family)
-            log.info("site %s: CMS family detected as %s", site.id, family)
-        adapter = adapter_for(family)
+        family = self._family_of(response, site.cms)
+        adapter = self.adapters.get(family)
         page = adapter.parse_list(response, site)
         ctx.counters.pages[site.id] += 1
 
@@ -181,8 +185,8 @@ class AnnualReportsSpider(Spider):
         depth = int(meta.get("column_depth", 0))
         if depth < MAX_COLUMN_DEPTH:
             for sub in page.subcolumns:
-                if ctx.site_allows(site, sub.url):
-                    yield self.list_request(sub.url, site.id, family, page_index=0, depth=depth + 1, column_url=sub.url)
+                if ctx.site_allows(site, sub.url):  # each sub-column is read by the family that fits it
+                    yield self.list_request(sub.url, site.id, site.cms, page_index=0, depth=depth + 1, column_url=sub.url)
 
         if page.next_page is None:
             return
@@ -198,6 +202,21 @@ class AnnualReportsSpider(Spider):
         else:
             ctx.counters.stopped_early[site.id] += 1
             log.info("site %s: %s holds only known entries; pagination stops", site.id, response.url)
+
+    def _family_of(self, response: Response, configured: str) -> str:
+        """The family that reads this list page. A page an adapter asked for (next page, API page,
+        POST window) stays with it; any other page is judged by its own markers, the site's
+        ``cms`` being the default they override only without ambiguity (``family_of_page``)."""
+        meta = response.meta
+        if meta.get("family_fixed") and meta.get("cms") in self.adapters.adapters:
+            return str(meta["cms"])
+        family = self.adapters.family_of_page(response, configured)
+        site_id = meta["site_id"]
+        if site_id not in self.context.families:  # the summary shows the family of the first page
+            self.context.families[site_id] = family
+        if family != configured:
+            log.info("site %s: %s read as %s", site_id, response.url, family)
+        return family
 
     def _wanted(self, entry: ListEntry) -> bool:
         """A report entry, of the requested year in a year-restricted recrawl."""
@@ -235,7 +254,7 @@ class AnnualReportsSpider(Spider):
         if isinstance(response, TextResponse):
             doc.encoding = response.encoding
         if not doc.is_attachment:
-            doc.attachments = adapter_for(meta.get("cms") or "generic").attachments(response)
+            doc.attachments = self.adapters.get(meta.get("cms") or "generic").attachments(response)
         else:
             doc.hints.setdefault("attachment_name", meta.get("link_text") or "")
         yield doc
@@ -253,6 +272,10 @@ class AnnualReportsSpider(Spider):
         if failure.check(HttpError):  # before IgnoreRequest: HttpError is one
             response = failure.value.response  # type: ignore[attr-defined]
             fallback = (request.meta.get("list_state") or {}).get("fallback")
+            if response.status == 404 and request.meta.get("kind") == "list" and (request.meta.get("list_state") or {}).get("missing_ok"):
+                # A page past the end that a platform answers with 404 (gkmlpt categories served whole).
+                log.info("site %s: %s is 404: the list ends before it", site_id, request.url)
+                return
             if response.status == 404 and request.meta.get("kind") == "list" and fallback:
                 # A guessed next-page URL (TRS numbering): try the other numbering once.
                 log.info("site %s: %s is 404, trying %s", site_id, request.url, fallback["url"])
