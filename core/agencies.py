@@ -1,20 +1,185 @@
-"""What kind of body an agency is, read from its name unless the registry says otherwise."""
+"""Who an agency is and what kind of body it is, read from its name and its site.
+
+One body is printed under many names: ``某市某区人民政府`` one year and ``某区人民政府`` the next,
+``县政府办`` beside ``县人民政府办公室``, brackets full- or half-width, a traditional character here
+and there. ``agency_key`` turns every such form into one key, so that a report is filed under the
+agency it belongs to and a year is never reported missing because its name changed form. What
+the rules cannot know (a renamed bureau, a local short name) the settings say with aliases.
+
+``agency_level`` decides which deadline applies (docs/report-format.md §1): the body that acts as
+the site's government (its 人民政府 or that government's office, a 行政公署, the 管委会 of a 新区 /
+综合实验区 / 开发区 whose portal it is) gets the government's date; townships and streets their
+own; everything else is a department. A level declared in settings always wins.
+"""
 
 from __future__ import annotations
 
 import re
+import unicodedata
+from collections.abc import Iterable, Mapping
 
-_GOVERNMENT = re.compile(r"(人民政府|人民政府办公室|人民政府办公厅|政府办公室)$")
-_TOWNSHIP = re.compile(r"(镇|乡|街道|街道办事处|苏木|民族乡)(人民政府)?$")
+# Traditional forms of the characters agency names are made of (a curated table: names use a few
+# hundred characters, and a wrong conversion here would join two bodies).
+_PAIRS = (  # traditional, simplified, traditional, simplified, …
+    "倉仓備备傳传僑侨價价儲储創创劃划動动務务勞劳區区協协參参員员國国園园圖图執执報报場场學学實实寧宁"
+    "審审寶宝導导屬属嶺岭庫库廢废廣广廳厅慶庆應应戶户書书會会東东業业構构樂乐樓楼標标橋桥機机檔档檢检"
+    "權权歲岁歷历歸归殘残殯殡氣气涼凉淨净測测湯汤準准溝沟溫温滅灭滬沪漁渔漢汉漿浆濟济濱滨灣湾災灾為为"
+    "無无煙烟熱热營营爾尔牽牵犧牺狀状獄狱獨独獲获獸兽現现環环甕瓮產产畝亩畫画異异當当疊叠療疗癥症"
+    "發发盡尽監监盤盘眾众確确礎础礦矿禦御禮礼稅税種种稱称穩稳窮穷競竞節节範范築筑簡简糧粮糾纠紀纪約约"
+    "紅红純纯級级組组結结絡络給给統统經经綜综綠绿維维網网緊紧線线編编練练縣县縮缩總总績绩織织繪绘繫系"
+    "繼继續续纖纤罰罚罷罢羅罗義义習习聯联聲声職职聽听肅肃脅胁腦脑臺台與与興兴舉举舊旧艦舰華华萬万葉叶"
+    "蔣蒋薦荐藝艺藥药蘇苏蘭兰處处號号蟲虫術术衛卫衝冲裏里補补裝装製制複复規规視视覺觉覽览觀观訂订"
+    "計计訊讯討讨訓训記记設设許许訴诉診诊詢询試试詳详認认語语誠诚誤误說说課课調调談谈請请論论諮咨諸诸"
+    "謀谋謝谢證证譯译議议護护讀读變变讓让豐丰豬猪負负財财貧贫貨货販贩責责貸贷費费貿贸資资賓宾賠赔賣卖"
+    "賦赋質质購购贊赞贛赣趕赶躍跃車车軍军軟软較较載载輔辅輕轻輛辆輪轮輸输輿舆轄辖轉转轟轰辦办辭辞農农"
+    "進进運运過过達达違违遞递遠远適适遷迁選选遺遗遼辽還还邊边郵邮鄉乡鄭郑鄰邻醫医釋释針针銀银鋼钢錄录"
+    "錢钱錦锦鍋锅鎮镇鏡镜鐘钟鐵铁鑄铸長长門门閉闭開开閒闲間间閣阁閩闽閱阅闊阔闖闯關关陝陕陰阴陳陈陸陆"
+    "陽阳隊队階阶際际隨随險险隱隐隸隶雖虽雙双雜杂雞鸡離离難难雲云電电項项須须預预領领頭头頻频題题額额"
+    "顏颜願愿類类顧顾風风飛飞飯饭飲饮館馆饑饥馬马駐驻駕驾騎骑騰腾驅驱驗验驚惊驛驿體体鬥斗鬧闹魯鲁鮮鲜"
+    "鳥鸟鳳凤鳴鸣鴻鸿鵬鹏鹽盐麗丽麥麦黃黄點点黨党齊齐齡龄龍龙龜龟"
+)
+_TRADITIONAL = str.maketrans(dict(zip(_PAIRS[0::2], _PAIRS[1::2])))
+
+_BRACKETS = str.maketrans({"〔": "(", "〕": ")", "【": "(", "】": ")", "［": "(", "］": ")", "[": "(", "]": ")", "﹝": "(", "﹞": ")", "「": "", "」": "", "“": "", "”": "", '"': ""})
+_SPACE = re.compile(r"[\s·・•]+")
+
+# Units of a region path, for regions written without separators ("宁夏回族自治区石嘴山市平罗县").
+_UNIT = re.compile(r".+?(?:特别行政区|自治区|自治州|自治县|自治旗|地区|省|盟|市|县|区|旗)")  # not 州: 杭州市
+
+# Short and long forms of one body, on the name with the site's region stripped. Each is a whole
+# phrase whose long form is unambiguous; a short form that several bodies share (文旅局: 文化和
+# 旅游局 or 文化旅游广电局?) is left to the aliases in settings.
+_EXPANSIONS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(p), r)
+    for p, r in (
+        (r"([县市区旗])府办$", r"\1人民政府办公室"),
+        (r"(?<!人民)政府办(公室)?$", "人民政府办公室"),
+        (r"(?<!人民)政府办公厅$", "人民政府办公厅"),
+        (r"(?<!人民)政府$", "人民政府"),
+        (r"^([县市区旗])府$", r"\1人民政府"),
+        (r"管委会(办公室)?$", r"管理委员会\1"),
+        (r"街道(办事处|办)?$", "街道办事处"),
+        (r"([镇乡])$", r"\1人民政府"),
+        (r"人社局$", "人力资源和社会保障局"),
+        (r"发改局$", "发展和改革局"),
+        (r"发改委$", "发展和改革委员会"),
+        (r"卫健局$", "卫生健康局"),
+        (r"卫健委$", "卫生健康委员会"),
+        (r"(健康|改革)委$", r"\1委员会"),
+        (r"住建局$", "住房和城乡建设局"),
+        (r"市场监管局$", "市场监督管理局"),
+        (r"医保局$", "医疗保障局"),
+        (r"应急局$", "应急管理局"),
+        (r"退役军人局$", "退役军人事务局"),
+    )
+)
+# "和" is printed or left out inside these fixed phrases: 人力资源(和)社会保障局, 发展(和)改革局.
+_OPTIONAL_AND = re.compile(r"(人力资源|发展|住房|文化|农业|交通|自然资源|生态)和(?=社会保障|改革|城乡建设|旅游|农村|运输|规划|环境)")
+
+_GOVERNMENT_SELF = re.compile(r"^(人民政府|人民政府办公室|人民政府办公厅|行政公署|行政公署办公室|管理委员会|管理委员会办公室)$")
+_GOVERNMENT = re.compile(r"(人民政府|人民政府办公室|人民政府办公厅|行政公署|行政公署办公室)$")
+_TOWNSHIP = re.compile(r"(镇|乡|街道|街道办事处|苏木|民族乡)(人民政府|人民政府办公室)?$")
+_ZONE_COMMITTEE = re.compile(r"(新区|实验区|开发区|示范区|高新区|合作区|基地)管理委员会(办公室)?$")
 
 
-def agency_level(name: str, declared: str | None = None) -> str:
-    """``government`` (本级政府), ``township`` (乡镇/街道) or ``department``."""
+def clean_name(name: str) -> str:
+    """The name with spaces, bracket forms, full-width characters and traditional characters unified."""
+    n = unicodedata.normalize("NFKC", name).translate(_TRADITIONAL).translate(_BRACKETS)
+    return _SPACE.sub("", n)
+
+
+def region_units(region: str) -> list[str]:
+    """The units of a region path, outermost first: ``宁夏回族自治区/石嘴山市/平罗县`` → three units."""
+    region = clean_name(region.replace("/", " / ").replace(",", " / ").replace("，", " / "))
+    parts = [p for p in re.split(r"[/>]+", region) if p]
+    if len(parts) > 1:
+        return parts
+    units = _UNIT.findall(region)
+    rest = region[sum(map(len, units)) :]
+    return units + ([rest] if rest else [])
+
+
+def strip_region(name: str, units: list[str]) -> str:
+    """``name`` without a leading run of the site's own region units, ending at the site's own unit
+    (so ``石嘴山市人民政府`` on the 平罗县 site stays the city's), or the province printed short
+    (``宁夏平罗县…``); else without a generic ``县``/``区``/``旗``/``市`` standing for the site's own
+    unit (``县人民政府办公室``, ``区教育局``)."""
+    if not units:
+        return name
+    own = units[-1]
+    for prefix in [*("".join(units[i:]) for i in range(len(units))), *(s + own for s in _short(units))]:
+        if name.startswith(prefix) and len(name) > len(prefix):
+            return name[len(prefix) :]
+    suffix = own[-1:]
+    if suffix in ("县", "区", "旗", "市") and name.startswith(suffix):
+        rest = name[1:]
+        # Only a generic prefix: 县人民政府, 县教育局 — not 区域…, 市场监督管理局, 县域….
+        if re.match(r"(人民政府|[^场域级直属].{0,11}(局|委员会|委|办公室|中心|院|所|队))$", rest):
+            return rest
+    return name
+
+
+def _short(units: list[str]) -> set[str]:
+    """What a name may print before the site's own unit instead of the whole path above it."""
+    out: set[str] = set()
+    if len(units) > 1:
+        top = re.sub(r"(回族|壮族|维吾尔|藏族)?(自治区|特别行政区)$", "", units[0])
+        out |= {top, *(top + mid for mid in units[1:-1])}
+    return out - {"", units[0]}
+
+
+def _expand(name: str) -> str:
+    name = _OPTIONAL_AND.sub(r"\1", name)
+    for pattern, repl in _EXPANSIONS:
+        name = pattern.sub(repl, name)
+    return _OPTIONAL_AND.sub(r"\1", name)
+
+
+def agency_key(name: str, region: str = "", aliases: Mapping[str, str] | None = None) -> str:
+    """The key under which ``name`` is one agency of a site in ``region``: cleaned, the site's own
+    region prefix stripped, common short forms expanded, then mapped through ``aliases`` (alias key →
+    official key, as ``alias_keys`` builds them)."""
+    # Expanded before the region is stripped (县府办 → 县人民政府办公室 → 人民政府办公室) and after.
+    key = _expand(strip_region(_expand(clean_name(name)), region_units(region)))
+    if aliases:
+        key = aliases.get(key, key)
+    return key
+
+
+def alias_keys(pairs: Iterable[tuple[str, str]], region: str = "") -> dict[str, str]:
+    """``{alias key: official key}`` for ``(alias, official name)`` pairs; raises ``ValueError``
+    when one alias would stand for two bodies."""
+    out: dict[str, str] = {}
+    for alias, official in pairs:
+        a, o = agency_key(alias, region), agency_key(official, region)
+        if a == o:
+            continue  # already the same agency by the rules
+        if out.get(a, o) != o:
+            raise ValueError(f"alias {alias!r} stands for two agencies")
+        out[a] = o
+    for a, o in list(out.items()):
+        if o in out:  # an official name that is itself an alias: follow it once
+            out[a] = out[o]
+    return out
+
+
+def agency_level(name: str, declared: str | None = None, *, region: str = "", site_name: str = "") -> str:
+    """``government`` (本级政府), ``township`` (乡镇/街道) or ``department``; ``declared`` wins.
+
+    The site's government is its 人民政府 (or that government's office), a 行政公署, or the 管委会 of
+    the zone whose portal the site is: with the site's region stripped the name is the bare
+    管理委员会, or it is the site's own name. A 人民政府 of another county or city is a government
+    too (its own report is due on the government's date); a township's is a township."""
     if declared:
         return declared
-    n = re.sub(r"\s+", "", name)
-    if _TOWNSHIP.search(n) and not re.search(r"(县|市|区|旗)人民政府$", n):
+    full = _expand(clean_name(name))
+    own = agency_key(name, region)
+    if _GOVERNMENT_SELF.match(own):
+        return "government"
+    if site_name and _ZONE_COMMITTEE.search(full) and agency_key(site_name, region) == own:
+        return "government"
+    if _TOWNSHIP.search(full) and not re.search(r"(县|市|区|旗|盟|州)(人民政府|人民政府办公室)$", full):
         return "township"
-    if _GOVERNMENT.search(n):
+    if _GOVERNMENT.search(full):
         return "government"
     return "department"

@@ -17,6 +17,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from core.agencies import agency_key, alias_keys
+
 SITE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 # The built-in CMS family adapters (crawler.adapters), by name, in detection order: a page showing
 # as many markers of two families is read by the one listed first. ``crawler.adapters`` in
@@ -43,11 +45,13 @@ class _Model(BaseModel):
 
 
 class AgencySpec(_Model):
-    """An agency the registry expects to publish every year."""
+    """An agency the registry expects to publish every year. ``level`` overrides the level read
+    from its name (core.agencies.agency_level); ``aliases`` are other names it publishes under."""
 
-    name: str
+    name: str = Field(min_length=1)
     level: Literal["government", "department", "township"] | None = None
     first_year: int | None = Field(default=None, ge=2008, le=2100)
+    aliases: list[str] = Field(default_factory=list)
 
 
 class Selectors(_Model):
@@ -77,6 +81,8 @@ class SiteSpec(_Model):
     encoding: str | None = None
     selectors: Selectors | None = None
     group: str = "default"  # crawl schedule group
+    # Other names of one agency, beyond what core.agencies.agency_key joins: {别名: 正式名}.
+    aliases: dict[str, str] = Field(default_factory=dict)
 
     @field_validator("id")
     @classmethod
@@ -92,6 +98,31 @@ class SiteSpec(_Model):
             if not re.match(r"^https?://[^/\s]+", u):
                 raise ValueError(f"{u!r} is not an http(s) URL")
         return v
+
+    def alias_pairs(self) -> list[tuple[str, str]]:
+        """Every ``(alias, official name)`` the site declares, its agencies' aliases included."""
+        return [*self.aliases.items(), *((alias, a.name) for a in self.agencies for alias in a.aliases)]
+
+    def agency_aliases(self) -> dict[str, str]:
+        """``{alias key: official key}`` (core.agencies.agency_key) for this site's region."""
+        return alias_keys(self.alias_pairs(), self.region)
+
+    @model_validator(mode="after")
+    def _agency_names(self) -> SiteSpec:
+        """No two registry agencies, and no alias, may name one body twice."""
+        if any(not alias.strip() or not official.strip() for alias, official in self.alias_pairs()):
+            raise ValueError("aliases: an alias or official name is empty")
+        try:
+            aliases = self.agency_aliases()
+        except ValueError as exc:
+            raise ValueError(f"aliases: {exc}") from None
+        seen: dict[str, str] = {}
+        for a in self.agencies:
+            key = agency_key(a.name, self.region, aliases)
+            if key in seen:
+                raise ValueError(f"agencies: {seen[key]!r} and {a.name!r} are one agency (key {key!r}): list it once, the other name as an alias")
+            seen[key] = a.name
+        return self
 
 
 class CrawlerSettings(_Model):

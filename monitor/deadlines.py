@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from functools import lru_cache
 
 from core.settings import DeadlineRule, MonitorSettings
+from monitor.kinds import LEVEL_LABELS
 
 _HOLIDAY_NAMES = {
     "New Year's Day": "元旦",
@@ -40,8 +41,21 @@ class Deadline:
     basis: str  # which rule set the date (Chinese)
     shift_note: str | None = None  # why ``due`` differs from ``statutory`` (Chinese)
 
+    @property
+    def level_label(self) -> str:
+        """The kind of body the date is for, in Chinese: 本级政府, 政府部门, 乡镇/街道."""
+        return LEVEL_LABELS.get(self.level, self.level)
+
+    @property
+    def level_text(self) -> str:
+        """The kind of body and the date its rule names, as officers read it: ``本级政府（截止3月31日）``."""
+        return f"{self.level_label}（截止{self.statutory.month}月{self.statutory.day}日）"
+
     def as_evidence(self) -> dict[str, object]:
         return {
+            "level": self.level,
+            "level_label": self.level_label,
+            "deadline_level": self.level_text,
             "deadline": self.due.isoformat(),
             "deadline_statutory": self.statutory.isoformat(),
             "deadline_effective": self.effective.isoformat(),
@@ -92,11 +106,7 @@ class DeadlineCalendar:
             month_end = calendar.monthrange(report_year + 1, rule.month)[1]
             statutory = date(report_year + 1, rule.month, min(rule.day, month_end))
             where = rule.region or "全部地区"
-            who = {
-                "government": "本级政府",
-                "department": "政府部门",
-                "township": "乡镇/街道",
-            }.get(rule.level or "", "各类机关")
+            who = LEVEL_LABELS.get(rule.level or "", "各类机关")
             basis = f"本地规定（设置 monitor.deadlines：{where}·{who}）：次年{rule.month}月{rule.day}日前"
         due, note = (statutory, None)
         if self.settings.holiday_calendar:

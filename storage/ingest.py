@@ -20,7 +20,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from core.agencies import agency_level
+from core.agencies import agency_key, agency_level
 from core.registry import load_objects
 from core.settings import DEFAULT_FILED_HOOKS, Settings
 from core.mediatype import sniff_media_type
@@ -30,6 +30,7 @@ from parser.readers import Readers
 from storage.db import Database
 from storage.models import Agency, CrawlError, RawDocument, Report, ReportCell, Site
 from storage.rawstore import RawStore
+from storage.sites import site_agency_key, site_agency_level
 
 log = logging.getLogger(__name__)
 
@@ -448,13 +449,21 @@ def _mark_done(s: Session, raw_id: int | None, outcome: str) -> None:
 
 
 def _agency(s: Session, site_id: str | None, name: str) -> Agency:
+    """The agency ``name`` is on the site: the row with its key (core.agencies.agency_key, the
+    site's region and aliases), so that another form of one body's name finds the same row."""
     site_key = site_id or "imported"
-    if site_id is None and s.get(Site, "imported") is None:
-        s.add(Site(id="imported", name="导入的报告", region="", level="county", cms="generic"))
+    site = s.get(Site, site_key)
+    if site is None and site_id is None:
+        site = Site(id="imported", name="导入的报告", region="", level="county", cms="generic")
+        s.add(site)
         s.flush()
-    agency = s.scalar(select(Agency).where(Agency.site_id == site_key, Agency.name == name))
+    key = site_agency_key(site, name) if site is not None else agency_key(name)
+    agency = s.scalar(select(Agency).where(Agency.site_id == site_key, Agency.name_key == key))
+    if agency is None:  # a row whose key is not current yet (the next sync of the sites sets it)
+        agency = s.scalar(select(Agency).where(Agency.site_id == site_key, Agency.name == name))
     if agency is None:
-        agency = Agency(site_id=site_key, name=name, level=agency_level(name), expected=False)
+        level = site_agency_level(site, name) if site is not None else agency_level(name)
+        agency = Agency(site_id=site_key, name=name, name_key=key, level=level, expected=False)
         s.add(agency)
         s.flush()
     return agency

@@ -32,7 +32,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from core.agencies import agency_key
 from storage.cell_grid import GRID_COLUMNS
+
+
+def _name_key(context: Any) -> str:
+    return agency_key(context.get_current_parameters()["name"])
 
 
 class Base(DeclarativeBase):
@@ -48,16 +53,26 @@ class Site(Base):
     region: Mapped[str] = mapped_column(String(200), default="")
     level: Mapped[str] = mapped_column(String(20), default="county")
     cms: Mapped[str] = mapped_column(String(40), default="auto")
+    # {alias key: official key} from settings (sites[].aliases, sites[].agencies[].aliases), so
+    # that every process filing reports joins an alias to its agency (migration 0007).
+    agency_aliases: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True, default=dict)
 
 
 class Agency(Base):
     """A publishing body: the government itself, a department or a township."""
 
     __tablename__ = "agencies"
-    __table_args__ = (UniqueConstraint("site_id", "name"),)
+    __table_args__ = (
+        UniqueConstraint("site_id", "name"),
+        # One row per body: names that differ only in form share a key (migration 0007).
+        Index("ix_agencies_site_key", "site_id", "name_key", unique=True),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     site_id: Mapped[str] = mapped_column(ForeignKey("sites.id"))
     name: Mapped[str] = mapped_column(String(200))
+    # core.agencies.agency_key of the name in its site's region, aliases applied; set by whoever
+    # files or syncs the agency (storage.ingest, storage.sites), else from the name alone.
+    name_key: Mapped[str | None] = mapped_column(String(200), nullable=True, default=_name_key)
     level: Mapped[str] = mapped_column(String(20), default="department")  # government|department|township
     expected: Mapped[bool] = mapped_column(Boolean, default=False)  # declared in the registry
     first_year: Mapped[int | None] = mapped_column(Integer, nullable=True)

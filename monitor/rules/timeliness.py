@@ -25,14 +25,14 @@ MISSING = Rule(
     "missing_year",
     "missing_year",
     "error",
-    "截至 {as_of}，未发现{agency}{year}年度政府信息公开工作年度报告（截止日期 {deadline}{shift}）",
+    "截至 {as_of}，未发现{agency}{year}年度政府信息公开工作年度报告（{level}，截止日期 {deadline}{shift}）",
     "年度报告应在截止日期前发布",
 )
 LATE = Rule(
     "late",
     "late",
     "error",
-    "{year}年度报告{when}，晚于截止日期 {deadline}{shift}，逾期 {days} 天",
+    "{year}年度报告{when}，晚于{level}截止日期 {deadline}{shift}，逾期 {days} 天",
     "年度报告应在截止日期前发布",
 )
 
@@ -183,6 +183,7 @@ class TimelinessCheck:
                 agency=info.name,
                 year=year,
                 deadline=deadline.due.isoformat(),
+                level=deadline.level_label,
                 shift=shift_text(deadline),
             )
 
@@ -240,6 +241,7 @@ class TimelinessCheck:
             year=year,
             when=when,
             deadline=deadline.due.isoformat(),
+            level=deadline.level_label,
             shift=shift_text(deadline),
             days=days,
         )
