@@ -8,8 +8,8 @@ import subprocess
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-# `docs/portals.md`, `report-format.md §4`, `(crawling.md)`: a page of docs/ named by its file name.
-CITED = re.compile(r"(?:docs/)?\b([a-z][a-z0-9-]*\.md)\b")
+# `docs/portals.md`, `report-format.md §4`, and in docs/ a link `](crawling.md)`: a page of docs/.
+CITED = re.compile(r"docs/([a-z][a-z0-9-]*\.md)\b|\b([a-z][a-z0-9-]*\.md) §|\]\(([a-z][a-z0-9-]*\.md)[)#]")
 OUTSIDE = re.compile(r"(/work/|\.\./shared/|shared/docs/|shared/seeds/)")
 NOT_DOCS = {"README.md", "SOURCES.md", "INDEX.md", "CHANGELOG.md"}
 
@@ -24,7 +24,8 @@ def test_every_cited_doc_is_in_the_repository() -> None:
     missing = []
     for path in _tracked_text_files():
         text = path.read_text(encoding="utf-8", errors="replace")
-        for name in set(CITED.findall(text)) - NOT_DOCS:
+        names = {n for groups in CITED.findall(text) for n in groups if n}
+        for name in names - NOT_DOCS:
             if not (ROOT / "docs" / name).is_file():
                 missing.append(f"{path.relative_to(ROOT)} cites {name}")
     assert not missing, "\n".join(sorted(missing))
