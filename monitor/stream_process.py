@@ -17,7 +17,7 @@ from __future__ import annotations
 import multiprocessing
 from concurrent.futures import Future, ProcessPoolExecutor
 from datetime import date
-from typing import Any, cast
+from typing import cast
 
 from sqlalchemy import func, select
 
