@@ -6,14 +6,14 @@ import logging
 import time
 from collections.abc import Iterator
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from monitor.context import CheckContext, chunked
 from monitor.facts import refresh_stale_facts
 from monitor.lifecycle import sync_findings, utcnow
 from monitor.reports import load_report_rows, stream_reports
 from monitor.rules import Checks, load_checks, stream_reads
-from monitor.rules.base import FindingDraft
+from monitor.rules.base import FindingDraft, ReportCheck, SetCheck, SideCheck
 from monitor.side import SideScans, can_run_beside
 from monitor.stream_process import StreamChecksProcess, worth_a_process
 from core.settings import Settings
@@ -91,9 +91,9 @@ def _drafts(db: Database, ctx: CheckContext, checks: Checks) -> Iterator[Finding
     try:
         for family in checks.set:
             if side is None or family.lane != "side":
-                yield from family().run(ctx)  # type: ignore[attr-defined]
-        streamed: list[Any] = [family() for family in checks.stream] if child is None else []
-        reviewed: list[Any] = [family() for family in checks.review]
+                yield from cast(SetCheck, family()).run(ctx)
+        streamed = [cast(ReportCheck, family()) for family in checks.stream] if child is None else []
+        reviewed = [cast(ReportCheck, family()) for family in checks.review]
         to_review: list[int] = []
         reads = stream_reads(checks.stream) if child is None else ()
         for row in stream_reports(ctx, sketches=child is None, reads=reads):
@@ -110,7 +110,7 @@ def _drafts(db: Database, ctx: CheckContext, checks: Checks) -> Iterator[Finding
             yield from check.finish(ctx)
         if side is not None:
             for family in checks.side:
-                yield from family().run(ctx, side.result(family))  # type: ignore[attr-defined]
+                yield from cast(SideCheck, family()).run(ctx, side.result(family))
         if child is not None:
             yield from child.result()
     finally:
@@ -120,7 +120,7 @@ def _drafts(db: Database, ctx: CheckContext, checks: Checks) -> Iterator[Finding
             child.close()
 
 
-def _review(ctx: CheckContext, checks: list[Any], ids: list[int]) -> Iterator[FindingDraft]:
+def _review(ctx: CheckContext, checks: list[ReportCheck], ids: list[int]) -> Iterator[FindingDraft]:
     """Run the review checks on the whole rows of these reports."""
     for row in load_report_rows(ctx, ids) if ids else ():
         for check in checks:

@@ -3,9 +3,10 @@
 The stream reads, per current report, only what every report needs: its (year, agency, id) from
 ``ix_reports_current`` and, from its ``report_facts`` row, the duplicate check's sketch and whether
 the form or text-vs-table rules could say anything about it (``review``, decided when the row was
-derived: monitor/facts.py). Only those reports are read whole (``load_report_rows``): the few
-cell values and counts those rules need, and the text claims made at ingest (the prose itself is
-never read by a check).
+derived: monitor/facts.py), plus any further column a stream check names in its ``reads`` (a
+check added in settings reads what it needs in the same pass). Only the reports flagged for review
+are read whole (``load_report_rows``): the few cell values and counts those rules need, and the
+text claims made at ingest (the prose itself is never read by a check).
 """
 
 from __future__ import annotations

@@ -17,12 +17,12 @@ from __future__ import annotations
 import multiprocessing
 from concurrent.futures import Future, ProcessPoolExecutor
 from datetime import date
-from typing import Any
+from typing import cast
 
 from sqlalchemy import func, select
 
 from monitor.context import AgencyInfo, CheckContext
-from monitor.rules.base import FindingDraft
+from monitor.rules.base import FindingDraft, ReportCheck
 from monitor.side import can_run_beside
 from core.settings import Settings
 from storage.db import Database
@@ -83,7 +83,7 @@ def run_stream_checks(
         with db.session() as session:
             ctx = CheckContext(session, settings, as_of, site_ids)
             ctx._agencies, ctx._sites = agencies, sites
-            checks: list[Any] = [family() for family in families]
+            checks = [cast(ReportCheck, family()) for family in families]
             drafts: list[FindingDraft] = []
             for row in stream_reports(ctx, reads=stream_reads(families)):
                 for check in checks:

@@ -14,6 +14,7 @@ import io
 import json
 import re
 import zipfile
+from datetime import date
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -147,6 +148,12 @@ def test_reader_example_files_an_ofd_report_through_import(tmp_path: Path, ofd_f
 
 
 def test_rule_example_finding_appears_in_check_and_findings(tmp_path: Path, ofd_file: Path) -> None:
+    checked_with_rule_example(tmp_path, ofd_file)
+
+
+def checked_with_rule_example(tmp_path: Path, ofd_file: Path) -> tuple[Path, dict[str, str], list[dict]]:
+    """Both reports imported and checked with the rule example; the settings file, the
+    environment and the findings."""
     cfg, env = write_project(tmp_path, merged_settings())
     # The OFD report given a publication date inside its own report year; the other with its own.
     assert run_cli("import", str(ofd_file), "--published", "2024-06-30", config=cfg, env=env).returncode == 0
@@ -158,12 +165,40 @@ def test_rule_example_finding_appears_in_check_and_findings(tmp_path: Path, ofd_
     findings = cli_json("findings", config=cfg, env=env)
     early = [f for f in findings if f["rule"] == "early_date"]
     assert len(early) == 1, early
-    (reports,) = [[r for r in cli_json("reports", config=cfg, env=env) if r["published_on"] == "2024-06-30"]]
-    assert early[0]["agency"] == reports[0]["agency"] and early[0]["report_year"] == reports[0]["report_year"]
-    assert early[0]["detail"] == f"{reports[0]['report_year']}年度报告标注的发布日期为 2024-06-30，早于该年度结束，发布日期或报告年度有误"
+    (dated,) = [r for r in cli_json("reports", config=cfg, env=env) if r["published_on"] == "2024-06-30"]
+    assert (early[0]["agency"], early[0]["report_year"]) == (dated["agency"], dated["report_year"])
+    assert early[0]["detail"] == f"{dated['report_year']}年度报告标注的发布日期为 2024-06-30，早于该年度结束，发布日期或报告年度有误"
     assert early[0]["kind_label"] == "发布日期早于报告年度" and early[0]["severity"] == "warning"
     # The built-in rules still ran beside it.
     assert any(f["kind"] == "missing_year" for f in findings)
+    return cfg, env, findings
+
+
+def test_rule_example_runs_the_same_in_the_stream_child_process(
+    tmp_path: Path, ofd_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Over a large scope the stream checks run in a child process (monitor/stream_process.py):
+    there too the rule is loaded by its path and given its column; nothing it found is resolved."""
+    import monitor.stream_process as stream_process
+    from core.settings import load_settings
+    from monitor.check import run_check
+    from monitor.context import CheckContext
+    from storage.db import Database
+
+    cfg, env, before = checked_with_rule_example(tmp_path, ofd_file)
+    monkeypatch.syspath_prepend(env["PYTHONPATH"])  # the spawned child inherits sys.path
+    monkeypatch.setattr(stream_process, "PROCESS_MIN_REPORTS", 1)
+    settings = load_settings(cfg)
+    db = Database(settings.database_url)
+    try:
+        with db.session() as s:
+            assert stream_process.worth_a_process(db, CheckContext(s, settings, date(2025, 6, 30)))
+        summary = run_check(db, settings, date(2025, 6, 30))
+    finally:
+        db.dispose()
+    assert summary["resolved"] == 0 and summary["new"] == 0 and summary["by_kind"]["early_date"] == 1
+    after = cli_json("findings", config=cfg, env=env)
+    assert [(f["fingerprint"], f["detail"]) for f in after] == [(f["fingerprint"], f["detail"]) for f in before]
 
 
 @pytest.mark.parametrize(

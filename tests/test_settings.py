@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from core.settings import SettingsError, load_settings, settings_from_dict
+from core.settings import DEFAULT_CHECKS, DEFAULT_READERS, SettingsError, load_settings, settings_from_dict
 from tests.conftest import ROOT, run_cli
 
 
@@ -60,6 +60,10 @@ def test_postgres_url_passes_through() -> None:
         ({"schedules": {"check": "every day"}}, "check: 'every day' is not a 5-field cron expression"),
         ({"sites": [{"id": "a", "name": "x", "start_urls": ["http://a/"]}] * 2}, "site id 'a' appears twice"),
         ({"smtp": {"host": "mail", "security": "tls"}}, "smtp.security"),
+        ({"parser": {"readers": {"ofd": "x.ofd.OfdReader"}}}, "parser.readers: 'ofd' is not a media type"),
+        ({"parser": {"readers": {"application/ofd": "OfdReader"}}}, "parser.readers: application/ofd: 'OfdReader' is not a dotted path"),
+        ({"monitor": {"checks": {"x.rules MyCheck": 900}}}, "monitor.checks: 'x.rules MyCheck' is not a dotted path"),
+        ({"monitor": {"checks": {"x.rules.MyCheck": "first"}}}, "monitor.checks.x.rules.MyCheck"),
     ],
 )
 def test_bad_values_are_rejected_with_key_and_reason(data: dict, message: str) -> None:
@@ -97,3 +101,45 @@ def test_nianbao_config_environment_variable(tmp_path: Path) -> None:
     env = {**os.environ, "NIANBAO_CONFIG": str(cfg)}
     subprocess.run([sys.executable, "-m", "nianbao.cli", "reports"], cwd=str(ROOT), env=env, check=True, capture_output=True)
     assert (tmp_path / "elsewhere.db").exists()
+
+
+def test_readers_and_checks_default_to_the_built_ins_and_merge_like_scrapy_components() -> None:
+    plain = settings_from_dict({})
+    assert plain.parser.reader_paths == DEFAULT_READERS
+    assert plain.monitor.check_paths == list(DEFAULT_CHECKS)  # in the order of their numbers
+
+    s = settings_from_dict(
+        {
+            "parser": {"readers": {"Application/OFD": "x.ofd.OfdReader", "application/pdf": None}},
+            "monitor": {
+                "checks": {
+                    "x.rules.EarlyCheck": 50,
+                    "x.rules.LateCheck": 900,
+                    "monitor.rules.duplicate.DuplicateCheck": None,
+                    "monitor.rules.crawl.CrawlHealthCheck": 1000,
+                }
+            },
+        }
+    )
+    readers = s.parser.reader_paths
+    assert readers["application/ofd"] == "x.ofd.OfdReader"  # added, media type lower-cased
+    assert "application/pdf" not in readers and readers["application/x-pdf"] == DEFAULT_READERS["application/x-pdf"]
+    checks = s.monitor.check_paths
+    assert checks[0] == "x.rules.EarlyCheck" and checks[-2:] == ["x.rules.LateCheck", "monitor.rules.crawl.CrawlHealthCheck"]
+    assert "monitor.rules.duplicate.DuplicateCheck" not in checks
+    assert [c for c in checks if c.startswith("monitor.")] == [
+        c for c in DEFAULT_CHECKS if c not in ("monitor.rules.duplicate.DuplicateCheck", "monitor.rules.crawl.CrawlHealthCheck")
+    ] + ["monitor.rules.crawl.CrawlHealthCheck"]
+
+
+def test_every_built_in_reader_and_check_loads() -> None:
+    from monitor.rules import load_checks
+    from parser.readers import Readers
+
+    readers = Readers.from_paths(DEFAULT_READERS)
+    assert sorted(readers.media_types) == sorted(DEFAULT_READERS)
+    checks = load_checks(list(DEFAULT_CHECKS))
+    loaded = [*checks.set, *checks.stream, *checks.review]
+    assert sorted(f"{c.__module__}.{c.__name__}" for c in loaded) == sorted(DEFAULT_CHECKS)
+    assert {c.lane for c in checks.set} <= {"set", "side"} and checks.side == tuple(c for c in checks.set if c.lane == "side")
+    assert {c.lane for c in checks.stream} == {"stream"} and {c.lane for c in checks.review} == {"review"}
