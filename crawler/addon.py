@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from scrapy.settings import BaseSettings
 
 from core.settings import Settings, SettingsError, SiteSpec, load_settings
+from crawler.scrapy_workarounds import warn_if_unchecked
 
 MB = 1024 * 1024
 MODES = ("crawl", "recrawl")
@@ -111,6 +112,7 @@ class NianbaoAddon:
     """Scrapy add-on: applies ``settings.yaml`` (``crawl_values``) to the crawler's settings."""
 
     def update_settings(self, s: BaseSettings) -> None:
+        warn_if_unchecked()
         settings = nianbao_settings(s)
         request = CrawlRequest.from_scrapy_settings(s)
         request.check(settings)

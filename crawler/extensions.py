@@ -42,8 +42,8 @@ class CrawlRunRecorder:
 
     def spider_opened(self, spider: Spider) -> None:
         self.started = time.monotonic()
-        run_id = self.context.open_run()
-        log.info("crawl run %s started (%s): %s", run_id, self.context.mode, ", ".join(s.id for s in self.context.sites))
+        run_id = self.context.start()
+        log.info("crawl run %s started (%s): %s", run_id, self.context.plan.mode, ", ".join(self.context.plan.site_ids))
         if self.interval > 0:
             self._loop = create_looping_call(self.log_progress)
             self._loop.start(self.interval, now=False)
@@ -78,12 +78,12 @@ class CrawlRunRecorder:
                 "not_due": c.not_due[site.id],
                 "family": ctx.families.get(site.id, site.cms),
             }
-            for site in ctx.sites
+            for site in ctx.plan.sites
         }
         summary = {
-            "run_id": ctx.run_id,
-            "mode": ctx.mode,
-            "sites": [s.id for s in ctx.sites],
+            "run_id": ctx.run.id,
+            "mode": ctx.plan.mode,
+            "sites": ctx.plan.site_ids,
             "pages": sum(c.pages.values()),
             "requests": int(stats.get("downloader/request_count", 0)),
             "responses_by_status": dict(sorted(by_status.items())),
@@ -116,5 +116,5 @@ def with_outcomes(summary: dict[str, Any], ctx: CrawlContext) -> dict[str, Any]:
         summary[key] = sum(c[outcome] for c in outcomes.values())
         for site_id, row in summary.get("per_site", {}).items():
             row[outcome] = outcomes.get(site_id, {}).get(outcome, 0)  # per site: by the outcome's own name
-    summary["errors_by_site"] = ctx.errors_by_site()
+    summary["errors_by_site"] = ctx.run.errors_by_site()
     return summary

@@ -12,18 +12,19 @@ had in hand has no stored version and is fetched again by the next crawl that li
 from __future__ import annotations
 
 import logging
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.defer import Deferred
-from twisted.internet.threads import deferToThreadPool
 
-from crawler.context import CrawlContext, utcnow
+from crawler.context import CrawlContext
 from crawler.discovery import ListEntry
 from crawler.group_commit import GroupCommitter
 from crawler.ingest_job import IngestOutcome, ingest_documents
 from crawler.items import FetchedDocument
+from crawler.run_record import utcnow
 
 if TYPE_CHECKING:
     from scrapy import Spider
@@ -49,7 +50,7 @@ class StoragePipeline:
         return cls(crawler)
 
     def close_spider(self, spider: Spider | None = None) -> None:
-        self.context.stop_writer()
+        self.context.writer.stop()
 
     async def process_item(self, item: Any, spider: Spider | None = None) -> Any:
         if not isinstance(item, FetchedDocument):
@@ -60,28 +61,22 @@ class StoragePipeline:
         ctx = self.context
         result = await maybe_deferred_to_future(self.batches.add(item))
         if result.error:  # nothing of it was stored: only this run's counters can tell
-            ctx.record_error(item.site_id, item.url, "storage", result.error)
+            ctx.run.record_error(item.site_id, item.url, "storage", result.error)
             ctx.counters.outcome(item.site_id, "failed")
         # else its outcome is on its raw_documents row (CrawlContext.outcomes_by_site)
         self._follow(item, result.links)  # their sightings were recorded with the batch
         return item
 
     def _ingest_batch(self, docs: list[FetchedDocument]) -> Deferred[list[IngestOutcome]]:
-        from twisted.internet import reactor  # the one Scrapy installed (TWISTED_REACTOR)
-
         ctx = self.context
-        return deferToThreadPool(reactor, ctx.writer(), ingest_documents, ctx.ingestor, ctx.known, docs, ctx.open_run(), defer=self.defer)
+        return ctx.writer.run(partial(ingest_documents, defer=self.defer), ctx.ingestor, ctx.known, docs, ctx.run.id)
 
     # -------------------------------------------------------------------------------------------
     async def _unchanged(self, doc: FetchedDocument) -> None:
         """A 304: its database work goes to the worker thread, as a batch's does (a recrawl is
         mostly 304s, and the reactor must not wait for SQLite); counting and following here."""
-        from twisted.internet import reactor
-
         ctx = self.context
-        outcome, links = await maybe_deferred_to_future(
-            deferToThreadPool(reactor, ctx.writer(), revalidated, ctx, doc)
-        )
+        outcome, links = await maybe_deferred_to_future(ctx.writer.run(revalidated, ctx, doc))
         ctx.counters.outcome(doc.site_id, outcome)
         self._follow(doc, links)
 

@@ -23,12 +23,12 @@ from typing import Any
 
 from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings as ScrapySettings
-from scrapy.utils import log as scrapy_log
 
 from core.settings import Settings, SettingsError, load_settings
 from crawler.addon import MODES, CrawlRequest, nianbao_settings
 from crawler.context import CrawlContext
 from crawler.extensions import with_outcomes
+from crawler.scrapy_workarounds import keep_scrapy_log_level
 from crawler.spiders.annual_reports import AnnualReportsSpider
 from storage.db import Database
 from storage.ingest_queue import IngestQueue, IngestWorker, pending_count
@@ -74,10 +74,9 @@ def run_crawl(
     """
     CrawlRequest(tuple(site_ids or ()), mode, year, url).check(settings)
     s = process_settings(settings, site_ids, mode=mode, year=year, url=url, overrides=overrides)
-    # Scrapy's logging setup (re)sets its logger to DEBUG from DEFAULT_LOGGING while it starts; keep
-    # the level the caller chose (the CLI quiets Scrapy unless --verbose), else LOG_LEVEL.
+    # The level the caller chose (the CLI quiets Scrapy unless --verbose), else LOG_LEVEL.
     level = logging.getLevelName(logging.getLogger("scrapy").level or s.get("LOG_LEVEL") or "INFO")
-    scrapy_log.DEFAULT_LOGGING["loggers"]["scrapy"]["level"] = level
+    keep_scrapy_log_level(level)
     process = CrawlerProcess(s)
     logging.getLogger("scrapy").setLevel(level)
     return crawl_in(process)
@@ -124,7 +123,7 @@ def crawl_in(process: CrawlerProcess) -> dict[str, Any]:
 def _run_summary(ctx: CrawlContext, sites: list[Any], filed_by_workers: bool, wait: float, worker_rss: float | None) -> dict[str, Any]:
     """The summary the run recorder wrote, with its status; with ingest workers, the outcomes as
     they stand after the workers filed (written to the run record again)."""
-    summary = dict(ctx.summary or {"run_id": ctx.run_id, "mode": ctx.mode, "sites": [s.id for s in sites], "finish_reason": "not started"})
+    summary = dict(ctx.summary or {"run_id": ctx.run.id, "mode": ctx.plan.mode, "sites": [s.id for s in sites], "finish_reason": "not started"})
     summary["status"] = "finished" if summary.get("finish_reason") == "finished" else "failed"
     if filed_by_workers and ctx.summary is not None:
         summary = with_outcomes(summary, ctx)
@@ -177,9 +176,9 @@ def _finish_ingest(ctx: CrawlContext, workers: list[IngestWorker], *, drain: boo
         return 0.0, None
     started = time.monotonic()
     peaks = [stats.peak_rss_mb or 0.0 for stats in (worker.finish(drain=drain) for worker in workers) if stats]
-    if drain and ctx.run_id is not None and pending_count(ctx.db, ctx.run_id):
+    if drain and ctx.run.id is not None and pending_count(ctx.db, ctx.run.id):
         log.warning("documents of this crawl are still unparsed: parsing them here")
-        IngestQueue(ctx.db, ctx.store, filed_hooks=ctx.settings.ingest.filed_hooks).drain()
+        IngestQueue(ctx.db, ctx.store, filed_hooks=ctx.plan.settings.ingest.filed_hooks).drain()
     return round(time.monotonic() - started, 3), max(peaks, default=None)
 
 

@@ -9,7 +9,7 @@ AutoThrottle, robots.txt obeyed, long timeouts, backoff on 5xx/429/timeouts, cha
 
 from __future__ import annotations
 
-import sys
+from crawler import scrapy_workarounds
 
 BOT_NAME = "nianbao"
 SPIDER_MODULES = ["crawler.spiders"]
@@ -43,13 +43,9 @@ RETRY_BACKOFF_BASE = 5.0  # seconds before the first retry; ×3 for each further
 RETRY_BACKOFF_FACTOR = 3.0
 RETRY_BACKOFF_MAX = 120.0
 
-# The reactor. With Scrapy 2.19's default asyncio reactor the downloader starts queued requests as
-# tasks that have not yet marked themselves "transferring", so a slot with no delay lets a burst
-# through past CONCURRENT_REQUESTS_PER_DOMAIN (tests/test_crawler_politeness.py measures it); the
-# epoll reactor starts them synchronously and keeps the limit.
-TWISTED_REACTOR = (
-    "twisted.internet.epollreactor.EPollReactor" if sys.platform.startswith("linux") else "twisted.internet.selectreactor.SelectReactor"
-)
+# Not Scrapy's default asyncio reactor: it lets bursts past CONCURRENT_REQUESTS_PER_DOMAIN (a Scrapy
+# workaround, explained in crawler/scrapy_workarounds.py).
+TWISTED_REACTOR = scrapy_workarounds.REACTOR
 
 # Swappable for scrapy-redis: all "already known" state lives in the database.
 SCHEDULER = "scrapy.core.scheduler.Scheduler"

@@ -11,6 +11,11 @@ is scheduled, before it is fetched:
 - a detail page sent to a folder or index page → crawl error ``gone``.
 
 Either way the landing page is not fetched.
+
+A Scrapy workaround too (listed in crawler/scrapy_workarounds.py), checked on Scrapy 2.19.0:
+Scrapy's ``OffsiteMiddleware`` drops a redirect to a foreign host silently (no errback) when it is
+scheduled; this check listens to the same ``request_scheduled`` signal, so the redirect is
+recorded as ``moved`` before it is dropped.
 """
 
 from __future__ import annotations
@@ -81,12 +86,12 @@ class RedirectLandingCheck:
         if not chain or not site_id or request.meta.get("landing_checked") == request.url:
             return
         ctx = self.context
-        site = ctx.site(site_id)
-        problem = landing_problem(chain[0], request.url, allowed=ctx.site_allows(site, request.url), kind=request.meta.get("kind", ""))
+        site = ctx.plan.site(site_id)
+        problem = landing_problem(chain[0], request.url, allowed=ctx.plan.site_allows(site, request.url), kind=request.meta.get("kind", ""))
         if problem is None:
             request.meta["landing_checked"] = request.url
             return
         kind, detail = problem
         self.stats.inc_value(f"nianbao/redirect/{kind}")
-        ctx.record_error(site_id, chain[0], kind, detail)
+        ctx.run.record_error(site_id, chain[0], kind, detail)
         raise RedirectRejected(detail)

@@ -4,6 +4,9 @@ Replaces Scrapy's ``RetryMiddleware`` (same settings: RETRY_TIMES, RETRY_HTTP_CO
 RETRY_EXCEPTIONS) and waits ``RETRY_BACKOFF_BASE * RETRY_BACKOFF_FACTOR**(n-1)`` seconds before the
 n-th retry, at most ``RETRY_BACKOFF_MAX``, or what a 429/503 ``Retry-After`` asks within that cap.
 The wait holds only this request; other requests and sites carry on.
+
+A Scrapy workaround (listed in crawler/scrapy_workarounds.py), checked on Scrapy 2.19.0: the retry
+request is built by the stock middleware's private ``_retry``.
 """
 
 from __future__ import annotations

@@ -5,6 +5,10 @@ is downloading on one shared ``Deferred``. A Deferred is a callback chain, not a
 waiter's callback consumes the parser and every later waiter receives ``None``, which the
 middleware reads as "no robots.txt, allow all" — disallowed URLs were fetched (3 of 4 in
 tests/test_crawler_politeness.py, on either reactor). Here every waiter gets its own Deferred.
+
+A Scrapy workaround (listed in crawler/scrapy_workarounds.py), checked on Scrapy 2.19.0. It
+replaces ``robot_parser`` and relies on the stock middleware's private ``_parsers``,
+``_parse_robots``, ``_robots_error`` and ``_stats``.
 """
 
 from __future__ import annotations

@@ -58,7 +58,7 @@ class AnnualReportsSpider(Spider):
 
     def start_requests_list(self) -> Iterator[Request]:
         ctx = self.context
-        ctx.open_run()
+        ctx.start()
         if ctx.url:
             yield from self._single_url_requests(ctx.url)
             return

@@ -1,0 +1,94 @@
+"""The crawl run's record in the database: its ``CrawlRun`` row and ``CrawlError`` rows.
+
+Nothing is written until ``start()``; the crawl starts its record when the spider opens.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter, defaultdict
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+
+from crawler.plan import CrawlPlan
+from storage.db import Database
+from storage.models import CrawlError, CrawlRun
+
+log = logging.getLogger(__name__)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class RunRecord:
+    """One crawl run's rows: started once, errors recorded against it, closed with its summary."""
+
+    def __init__(self, db: Database, plan: CrawlPlan) -> None:
+        self.db = db
+        self.plan = plan
+        self.id: int | None = None  # the CrawlRun row's, once started
+
+    def start(self) -> int:
+        """Create the ``CrawlRun`` row (the first call only) and return its id."""
+        if self.id is None:
+            with self.db.session() as s:
+                run = CrawlRun(kind=self.plan.mode, started_at=utcnow(), sites=self.plan.site_ids, stats={}, status="running")
+                s.add(run)
+                s.flush()
+                self.id = run.id
+        return self.id
+
+    def record_error(self, site_id: str | None, url: str, kind: str, detail: str) -> None:
+        """A ``CrawlError`` row for this run (kinds: blocked, robots, http, network, moved, gone, storage)."""
+        if self.id is None:
+            raise RuntimeError("a crawl error before the crawl run record was started")
+        with self.db.session() as s:
+            s.add(
+                CrawlError(
+                    crawl_run_id=self.id,
+                    site_id=site_id if self.plan.has_site(site_id) else None,
+                    url=url[:2000],
+                    kind=kind,
+                    detail=detail[:2000],
+                    at=utcnow(),
+                )
+            )
+        log.info("crawl error [%s] %s %s: %s", kind, site_id, url, detail[:200])
+
+    def stored_outcomes(self) -> dict[str, Counter[str]]:
+        """What became of the documents this run stored, per site, by their ``raw_documents``
+        rows (filed here or by an ingest consumer; ``pending`` until filed)."""
+        from storage.ingest_queue import outcomes_of_run
+
+        out: dict[str, Counter[str]] = defaultdict(Counter)
+        if self.id is not None:
+            for site_id, counts in outcomes_of_run(self.db, self.id).items():
+                out[site_id].update(counts)
+        return out
+
+    def errors_by_site(self) -> dict[str, dict[str, int]]:
+        """This run's crawl errors counted by site and kind (the ingestor's parse errors included)."""
+        out: dict[str, dict[str, int]] = {}
+        if self.id is None:
+            return out
+        with self.db.session() as s:
+            rows = s.execute(
+                select(CrawlError.site_id, CrawlError.kind, func.count())
+                .where(CrawlError.crawl_run_id == self.id)
+                .group_by(CrawlError.site_id, CrawlError.kind)
+            ).all()
+        for site_id, kind, n in rows:
+            out.setdefault(site_id or "-", {})[kind] = n
+        return out
+
+    def close(self, summary: dict[str, Any], status: str) -> None:
+        """Write the run's end, summary (``stats``) and status."""
+        with self.db.session() as s:
+            run = s.get(CrawlRun, self.start())
+            assert run is not None
+            run.finished_at = utcnow()
+            run.stats = summary
+            run.status = status
