@@ -16,7 +16,7 @@ from parsel import Selector
 from scrapy import Request
 from scrapy.http import Response, TextResponse
 
-from crawler.discovery import ListEntry, classify_title, looks_like_index, scan_anchors
+from crawler.discovery import ListEntry, classify_entry, looks_like_index, scan_anchors
 from core.mediatype import ATTACHMENT_EXTENSIONS, extension_of
 from core.settings import SiteSpec
 
@@ -76,14 +76,14 @@ class CmsAdapter:
             key = link.url.split("#")[0]
             if key in seen or key == page_url.split("#")[0]:
                 continue
-            kind = classify_title(link.title)
+            kind = classify_entry(link, article_url=self.is_detail_url(link.url))  # recall first
             if kind == "subcolumn":
                 seen.add(key)
                 if self.is_detail_url(link.url) and not looks_like_index(link.url) and _names_a_report(link.title):
                     page.entries.append(link)  # "2023年政府信息公开年报" on an article URL: a report
                 else:
                     page.subcolumns.append(link)
-            elif kind in ("report", "excluded"):
+            elif kind in ("report", "excluded", "candidate"):
                 seen.add(key)
                 if looks_like_index(link.url) and not self.is_detail_url(link.url):
                     page.subcolumns.append(link)  # a 年报 folder, never a report itself
