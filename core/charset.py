@@ -32,6 +32,7 @@ _PARAM = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9_\-:.]+)", re.I)
 _BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
 _WESTERN = frozenset({"latin-1", "iso8859-1", "ascii", "cp1252", "mac-roman"})
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]")
+_HIGH_BYTES = bytes(range(0x80, 0x100))
 _SAMPLE = 400_000  # bytes judged: enough to tell, cheap on huge pages
 
 
@@ -76,17 +77,20 @@ def _is_western(codec: str) -> bool:
     return codec in _WESTERN or codec.startswith(("iso8859", "cp125", "windows-125"))
 
 
-def _judge(sample: bytes, codec: str) -> tuple[int, float] | None:
-    """(U+FFFD count, share of CJK among the non-ASCII characters) of decoding ``sample``."""
+def _judge(sample: bytes, codec: str) -> tuple[int, str] | None:
+    """(U+FFFD count, text) of decoding ``sample`` with ``codec``; None for an unknown codec."""
     try:
         text = sample.decode(codec, errors="replace")
     except LookupError:
         return None
-    non_ascii = [c for c in text if ord(c) > 0x7F]
-    if not non_ascii:
-        return text.count("\ufffd"), 1.0
-    cjk = sum(1 for c in non_ascii if _CJK.match(c))
-    return text.count("\ufffd"), cjk / len(non_ascii)
+    return text.count("\ufffd"), text
+
+
+def _cjk_share(text: str) -> float:
+    """Share of CJK characters among the non-ASCII ones (judged on the first 20,000 characters)."""
+    head = text[:20_000]
+    non_ascii = len(head) - len(head.encode("ascii", "ignore"))
+    return len(_CJK.findall(head)) / non_ascii if non_ascii else 1.0
 
 
 def choose_encoding(
@@ -114,7 +118,7 @@ def choose_encoding(
         return "utf-8"
     except UnicodeDecodeError:
         pass
-    non_ascii = sum(1 for b in sample if b >= 0x80) or 1
+    non_ascii = (len(sample) - len(sample.translate(None, _HIGH_BYTES))) or 1
     utf8 = _judge(sample, "utf-8")
     assert utf8 is not None
     # A UTF-8 page with a few broken bytes; GBK bytes read as UTF-8 fail on nearly every character.
@@ -126,7 +130,7 @@ def choose_encoding(
         if j is not None and j[0] == 0:
             return codec
     for codec, j in judged.items():
-        if j is not None and j[0] * 200 < non_ascii and j[1] >= 0.5:
+        if j is not None and j[0] * 200 < non_ascii and _cjk_share(j[1]) >= 0.5:
             return codec  # a stray broken byte in a page that reads as Chinese
     gb = judged.get("gb18030") or _judge(sample, "gb18030")
     assert gb is not None

@@ -52,7 +52,8 @@ _TRUNCATED = re.compile(r"(?:…|⋯|\.{2,}|。{3,}|·{3,})\s*$")
 _NEGATIVE = (
     ("interpretation", re.compile(r"解读|图解|一图读懂|一图看懂|读懂|图说|问答|答记者问|政策吹风|视频|动漫|动画|H5", re.I)),
     ("work_plan", re.compile(r"工作要点")),
-    ("compiling_notice", re.compile(r"编制|部署|培训|征求意见|征集")),
+    # 机构编制委员会办公室 and 培训中心 are agencies that publish reports of their own.
+    ("compiling_notice", re.compile(r"(?<!机构)编制(?!委员会|办公室|委)|部署|培训(?:会|班)|征求意见|意见征集")),
     # A notice asking bodies to submit reports; "关于报送…年度报告的函" is a report sent up with its cover letter.
     ("submission_notice", re.compile(r"报送.*通知|做好.*报送|报送工作|做好.*(?:年度报告|年报).*(?:通知|工作)")),
     ("national_format", re.compile(r"年度报告格式|年报格式|报告格式|国办公开办函")),

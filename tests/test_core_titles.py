@@ -67,6 +67,8 @@ def test_titles_are_normalised_for_matching() -> None:
         "菜子镇2022年政府信息公开年度报告",
         "西藏自治区政府国资委2023年度信息公开工作报告",
         "某县2023年年報",
+        "中共某县委机构编制委员会办公室2023年政府信息公开工作年度报告",  # 编制 in an agency's name
+        "某市职业技能培训中心2023年政府信息公开工作年度报告",
         # http://gdee.gd.gov.cn/shbtwj/content/post_3184945.html: the report sent up with a cover letter
         "广东省生态环境厅关于报送2020年政府信息公开工作年度报告的函",
     ],
