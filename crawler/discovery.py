@@ -89,11 +89,13 @@ def classify_entry(entry: ListEntry, *, article_url: bool = False) -> EntryKind:
     kind = classify_title(entry.title)
     if kind != "other":
         return kind
+    if not entry.title.strip():  # a thumbnail's link: its titled twin on the same row decides
+        return "candidate" if follows_link_to(entry.url) else "other"
     if _NAVIGATION_TEXT.match(normalize_title(entry.title)) or (looks_like_index(entry.url) and not article_url):
         return "other"
     if article_url or follows_link_to(entry.url) or _ARTICLE_URL.search(entry.url):
         return "candidate"
-    return "candidate" if entry.list_date and entry.title else "other"
+    return "candidate" if entry.list_date else "other"
 
 
 def wanted(entry: ListEntry, year: int | None = None) -> bool:

@@ -141,6 +141,7 @@ ARTICLE = "http://www.example.gov.cn/zfxxgk/nb/202401/t20240118_123.html"
         (ListEntry("http://www.example.gov.cn/index.html", "首页"), "other", False),
         (ListEntry("http://www.example.gov.cn/zwgk/index.html", "政务公开"), "other", False),
         (ListEntry("http://www.example.gov.cn/nb/2.htm", "下页"), "other", False),
+        (ListEntry(ARTICLE, ""), "other", False),  # a thumbnail: the titled link beside it is the entry
         (ListEntry("http://www.example.gov.cn/nb/2023/index.html", "2023年"), "subcolumn", True),
     ],
 )
