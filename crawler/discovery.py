@@ -1,8 +1,10 @@
 """Which list entries are annual reports, which are sub-columns to descend, and what is neither.
 
-Judged from the entry's title as the list shows it (docs/portals.md §5): a report names 年报 /
-年度报告 / 信息公开工作报告 and a year; 解读, 图解, 一图读懂 and notices about compiling reports are
-not reports; a bare year (2023年) or a category (县级部门, 乡镇) is a sub-column of the column tree.
+Judged from the entry's title as the list shows it (docs/portals.md §5), read by ``core.titles``:
+a report names 年报 / 年度报告 / 信息公开工作报告 and a year; 解读, 图解, 一图读懂 and notices about
+compiling reports are clear negative evidence; a bare year (2023年) or a category (县级部门, 乡镇)
+is a sub-column of the column tree. Recall first (``classify_entry``): inside a configured column
+every other article or attachment link is a candidate, fetched for the parser to decide.
 """
 
 from __future__ import annotations
@@ -14,20 +16,32 @@ from urllib.parse import urljoin, urlsplit
 
 from parsel import Selector
 
-TitleKind = Literal["report", "excluded", "subcolumn", "other"]
+from core import titles
+from core.mediatype import follows_link_to
 
-_CN_DIGITS = {"〇": 0, "零": 0, "○": 0, "O": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
-_YEAR_ARABIC = re.compile(r"(?<!\d)(20[0-4]\d|199\d)\s*年?")
-_YEAR_CHINESE = re.compile(r"([〇零○O一二三四五六七八九]{4})\s*年")
+TitleKind = Literal["report", "excluded", "subcolumn", "other"]
+EntryKind = Literal["report", "candidate", "excluded", "subcolumn", "other"]
+
 _REPORT = re.compile(r"年报|年度报告|信息公开工作报告|工作年度报|信息公开年度")
-_EXCLUDED = re.compile(r"解读|图解|一图读懂|读懂|图说|通知|部署|编制|格式|问答|视频|动漫|征集|培训|会议|转发|印发")
-_SUBCOLUMN_YEAR = re.compile(r"^\s*((?:20[0-4]\d|199\d)|[〇零○一二三四五六七八九]{4})\s*年?\s*度?\s*(?:政府信息公开)?\s*(?:工作)?\s*(?:年报|年度报告)?\s*$")
+_SUBCOLUMN_YEAR = re.compile(r"^\s*((?:20[0-4]\d|199\d)|[〇零○O一二三四五六七八九]{4})\s*年?\s*度?\s*(?:政府信息公开)?\s*(?:工作)?\s*(?:年报|年度报告)?\s*$")
 _SUBCOLUMN_CATEGORY = re.compile(
     r"^\s*(?:[县市区旗州]?(?:级|直|属)?(?:部门|单位|政府部门|工作部门)|乡镇(?:[（(]?街道[）)]?)?|街道|镇街|乡镇人民政府|"
     r"(?:县|市|区)?政府(?:办公室)?|本级政府|部门年报|乡镇年报|街道年报|政府年报|[县市区]政府年报)\s*(?:年报|年度报告)?\s*$"
 )
 _DATE = re.compile(r"((?:19|20)\d{2})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})")
 _SKIP_HREF = re.compile(r"^\s*(?:javascript:|mailto:|tel:|#|data:)", re.I)
+# Pager and site chrome: never an article, whatever else the link looks like.
+_NAVIGATION_TEXT = re.compile(
+    r"^(?:首页|网站首页|上一?页|下一?页|前页|后页|尾页|末页|第?\d{1,4}页?|更多|more|返回|<<|>>|<|>|«|»|\.\.\.|…|"
+    r"网站地图|联系我们|关于我们|无障碍|English|登录|注册|打印|关闭|收藏)$",
+    re.I,
+)
+# Article URLs of the CMS families and of most hand-made sites: a CMS id or a dated path.
+_ARTICLE_URL = re.compile(
+    r"/t\d{8}_\d+|/art/\d{4}/\d{1,2}/\d{1,2}/|/content/(?:\d+/\d+/)?post_\d+|/info/\d+/\d+|/\d{4}-?\d{2}(?:-?\d{2})?/[^/]*\d[^/]*\.\w+$"
+    r"|[?&](?:id|articleid|newsid|wbnewsid|contentid|docid|infoid)=\w+",
+    re.I,
+)
 
 
 @dataclass(frozen=True)
@@ -40,33 +54,61 @@ class ListEntry:
 
 
 def normalize_title(text: str) -> str:
-    """Collapse whitespace (incl. U+3000 and &nbsp;) and strip truncation dots."""
+    """A link title as the list shows it, whitespace (incl. U+3000 and &nbsp;) collapsed; the
+    matching form of titles is ``core.titles.normalize_title``."""
     return re.sub(r"[\s\u3000\xa0]+", " ", text or "").strip()
 
 
 def report_year(title: str) -> int | None:
-    """The year a title names (2023年 or 二〇二三年), else None."""
-    m = _YEAR_ARABIC.search(title)
-    if m:
-        return int(m.group(1))
-    m = _YEAR_CHINESE.search(title)
-    if m:
-        return int("".join(str(_CN_DIGITS[c]) for c in m.group(1)))
-    return None
+    """The year a list title reports on (``core.titles.report_year``), else None."""
+    return titles.report_year(title)
 
 
 def classify_title(title: str) -> TitleKind:
-    """``report``, ``excluded`` (解读/通知…), ``subcolumn`` (a year or category index) or ``other``."""
-    t = normalize_title(title)
+    """From the title alone: ``report`` (names a report and a year), ``excluded`` (clear negative
+    evidence: 解读, 通知 about compiling reports…), ``subcolumn`` (a year or category index) or
+    ``other`` (nothing to tell)."""
+    t = titles.normalize_title(title)
     if not t:
         return "other"
     if _SUBCOLUMN_YEAR.match(t) or _SUBCOLUMN_CATEGORY.match(t):
         return "subcolumn"
-    if _REPORT.search(t):
-        if _EXCLUDED.search(t):
-            return "excluded"
-        return "report" if report_year(t) else "other"
+    if titles.negative_evidence(t):
+        return "excluded"
+    if _REPORT.search(t.replace(" ", "")) and titles.report_year(t):
+        return "report"
     return "other"
+
+
+def classify_entry(entry: ListEntry, *, article_url: bool = False) -> EntryKind:
+    """What a link of a configured 年报 column is, recall first: besides ``classify_title``'s
+    kinds, every article or attachment link whose title says nothing either way (no year, no
+    年报 words, cut short with …) is a ``candidate``: it is fetched and the parser decides.
+    ``article_url``: the adapter knows the URL as one of its family's article pages. Links that
+    are pager or site chrome, or index pages, stay ``other``."""
+    kind = classify_title(entry.title)
+    if kind != "other":
+        return kind
+    if not entry.title.strip():  # a thumbnail's link: its titled twin on the same row decides
+        return "candidate" if follows_link_to(entry.url) else "other"
+    if _NAVIGATION_TEXT.match(normalize_title(entry.title)) or (looks_like_index(entry.url) and not article_url):
+        return "other"
+    if article_url or follows_link_to(entry.url) or _ARTICLE_URL.search(entry.url):
+        return "candidate"
+    return "candidate" if entry.list_date else "other"
+
+
+def wanted(entry: ListEntry, year: int | None = None) -> bool:
+    """Whether to fetch an entry an adapter listed as an article: all but those whose title is
+    clear negative evidence; with ``year`` (a year-restricted recrawl), not those whose title
+    names another year (a title without a year is fetched)."""
+    if classify_title(entry.title) == "excluded":
+        return False
+    if year is not None:
+        named = titles.report_year(entry.title)
+        if named is not None and named != year:
+            return False
+    return True
 
 
 def normalize_date(text: str | None) -> str | None:

@@ -3,9 +3,11 @@
 Runs in the pipeline's worker thread: it touches only the ingestor and the known-documents store it
 is given and plain values, never the crawl's reactor-side state (counters, the engine).
 
-Which attachments: all links of a page the parser calls a link page (``附件：…年度报告.pdf``), and
-report-named files of a page that is not a report itself. A page that is a report keeps its
-attachments unfetched, so one report is never stored twice from two URLs.
+Which attachments: all links of a page the parser calls a link page (``附件：…年度报告.pdf``),
+report-named files of a page that is not a report itself, and the files of a report whose text
+is only in files no reader reads (``unsupported_format``: kept raw, never filed twice). A page
+that is a readable report keeps its attachments unfetched, so one report is never stored twice
+from two URLs.
 
 With ``defer``, a document whose links to follow cannot depend on what the parser makes of it
 (an attachment, a page that names no file at all) is only kept: an ingest consumer parses and
@@ -23,9 +25,10 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
-from crawler.discovery import ListEntry, classify_title
+from core.mediatype import UNSUPPORTED_FORMAT, sniff_media_type, with_charset
+from core.titles import mentions_report, negative_evidence, normalize_title
+from crawler.discovery import ListEntry
 from crawler.items import FetchedDocument
-from core.mediatype import sniff_media_type
 
 if TYPE_CHECKING:
     from crawler.known import KnownDocuments
@@ -101,6 +104,9 @@ def _incoming(doc: FetchedDocument, run_id: int | None, fetched_at: datetime, de
 
     filename = attachment_filename(doc.headers.get("content-disposition"))
     media_type = sniff_media_type(doc.body, doc.headers.get("content-type"), filename or doc.hints.get("attachment_name") or doc.url)
+    # The encoding the crawler chose (core.charset, from header, site setting and meta) travels
+    # with the bytes: the parser decodes with it, validated, and so does every reparse.
+    media_type = with_charset(media_type, doc.encoding)
     return IncomingDocument(
         url=doc.url,
         body=doc.body,
@@ -134,9 +140,17 @@ def _outcome(doc: FetchedDocument, result: IngestResult | Exception) -> IngestOu
         links = list(found.values())
     elif result.outcome == "not_report":
         links = [a for a in doc.attachments if _named_like_report(a)]
+    elif result.parsed is not None and result.parsed.parse_status == UNSUPPORTED_FORMAT:
+        # A report whose text is only in files no reader reads: the files are kept all the same.
+        found = {a.url: a for a in doc.attachments}
+        for link in result.parsed.links:
+            found.setdefault(link.url, ListEntry(link.url, link.text))
+        links = list(found.values())
     return IngestOutcome(result.outcome, links)
 
 
 def _named_like_report(link: ListEntry) -> bool:
-    name = link.title or unquote(link.url.rsplit("/", 1)[-1])
-    return classify_title(name) in ("report", "subcolumn") and bool(re.search(r"年报|年度报告|工作报告", name))
+    """A file named like a report (年报 words, no clear negative evidence): worth fetching even
+    from a page that is not a report itself (recall first: the parser decides)."""
+    name = normalize_title(link.title or unquote(link.url.rsplit("/", 1)[-1]))
+    return negative_evidence(name) is None and (mentions_report(name) or "年报" in name or "年度报告" in name)

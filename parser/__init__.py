@@ -13,10 +13,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from core.charset import decode as decode_text
 from core.keys import ACTIVE, APPEALS, FORMAT_2019, FORMAT_2021, FORMAT_PRE2019, REQUESTS
+from core.mediatype import ATTACHMENT_EXTENSIONS, UNSUPPORTED_FORMAT, base_type, document_type, is_text_type, media_type_of_name
+from core.titles import is_report_title, negative_evidence
 from parser import fields
 from parser.classify import classify, detect_format
-from parser.decode import charset_from_media_type, decode_text
 from parser.html_rows import read_html
 from parser.model import Cell, Link, ParsedReport, SectionProblem
 from parser.readers import Readers, reader_for
@@ -29,7 +31,9 @@ __all__ = ["Cell", "Link", "ParsedReport", "SectionProblem", "decode_text", "par
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 _HTML_SNIFF = re.compile(r"<(?:html|body|table|div|p|!doctype)\b", re.I)
-_TEXT_URL = re.compile(r"https?://[^\s<>\"'，。；）)]+?\.(?:pdf|docx?|wps|xlsx?)(?=$|[\s<>\"'，。；）)?#])", re.I)
+_TEXT_URL = re.compile(
+    r"https?://[^\s<>\"'，。；）)]+?\.(?:" + "|".join(sorted(ATTACHMENT_EXTENSIONS, key=len, reverse=True)) + r")(?=$|[\s<>\"'，。；）)?#])", re.I
+)
 # Evidence of the publication date, strongest first.
 DATE_SOURCES = ("page_meta", "list_page", "url_path", "text_signature", "http_last_modified")
 
@@ -56,7 +60,7 @@ def _is_html(media_type: str, text: str) -> bool:
 
 
 def _read(data: bytes, media_type: str, url: str | None) -> _Source:
-    text = decode_text(data, charset_from_media_type(media_type))
+    text = decode_text(data, media_type)  # the charset the crawler passed on with the bytes, validated
     if _is_html(media_type, text):
         doc = read_html(text, url)
         metas = doc.metas
@@ -135,6 +139,8 @@ def parse_document(
     hints = {k: v for k, v in (hints or {}).items() if v not in (None, "")}
     reader_warnings: list[str] = []
     reader = reader_for(media_type, readers)  # PDF, DOCX, DOC/WPS, XLS/XLSX…: converted to HTML first
+    if reader is None and media_type and not is_text_type(media_type):
+        return unsupported_document(media_type, url, hints)  # kept raw, never read as text
     if reader is not None:
         converted = reader.to_html(data)  # raises ReaderError on a damaged file
         if converted.image_only:
@@ -187,6 +193,13 @@ def parse_document(
     with_cells = len({c.section for c in tables.cells})
     head_text = "\n".join(lines[:8])
     out.kind = classify(title or hints.get("title"), head_text, out.sections_present, with_cells, src.links)  # type: ignore[assignment]
+    unreadable = _unreadable_attachments(src.links) if out.kind == "link_page" else []
+    if unreadable and out.agency and out.report_year and _names_report(title, hints):
+        # Recall first: the page is the report; its text is only in files no reader reads (OFD…).
+        # Filed with no format and no cells (never zeros); the files are still fetched and kept.
+        out.kind, out.parse_status, out.format = "report", UNSUPPORTED_FORMAT, None
+        out.warnings = [f"report text only in attachments no reader reads: {', '.join(unreadable)}"]
+        return out
     if out.kind != "report":
         out.parse_status = "not_report"
         out.format = None
@@ -201,6 +214,33 @@ def parse_document(
             out.sections_text[numeral] = sections.text(numeral)
     out.parse_status = _status(out, tables, fmt, src.has_images)
     return out
+
+
+def unsupported_document(media_type: str, url: str | None, hints: dict[str, Any]) -> ParsedReport:
+    """A file of a form no reader reads (OFD, ET, archives…): status ``unsupported_format`` and
+    the reason; the raw bytes stay in the raw store for a reader registered later."""
+    known = document_type(media_type)
+    what = known.note if known else "no reader for this media type"
+    out = ParsedReport(kind="other", parse_status=UNSUPPORTED_FORMAT)  # type: ignore[arg-type]
+    out.title = str(hints["title"]) if hints.get("title") else None
+    out.warnings = [f"{base_type(media_type)}: {what}"]
+    return out
+
+
+def _unreadable_attachments(links: list[tuple[str, str]]) -> list[str]:
+    """The file names of ``links`` when every one of them is of a form no reader reads, else []."""
+    names = []
+    for url, text in links:
+        media_type = media_type_of_name(url) or media_type_of_name(text)
+        if media_type is None or reader_for(media_type) is not None or is_text_type(media_type):
+            return []
+        names.append(url.rsplit("/", 1)[-1] or text or url)
+    return names
+
+
+def _names_report(title: str | None, hints: dict[str, Any]) -> bool:
+    named = title or hints.get("title")
+    return bool(named) and is_report_title(str(named)) and negative_evidence(str(named)) is None
 
 
 def _status(out: ParsedReport, tables: TableResult, fmt: str | None, has_images: bool) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from core.keys import FORMAT_2019, FORMAT_2021, FORMAT_PRE2019
-from parser.fields import REPORT_WORDS
+from core.titles import mentions_report, negative_evidence
 from parser.labels import norm
 
 _MARKERS_2021 = ("本年制发件数", "现行有效件数", "本年收费金额", "逾期未按收费通知要求缴纳费用", "逾期不补正")
@@ -18,10 +18,6 @@ _MARKERS_2019 = (
     "采购总金额",
 )
 _MARKERS_PRE2019 = ("收费及减免", "依申请公开政府信息情况", "政府信息公开情况统计表", "同意公开答复数")
-# Titles of pages about a report, or about reports in general, that are not a report.
-_NOT_REPORT_TITLE = re.compile(
-    r"解读|图解|一图读懂|一图看懂|图说|问答|政策吹风|通知|通告|部署会|培训|格式|编制发布|报送|征求意见|目录|索引|列表"
-)
 
 
 def detect_format(text: str, report_year: int | None) -> str | None:
@@ -47,14 +43,9 @@ def detect_format(text: str, report_year: int | None) -> str | None:
 
 
 def title_says_not_report(title: str | None) -> bool:
-    """Titles of 解读/图解 pages, notices about compiling reports, the national format notice."""
-    return bool(title and _NOT_REPORT_TITLE.search(norm(title)))
-
-
-def mentions_report(text: str) -> bool:
-    """Whether a text speaks of an annual disclosure report."""
-    n = norm(text)
-    return any(w in n for w in REPORT_WORDS) and "公开" in n
+    """Titles with clear negative evidence (``core.titles.negative_evidence``): 解读/图解 pages,
+    work plans, notices about compiling or submitting reports, the national format notice."""
+    return negative_evidence(title) is not None
 
 
 def classify(

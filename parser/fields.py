@@ -7,9 +7,10 @@ from datetime import date, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
+# The title readers live in core.titles (shared with the crawler); these names stay for callers.
+from core.titles import REPORT_WORDS, is_report_title, year_mentions  # noqa: F401
+from core.titles import report_year as year_from_title  # noqa: F401
 from parser.labels import norm
-
-REPORT_WORDS = ("年度报告", "年报", "工作报告")
 _CN_DIGITS = {
     "〇": 0,
     "○": 0,
@@ -27,7 +28,6 @@ _CN_DIGITS = {
     "九": 9,
 }
 _CN_YEAR = "[〇○零Ｏ一二三四五六七八九]{4}"
-_YEAR_IN_TITLE = re.compile(rf"((?:19|20)\d{{2}}|{_CN_YEAR})\s*年\s*度?")
 _PERIOD = re.compile(
     r"((?:19|20)\d{2})\s*年\s*1\s*月\s*1\s*日\s*(?:起|开始)?\s*(?:至|到|—|-|~|－|至于)\s*"
     r"(?:((?:19|20)\d{2})\s*年\s*)?12\s*月\s*31\s*日"
@@ -121,12 +121,6 @@ def clean_title(text: str) -> str:
     return _TITLE_PREFIX.sub("", t)
 
 
-def is_report_title(text: str) -> bool:
-    """Whether a line reads like the title of an annual disclosure report."""
-    n = norm(text)
-    return 6 <= len(n) <= 90 and any(w in n for w in REPORT_WORDS) and ("公开" in n or "年报" in n)
-
-
 def pick_html_title(candidates: list[str | None]) -> str | None:
     """The first candidate that looks like a report title, else the first non-empty one.
 
@@ -168,12 +162,13 @@ def _clean_agency(text: str) -> str | None:
 def agency_from_title(title: str) -> str | None:
     """The body named before the year: '平罗县机关事务服务中心 2021年…' → '平罗县机关事务服务中心';
     or, in '2021年度XX局政府信息公开工作年度报告', between the year and 政府信息公开."""
-    m = _YEAR_IN_TITLE.search(title)
-    if not m:
+    years = year_mentions(title)
+    if not years:
         return None
-    if m.start() > 0:
-        return _clean_agency(title[: m.start()])
-    after = _SUBJECT.split(title[m.end() :], maxsplit=1)[0]
+    start, end, _ = years[0]
+    if start > 0:
+        return _clean_agency(title[:start])
+    after = _SUBJECT.split(title[end:], maxsplit=1)[0]
     name = _clean_agency(after)
     return name if name and _AGENCY_END.search(name) else None
 
@@ -199,21 +194,6 @@ def agency_from_labels(lines: list[str]) -> str | None:
             if name and _AGENCY_END.search(name) and "网" not in name[-2:]:
                 return name
     return None
-
-
-def year_from_title(title: str) -> int | None:
-    """The year reported on, from a title such as '…2021年政府信息公开工作年度报告': the last
-    year before the subject words, so a publication date appended to the title does not count."""
-    subject = _SUBJECT.search(title)
-    limit = subject.start() if subject else len(title)
-    years = [m.group(1) for m in _YEAR_IN_TITLE.finditer(title) if m.start() < limit]
-    if not years:
-        years = [m.group(1) for m in _YEAR_IN_TITLE.finditer(title)][:1]
-    if not years:
-        return None
-    y = years[-1]
-    value = int(y) if y.isdigit() else cn_year(y)
-    return value if 1990 <= value <= 2100 else None
 
 
 def year_from_period(text: str) -> int | None:

@@ -14,6 +14,7 @@ from urllib.parse import urljoin
 
 import lxml.etree
 
+from core.mediatype import ATTACHMENT_EXTENSIONS
 from parser.text_rows import Row, strip_markup, text_to_rows
 
 _SKIP = frozenset(
@@ -29,12 +30,14 @@ _HIDDEN = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
 _CONTENT_CLASSES = ("TRS_Editor", "trs_editor_view", "TRS_UEDITOR", "v_news_content", "article-content", "article_con")
 _CONTENT_IDS = ("UCAP-CONTENT", "zoom")
-_ATTACH_EXTS = ("pdf", "docx?", "wps", "xlsx?", "et", "ofd")
+# Attachments are the files core.mediatype's table says the crawler follows (PDF, Word, WPS, Excel,
+# ET, OFD, archives), or download scripts.
+_ATTACH_EXTS = tuple(sorted(ATTACHMENT_EXTENSIONS, key=len, reverse=True))
 _ATTACH_EXT = re.compile(r"\.(" + "|".join(_ATTACH_EXTS) + r")(?:$|[?#&])", re.I)
 _DOWNLOAD = re.compile(r"download\.jsp|downfile\.jsp|/download\b|filedownload", re.I)
 # What every link _is_attachment accepts holds somewhere in the page's bytes, lower-cased (ASCII in
 # GBK and UTF-8 alike): words first (substring tests are memchr-fast), then the exact shape.
-_ANY_ATTACHMENT_WORDS = (b".pdf", b".doc", b".wps", b".xls", b".et", b".ofd", b"download", b"downfile")
+_ANY_ATTACHMENT_WORDS = (*(f".{e}".encode() for e in _ATTACH_EXTS), b"download", b"downfile")
 _ANY_ATTACHMENT = re.compile(rb"\.(?:" + "|".join(_ATTACH_EXTS).encode() + rb")\b|download|downfile")
 
 

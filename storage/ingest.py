@@ -35,7 +35,7 @@ from storage.sites import site_agency_key, site_agency_level
 log = logging.getLogger(__name__)
 
 # "pending": kept, to be parsed by an ingest consumer (``storage.ingest_queue``).
-Outcome = Literal["new", "changed", "unchanged", "not_report", "link_page", "failed", "pending"]
+Outcome = Literal["new", "changed", "unchanged", "not_report", "link_page", "failed", "pending", "unsupported_format"]
 
 
 def utcnow() -> datetime:
@@ -293,6 +293,8 @@ class Ingestor:
     ) -> IngestResult:
         if parsed.kind == "link_page":
             return IngestResult("link_page", raw_id, sha, links=[l.url for l in parsed.links], parsed=parsed)
+        if parsed.kind != "report" and parsed.parse_status == "unsupported_format":  # kept raw, not read
+            return IngestResult("unsupported_format", raw_id, sha, parsed=parsed, message="; ".join(parsed.warnings))
         if parsed.kind != "report":
             return IngestResult("not_report", raw_id, sha, parsed=parsed, message="not an annual report")
         agency_name = hints.get("agency") or parsed.agency

@@ -16,7 +16,7 @@ from parsel import Selector
 from scrapy import Request
 from scrapy.http import Response, TextResponse
 
-from crawler.discovery import ListEntry, classify_title, looks_like_index, scan_anchors
+from crawler.discovery import ListEntry, classify_entry, looks_like_index, scan_anchors
 from core.mediatype import ATTACHMENT_EXTENSIONS, extension_of
 from core.settings import SiteSpec
 
@@ -84,8 +84,8 @@ class CmsAdapter:
             key = route_key(link.url)
             if key in seen or key == route_key(page_url):
                 continue
-            kind = classify_title(link.title)
-            if kind == "other" and _names_a_report(link.title) and key != link.url.split("#")[0]:
+            kind = classify_entry(link, article_url=self.is_detail_url(link.url))  # recall first
+            if kind in ("other", "candidate") and _names_a_report(link.title) and key != link.url.split("#")[0]:
                 kind = "subcolumn"  # a 年报 column of an SPA platform (``/gkmlpt/index#2753``)
             if kind == "subcolumn":
                 seen.add(key)
@@ -93,7 +93,7 @@ class CmsAdapter:
                     page.entries.append(link)  # "2023年政府信息公开年报" on an article URL: a report
                 else:
                     page.subcolumns.append(link)
-            elif kind in ("report", "excluded"):
+            elif kind in ("report", "excluded", "candidate"):
                 seen.add(key)
                 if looks_like_index(link.url) and not self.is_detail_url(link.url):
                     page.subcolumns.append(link)  # a 年报 folder, never a report itself

@@ -22,7 +22,7 @@ from twisted.python.failure import Failure
 
 from crawler.adapters import AdapterRegistry
 from crawler.context import CrawlContext, utcnow
-from crawler.discovery import ListEntry, classify_title, report_year
+from crawler.discovery import ListEntry, wanted
 from crawler.items import FetchedDocument
 from crawler.middlewares.landing import RedirectRejected
 from crawler.middlewares.waf import BlockedByChallenge
@@ -219,13 +219,8 @@ class AnnualReportsSpider(Spider):
         return family
 
     def _wanted(self, entry: ListEntry) -> bool:
-        """A report entry, of the requested year in a year-restricted recrawl."""
-        kind = classify_title(entry.title)
-        if kind not in ("report", "subcolumn"):  # subcolumn-titled entries reach here only on article URLs
-            return False
-        if self.context.year is not None and report_year(entry.title) != self.context.year:
-            return False
-        return True
+        """Every listed article but clear non-reports, of the requested year in a year-restricted recrawl."""
+        return wanted(entry, self.context.year)
 
     # Details -----------------------------------------------------------------------------------
     def parse_detail(self, response: Response) -> Iterator[FetchedDocument]:
