@@ -1,0 +1,131 @@
+"""Real report pages (tests/real/, sources in tests/real/SOURCES.md) and what the parser, storage
+and monitor make of them. The texts are excerpts from the start of real pages: their tables are
+cut off or flattened, so none can be read — yet each is the agency's published report for a year,
+and must be filed and counted as published. The negative examples (a notice, an interpretation,
+the national format notice, a news item) must not become reports.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from monitor.check import run_check
+from monitor.lifecycle import finding_to_dict
+from parser import parse_document
+from storage.ingest import Ingestor
+from storage.models import Finding, Report
+from storage.rawstore import RawStore
+from tests.monitor_factory import add_agency, add_site, make_db, make_settings
+
+REAL = Path(__file__).parent / "real"
+
+
+def _items() -> list[tuple[str, dict, bytes]]:
+    out = []
+    for folder in sorted(p for p in REAL.iterdir() if (p / "meta.json").exists()):
+        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+        text = next(p for p in sorted(folder.iterdir()) if p.name != "meta.json")
+        out.append((folder.name, meta, text.read_bytes()))
+    return out
+
+
+ITEMS = _items()
+REPORTS = [i for i in ITEMS if i[1].get("kind") != "not_report"]
+NOT_REPORTS = [i for i in ITEMS if i[1].get("kind") == "not_report"]
+
+
+def _url(meta: dict) -> str | None:
+    return meta.get("url") or meta.get("original_url")
+
+
+@pytest.mark.parametrize("name,meta,body", REPORTS, ids=[i[0] for i in REPORTS])
+def test_published_report_is_filed_for_its_year_without_invented_cells(name: str, meta: dict, body: bytes) -> None:
+    parsed = parse_document(body, "text/plain", url=_url(meta))
+    assert parsed.kind == "report", parsed.warnings
+    assert parsed.report_year == meta["report_year"]
+    assert parsed.parse_status == "tables_unreadable"
+    assert parsed.cells == []  # never zeros for what could not be read
+    [problem] = parsed.problems
+    assert problem.section == "report" and str(meta["report_year"]) in problem.reason
+    assert parsed.warnings[0].startswith("report: named the")
+
+
+@pytest.mark.parametrize("name,meta,body", NOT_REPORTS, ids=[i[0] for i in NOT_REPORTS])
+def test_page_about_reports_is_not_a_report(name: str, meta: dict, body: bytes) -> None:
+    assert parse_document(body, "text/plain", url=_url(meta)).kind == "other"
+
+
+def test_where_the_document_named_itself() -> None:
+    by_name = {n: parse_document(b, "text/plain", url=_url(m)) for n, m, b in REPORTS}
+    # "现将我办2022年度政府信息公开情况报告如下" and "关于2022年度政府信息公开情况的报告".
+    assert by_name["pg_hb_wuhan_hanyang_qzfb_2022"].problems[0].rows == ["announcement", "no_tables"]
+    assert by_name["pg_jl_changchun_erdao_fwzs_2022"].problems[0].rows == ["announcement", "no_tables"]
+    # The metadata lines repeat the title (名称：…, 内容概述：…): still one report, not a list.
+    assert by_name["pg_ah_fuyang_szf_2020"].problems[0].rows[0] == "heading"
+
+
+def _report(body: str) -> bytes:
+    return body.encode("utf-8")
+
+
+def test_title_over_two_lines() -> None:
+    parsed = parse_document(
+        _report("某某县人民政府\n2023年政府信息公开工作年度报告\n2023年，我县认真贯彻《条例》……\n"), "text/plain"
+    )
+    assert (parsed.kind, parsed.parse_status, parsed.report_year) == ("report", "tables_unreadable", 2023)
+    assert parsed.agency == "某某县人民政府"
+
+
+def test_statistics_period_sentence_names_the_year() -> None:
+    text = (
+        "根据《中华人民共和国政府信息公开条例》要求，编制本报告。本报告中所列数据统计期限为2023年1月1日至2023年12月31日。"
+        "如对本报告有任何疑问，请与本局办公室联系。\n"
+    )
+    parsed = parse_document(_report(text), "text/plain")
+    assert (parsed.kind, parsed.report_year) == ("report", 2023)
+    assert parsed.problems[0].rows[0] == "period"
+
+
+def test_list_of_reports_is_not_a_report() -> None:
+    text = "".join(
+        f"{agency}2023年政府信息公开工作年度报告 2024-01-2{i}\n"
+        for i, agency in enumerate(("某某县教育局", "某某县民政局", "某某县财政局", "某某县卫生健康局"))
+    )
+    assert parse_document(_report(text), "text/plain").kind == "other"
+
+
+def test_news_about_a_report_is_not_a_report() -> None:
+    text = "2022年政府信息公开工作年度报告发布\n日前，某某省人民政府正式向社会发布2022年政府信息公开工作年度报告。\n"
+    assert parse_document(_report(text), "text/plain").kind == "other"
+
+
+def test_unreadable_report_counts_as_published_with_one_review_finding(tmp_path: Path) -> None:
+    """Filed through ingestion, checked by the monitor: no missing-year finding for that year,
+    one finding asking for review, and none of the table rules guessing at what is not there."""
+    [(_, meta, body)] = [i for i in REPORTS if i[0] == "pg_ha_fgw_2022"]
+    db = make_db(tmp_path)
+    settings = make_settings(tmp_path, monitor={"first_year": 2021})
+    site = add_site(db, "henan", "河南省人民政府", "河南省")
+    add_agency(db, site, meta["agency"], level="department")
+    result = Ingestor(db, RawStore(tmp_path / "raw")).ingest(
+        url=_url(meta), body=body, site_id=site, media_type="text/plain", hints={"published_on": date(2023, 1, 19)}
+    )
+    assert result.outcome == "new"
+    with db.session() as s:
+        report = s.scalar(select(Report))
+        assert report is not None
+        assert (report.report_year, report.parse_status) == (2022, "tables_unreadable")
+    run_check(db, settings, date(2023, 6, 30))
+    with db.session() as s:
+        found = [finding_to_dict(f) for f in s.scalars(select(Finding).order_by(Finding.id))]
+    years_missing = [f["report_year"] for f in found if f["kind"] == "missing_year"]
+    assert 2022 not in years_missing and 2021 in years_missing
+    about_report = [f for f in found if f["report_year"] == 2022]
+    assert [f["kind"] for f in about_report] == ["tables_unreadable"]
+    detail = about_report[0]["detail"]
+    assert "标题表明" in detail and "未能读取" in detail and "人工" in detail
