@@ -13,6 +13,7 @@ KIND_LABELS: dict[str, str] = {
     "outdated_format": "使用旧版格式",
     "malformed_table": "表格无法识别",
     "image_only": "仅有图片",
+    "tables_unreadable": "表格未能读取，需人工核查",
     "duplicate": "内容雷同",
     "text_table": "文字与表格矛盾",
     "crawl_blocked": "抓取受阻",

@@ -18,8 +18,9 @@ from core.keys import ACTIVE, APPEALS, FORMAT_2019, FORMAT_2021, FORMAT_PRE2019,
 from core.mediatype import ATTACHMENT_EXTENSIONS, UNSUPPORTED_FORMAT, base_type, document_type, is_text_type, media_type_of_name
 from core.titles import is_report_title, negative_evidence
 from parser import fields
-from parser.classify import classify, detect_format
+from parser.classify import classify, detect_format, title_says_not_report
 from parser.html_rows import read_html
+from parser.identity import SOURCE_WORDS, ReportName, report_name
 from parser.model import Cell, Link, ParsedReport, SectionProblem
 from parser.readers import Readers, reader_for
 from parser.readers.scanned import image_only_report
@@ -165,6 +166,10 @@ def parse_document(
         year = fields.year_from_title(lines[title_idx])
     if year is None:
         year = fields.year_from_period(out.text[:5000])
+    name: ReportName | None = None
+    if year is None:
+        name = report_name(title, lines, out.text)
+        year = name.year if name else None
     if hints.get("report_year"):
         with contextlib.suppress(ValueError):
             year = int(str(hints["report_year"]).strip()[:4])
@@ -200,6 +205,13 @@ def parse_document(
         out.kind, out.parse_status, out.format = "report", UNSUPPORTED_FORMAT, None
         out.warnings = [f"report text only in attachments no reader reads: {', '.join(unreadable)}"]
         return out
+    named_only: ReportName | None = None
+    if out.kind == "other" and year is not None and not title_says_not_report(title or hints.get("title")):
+        # Published but unreadable is still published: no body was recognised, yet the document
+        # names itself this year's report.
+        named_only = name or report_name(title, lines, out.text)
+        if named_only is not None:
+            out.kind = "report"
     if out.kind != "report":
         out.parse_status = "not_report"
         out.format = None
@@ -212,7 +224,10 @@ def parse_document(
     for numeral in ("一", "五", "六"):
         if numeral in sections.rows:
             out.sections_text[numeral] = sections.text(numeral)
-    out.parse_status = _status(out, tables, fmt, src.has_images)
+    if named_only is not None and not out.cells and fmt != FORMAT_PRE2019:
+        out.parse_status = _unreadable_status(out, tables, named_only, src.has_images)
+    else:
+        out.parse_status = _status(out, tables, fmt, src.has_images)
     return out
 
 
@@ -241,6 +256,24 @@ def _unreadable_attachments(links: list[tuple[str, str]]) -> list[str]:
 def _names_report(title: str | None, hints: dict[str, Any]) -> bool:
     named = title or hints.get("title")
     return bool(named) and is_report_title(str(named)) and negative_evidence(str(named)) is None
+
+
+def _unreadable_status(out: ParsedReport, tables: TableResult, name: ReportName, has_images: bool) -> str:
+    """``image_only`` or ``tables_unreadable`` for a report known only by its name: one problem
+    says why no cell was read, and where the document named itself the report."""
+    found = [s for s in (ACTIVE, REQUESTS, APPEALS) if tables.found.get(s)]
+    if has_images and not found:
+        why, state, status = "no table in the text; the page shows images", "images", "image_only"
+    elif found:
+        why, state, status = f"tables found ({', '.join(found)}) but no row could be read", "tables_found", "tables_unreadable"
+    else:
+        why = f"no statistics table recognised ({len(out.sections_present)} of 6 section headings found)"
+        state, status = "no_tables", "tables_unreadable"
+    reason = f"named the {name.year} annual report by {SOURCE_WORDS[name.source]}; {why}"
+    out.warnings.insert(0, f"report: {reason}")
+    # rows: where the document named itself the report, and what became of its tables.
+    out.problems = [SectionProblem("report", reason, [name.source, state])]
+    return status
 
 
 def _status(out: ParsedReport, tables: TableResult, fmt: str | None, has_images: bool) -> str:

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 Kind = Literal["report", "link_page", "other"]
-ParseStatus = Literal["ok", "partial", "malformed", "image_only", "not_report", "failed", "unsupported_format"]
+ParseStatus = Literal["ok", "partial", "malformed", "image_only", "tables_unreadable", "not_report", "failed", "unsupported_format"]
 Number = int | Decimal
 
 

@@ -56,6 +56,14 @@ IMAGE_ONLY = Rule(
     "{year}年度报告的表格为图片，系统未能读取其中的数字（不按零处理），勾稽关系未核对，请人工查看原文",
     "表格应以文字发布",
 )
+TABLES_UNREADABLE = Rule(
+    "tables_unreadable",
+    "tables_unreadable",
+    "warning",
+    "{year}年度报告已发布，但系统未能读取其中的统计表格：{reason}。"
+    "表格数字未按零处理，勾稽关系未核对，缺报、逾期按已发布计算，请人工查看原文",
+    "统计表格应能按官方格式读取",
+)
 
 
 def heading(section: str) -> str:
@@ -68,7 +76,7 @@ class FormCheck:
     """Per-report form rules."""
 
     lane = "review"
-    rules = (BLANK, MISSING_SECTION, OUTDATED, MALFORMED, IMAGE_ONLY)
+    rules = (BLANK, MISSING_SECTION, OUTDATED, MALFORMED, IMAGE_ONLY, TABLES_UNREADABLE)
 
     def check(self, ctx: CheckContext, r: ReportRow) -> Iterator[FindingDraft]:
         if _nothing_to_say(r):
@@ -88,6 +96,15 @@ class FormCheck:
                 **common, evidence={"parse_status": r.parse_status}, year=r.report_year
             )
             return  # nothing else about the tables can be said
+        if r.parse_status == "tables_unreadable":
+            # One finding for the whole report: which sections or tables are missing follows from it.
+            yield TABLES_UNREADABLE.draft(
+                **common,
+                evidence={"parse_status": r.parse_status, "problems": r.problems},
+                year=r.report_year,
+                reason=_problem_reason(r.problems),
+            )
+            return
         yield from self._malformed(r, common)
         if r.format not in CURRENT_FORMATS or r.parse_status == "failed":
             return
@@ -168,7 +185,7 @@ def may_find(r: Any) -> bool:
 
 def _nothing_to_say(r: ReportRow) -> bool:
     """The usual report (no rule here can fire), told apart before any evidence is built."""
-    if r.problems or r.parse_status in ("image_only", "malformed", "failed"):
+    if r.problems or r.parse_status in ("image_only", "tables_unreadable", "malformed", "failed"):
         return False
     if r.format not in CURRENT_FORMATS:
         return True
@@ -178,6 +195,32 @@ def _nothing_to_say(r: ReportRow) -> bool:
         r.appeals_has_cells and not r.appeals_has_values
     )
     return not blank and r.sections_present == ALL_SECTIONS
+
+
+# What the parser records (SectionProblem "report", rows = [where named, table state]), in Chinese.
+_NAMED_BY = {
+    "title": "标题",
+    "heading": "正文标题",
+    "two_line_heading": "正文标题（分两行）",
+    "announcement": "开头语",
+    "period": "统计期限说明",
+}
+_TABLE_STATE = {
+    "no_tables": "正文中未识别出统计表格",
+    "tables_found": "找到表格但未能识别其中任何一行",
+    "images": "表格疑为图片",
+}
+
+
+def _problem_reason(problems: list[Any]) -> str:
+    """Why a report's tables could not be read, in Chinese, from the parser's recorded problem."""
+    for p in problems:
+        rows = p.get("rows") if isinstance(p, dict) else None
+        if isinstance(p, dict) and p.get("section") == "report" and rows and len(rows) == 2:
+            named = _NAMED_BY.get(str(rows[0]), "文档")
+            state = _TABLE_STATE.get(str(rows[1]), "统计表格未能读取")
+            return f"{named}表明这是该年度报告，但{state}"
+    return "原因未说明"
 
 
 def _section_key(problem: Any) -> str | None:
