@@ -21,10 +21,12 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings as ScrapySettings
 from scrapy.utils import log as scrapy_log
 
+from crawler.adapters import AdapterRegistry
 from crawler.context import MODES, CrawlContext
 from crawler.extensions import with_outcomes
 from crawler.spiders.annual_reports import AnnualReportsSpider
 from storage.ingest_queue import IngestQueue, IngestWorker, pending_count
+from core.errors import UsageError
 from core.settings import Settings, SettingsError, load_settings
 from storage.db import Database
 
@@ -129,6 +131,7 @@ def run_crawl(
         settings.site(site_id)  # unknown ids fail here, with the known ones listed
     if not (site_ids or settings.sites):
         raise SettingsError("sites: no site configured to crawl")
+    AdapterRegistry.from_paths(settings.crawler.adapter_paths)  # a bad crawler.adapters entry: one line, before the crawl
     s = scrapy_settings(settings, site_ids, mode=mode, year=year, url=url, overrides=overrides)
     workers = _start_workers(settings) if s.getbool("NIANBAO_STORAGE_ENABLED", True) else []
     if workers:
@@ -227,7 +230,7 @@ def main(argv: list[str] | None = None) -> int:
             overrides[name] = raw
     try:
         summary = run_crawl(load_settings(args.config), args.site, mode=args.mode, year=args.year, url=args.url, overrides=overrides)
-    except SettingsError as exc:
+    except (SettingsError, UsageError) as exc:
         print(f"crawler.run: {exc}", file=sys.stderr)
         return 2
     print(json.dumps(summary, ensure_ascii=False, indent=None if args.json else 2, default=str))
