@@ -52,7 +52,7 @@ def reports_of(crawled: Crawled, site_id: str) -> list[tuple[str, int]]:
 @pytest.mark.parametrize(
     "site_id",
     [
-        "mixed", "gkml-frag", "gkml-tree", "gkml-api", "hanweb-big", "vsb-long", "vsb-numbers",
+        "mixed", "mixed-cms", "gkml-frag", "gkml-tree", "gkml-api", "hanweb-big", "vsb-long", "vsb-numbers",
         "dede-static", "dede-php", "dede-static-nonext", "dede-php-nonext", "trs-countpage",
     ],
 )  # fmt: skip
@@ -101,3 +101,47 @@ def test_hanweb_windows_are_posted_up_to_total_record(crawled: Crawled) -> None:
 def test_vsb_pages_are_read_counting_down(crawled: Crawled, site_id: str) -> None:
     lists = [r.path for r in crawled.requests[site_id] if r.path.startswith("/zfxxgk/zfxxgknb")]
     assert set(lists) == {"/zfxxgk/zfxxgknb.htm", *(f"/zfxxgk/zfxxgknb/{n}.htm" for n in (4, 3, 2, 1))}
+
+
+# Without a crawl ---------------------------------------------------------------------------------
+RECORDED = Path(__file__).parent / "recorded"
+
+
+def test_a_real_dataproxy_answer_gives_every_record_and_the_next_window() -> None:
+    from scrapy import Request
+    from scrapy.http import XmlResponse
+
+    from crawler.adapters import adapter_for
+    from crawler.adapters.hanweb import _RECORD
+    from core.settings import SiteSpec
+
+    body = (RECORDED / "hanweb" / "wzkj_wenzhou_dataproxy.xml").read_bytes()
+    column = "http://wzkj.example/col/col1220132/index.html"
+    state = {"proxy": "http://wzkj.example/module/web/jpage/dataproxy.jsp", "form": {}, "start": 1, "total": 3432, "per": 20, "referer": column}
+    url = state["proxy"] + "?startrecord=1&endrecord=60&perpage=20"
+    response = XmlResponse(url=url, body=body, encoding="utf-8", request=Request(url, meta={"list_state": state}))
+    adapter = adapter_for("hanweb")
+    links = adapter.record_links([m.group(1) for m in _RECORD.finditer(body.decode())], column)
+    assert [(link.url.rsplit("/", 1)[-1], link.list_date) for link in links] == [
+        ("art_1312722_7744076.html", "2017-05-24"),
+        ("art_1312722_7744075.html", "2017-05-23"),
+        ("art_1312722_7744074.html", "2017-05-12"),
+    ]
+    assert links[1].title == "关于组织申报科技支撑“五大会战”重大科技项目的通知"  # from the single-quoted title attribute
+    site = SiteSpec(id="w", name="温州市科学技术局", start_urls=[column])
+    nxt = adapter.parse_list(response, site).next_page
+    assert nxt is not None and "startrecord=4&" in nxt.url  # the next window starts after the three records read
+
+
+def test_fragments_count_only_for_requests_that_ask_for_it() -> None:
+    from scrapy import Request
+
+    from crawler.fingerprint import FragmentAwareFingerprinter
+    from scrapy.utils.request import fingerprint
+
+    fp = FragmentAwareFingerprinter().fingerprint
+    shell = "http://a.example/gkmlpt/index"
+    assert fp(Request(f"{shell}#2753", meta={"keep_fragment": True})) != fp(Request(f"{shell}#2754", meta={"keep_fragment": True}))
+    # Everything else is deduplicated as Scrapy does it: an in-page anchor is the same page.
+    assert fp(Request("http://a.example/nb/index.html#top")) == fp(Request("http://a.example/nb/index.html"))
+    assert fp(Request("http://a.example/nb/index.html")) == fingerprint(Request("http://a.example/nb/index.html"))

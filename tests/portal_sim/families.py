@@ -6,6 +6,8 @@ site id        address      what it holds
 mixed          127.0.0.20   a hand-made root listing ``2024年度``/``2023年度`` TRS year columns paged
                             by ``createPageHTML`` (3 pages each), and a link handing over to a
                             gkmlpt category ``/gkmlpt/index#<catid>`` (JSON list, 2 pages)
+mixed-cms      127.0.0.33   the same tree on a site configured ``cms: trs``: the gkmlpt shell's own
+                            markers override the configured family
 gkml-frag      127.0.0.21   a gkmlpt platform with two 年报 categories given as start URLs that
                             differ only by the fragment; one category served whole (404 for page 2,
                             links in ``post_url``)
@@ -80,8 +82,8 @@ def _portal(site_id: str, name: str, host: str, routes: dict[str, Handler], star
     return SimPortal(site_id, name, PortalServer({"/robots.txt": _robots(), **routes}, host=host), starts, expected(articles))
 
 
-def mixed_portal() -> SimPortal:
-    county = "临江县"
+def mixed_portal(cms: str = "auto") -> SimPortal:
+    county = "临江县" if cms == "auto" else "抚松县"
     site = f"{county}人民政府"
     y2024 = reports(county, 2024, 5)
     y2023 = reports(county, 2023, 5, start=5)
@@ -93,7 +95,11 @@ def mixed_portal() -> SimPortal:
         prefix="", column_dir="xxgk/ndbg", site_name=site, articles=[],
         subcolumns=[("2024年度", col2024), ("2023年度", col2023), ("政府信息公开年报（2022年及以前）", platform)],
     )  # fmt: skip
-    return _portal("mixed", site, "127.0.0.20", root.routes(), [root.index_path], y2024 + y2023 + gkml)
+    if cms == "auto":
+        return _portal("mixed", site, "127.0.0.20", root.routes(), [root.index_path], y2024 + y2023 + gkml)
+    portal = _portal("mixed-cms", site, "127.0.0.33", root.routes(), [root.index_path], y2024 + y2023 + gkml)
+    portal.cms = cms
+    return portal
 
 
 def gkmlpt_fragment_portal() -> SimPortal:
@@ -168,6 +174,7 @@ def family_portals() -> list[SimPortal]:
     """Every portal of the table above."""
     return [
         mixed_portal(),
+        mixed_portal(cms="trs"),
         gkmlpt_fragment_portal(),
         gkmlpt_tree_portal(),
         gkmlpt_tree_portal("gkml-api", "127.0.0.23", "api"),
