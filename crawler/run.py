@@ -25,6 +25,7 @@ from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings as ScrapySettings
 
 from core.settings import Settings, SettingsError, load_settings
+from crawler.adapters import AdapterRegistry
 from crawler.addon import MODES, CrawlRequest, nianbao_settings
 from crawler.context import CrawlContext
 from crawler.extensions import with_outcomes
@@ -101,6 +102,7 @@ def crawl_in(process: CrawlerProcess) -> dict[str, Any]:
     settings = nianbao_settings(crawler.settings)
     request = CrawlRequest.from_scrapy_settings(crawler.settings)
     request.check(settings)
+    AdapterRegistry.from_paths(settings.crawler.adapter_paths)  # a bad crawler.adapters entry: one line, before the crawl
     crawler.settings.set("NIANBAO_SETTINGS", settings, priority="cmdline")  # loaded once, for the add-on too
     workers = _start_workers(crawler, settings)
     try:
@@ -203,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
             overrides[name] = raw
     try:
         summary = run_crawl(load_settings(args.config), args.site, mode=args.mode, year=args.year, url=args.url, overrides=overrides)
-    except SettingsError as exc:
+    except (SettingsError, UsageError) as exc:
         print(f"crawler.run: {exc}", file=sys.stderr)
         return 2
     print(json.dumps(summary, ensure_ascii=False, indent=None if args.json else 2, default=str))

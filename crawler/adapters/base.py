@@ -85,8 +85,10 @@ class CmsAdapter:
             if key in seen or key == route_key(page_url):
                 continue
             kind = classify_entry(link, article_url=self.is_detail_url(link.url))  # recall first
-            if kind in ("other", "candidate") and _names_a_report(link.title) and key != link.url.split("#")[0]:
-                kind = "subcolumn"  # a 年报 column of an SPA platform (``/gkmlpt/index#2753``)
+            if key != link.url.split("#")[0] and kind != "subcolumn" and _names_a_report(link.title):
+                seen.add(key)  # a 年报 column of an SPA platform (``/gkmlpt/index#2753``), never an article
+                page.subcolumns.append(link)
+                continue
             if kind == "subcolumn":
                 seen.add(key)
                 if self.is_detail_url(link.url) and not looks_like_index(link.url) and _names_a_report(link.title):

@@ -39,6 +39,8 @@ class GenericAdapter(CmsAdapter):
         sels = site.selectors
         if sels is not None and sels.item:
             links = [e for e in (self._entry(item, response.url, sels) for item in select(sel, sels.item)) if e]
+            if not links:  # a page of another layout (a sub-column): every anchor, rather than nothing
+                links = scan_anchors(sel, response.url)
         else:
             links = scan_anchors(sel, response.url)
         page = self.split_links(links, response.url)

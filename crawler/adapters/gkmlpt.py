@@ -52,7 +52,7 @@ def is_report_category(name: str) -> bool:
 class GkmlptAdapter(CmsAdapter):
     family = "gkmlpt"
     markers = (
-        r"/gkmlpt/",
+        r"\A\S*/gkmlpt/",  # the page's own URL (links to a platform elsewhere on a page prove nothing)
         r"window\._CONFIG",
         r"SID\s*['\"]?\s*:",
         r"/gkmlpt/content/\d+/\d+/post_\d+\.html",
@@ -74,8 +74,8 @@ class GkmlptAdapter(CmsAdapter):
             return self._api_page(response, state)
         text = _text(response)
         sid = _SID.search(text)
-        if not sid:
-            return ListPage()
+        if not sid:  # not a shell after all: read it as an HTML list rather than lose it
+            return super().parse_list(response, site)
         shell_url = response.meta.get("column_url") or response.url
         fragment = urlsplit(shell_url).fragment
         catid = fragment if fragment.isdigit() else None

@@ -45,9 +45,7 @@ class HanwebAdapter(CmsAdapter):
         records = [m.group(1) for m in _RECORD.finditer(text)]
         state = self.list_state(response)
         base = state.get("referer") or response.url  # record links are relative to the column page
-        entries: list[ListEntry] = []
-        for record in records:
-            entries.extend(scan_anchors(Selector(text=record), base))
+        entries = self.record_links(records, base)
         if state.get("proxy"):  # an answer of dataproxy.jsp: records only
             page = self.split_links(entries, response.url)
             page.next_page = self._window({**state, "start": int(state["start"]) + len(records)}) if records else None
@@ -58,6 +56,13 @@ class HanwebAdapter(CmsAdapter):
         state = self._initial_state(response, text, inline=len(records))
         page.next_page = self._window(state) if state else None
         return page
+
+    def record_links(self, records: list[str], base: str) -> list[ListEntry]:
+        """The links of ``<record>`` CDATA fragments, with their ``title`` attribute and row date."""
+        entries: list[ListEntry] = []
+        for record in records:
+            entries.extend(scan_anchors(Selector(text=record), base))
+        return entries
 
     def _initial_state(self, response: Response, text: str, inline: int) -> dict[str, Any] | None:
         total_m = _TOTAL.search(text)

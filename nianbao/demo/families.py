@@ -103,6 +103,11 @@ class ColumnTemplate:
         """The path of the column's first list page: the site's start URL."""
         raise NotImplementedError
 
+    @property
+    def column_link(self) -> str:
+        """What a parent column links to (the index path; gkmlpt adds its category fragment)."""
+        return self.index_path
+
     def routes(self) -> dict[str, Handler]:
         """Every path this column serves (its sub-columns included)."""
         routes: dict[str, Handler] = {}
@@ -156,7 +161,8 @@ class ColumnTemplate:
         if not self.subcolumns:
             return ""
         links = "".join(
-            f'<li><a href="{_rel(from_path, child.index_path)}">{html.escape(label)}</a></li>' for label, child in self.subcolumns
+            f'<li><a href="{_rel(from_path, child.index_path)}{child.column_link[len(child.index_path):]}">{html.escape(label)}</a></li>'
+            for label, child in self.subcolumns
         )
         return f'<div class="sub_column"><ul>{links}</ul></div>'
 
@@ -184,8 +190,9 @@ class TrsColumn(ColumnTemplate):
 
     family = "trs"
 
-    def __init__(self, *, column_dir: str = "zwgk/zfxxgk/zfxxgknb", **kw: object) -> None:
+    def __init__(self, *, column_dir: str = "zwgk/zfxxgk/zfxxgknb", pager: Literal["createPageHTML", "countPage"] = "createPageHTML", **kw: object) -> None:
         self.column_dir = column_dir.strip("/")
+        self.pager = pager  # countPage: a layout table and a document.write pager (鄂尔多斯恩格贝's 信息公开年报)
         super().__init__(**kw)  # type: ignore[arg-type]
 
     @property
@@ -215,6 +222,9 @@ class TrsColumn(ColumnTemplate):
         pages = self.pages()
         for p, chunk in enumerate(pages):
             path = self.list_path(p)
+            if self.pager == "countPage":
+                routes[path] = self._count_page_list(path, p, len(pages), chunk)
+                continue
             items = "\n".join(
                 f'<li><a href="{_rel(path, self.detail_path(i, a))}" target="_blank" title="{html.escape(a.title)}">'
                 f"{html.escape(_short(a.title))}</a><span>{a.published:%Y-%m-%d}</span></li>"
@@ -254,6 +264,35 @@ class TrsColumn(ColumnTemplate):
         return routes
 
 
+    def _count_page_list(self, path: str, p: int, count: int, chunk: list[tuple[int, Article]]) -> Page:
+        """A list page in the markup of a real TRS column (鄂尔多斯恩格贝 信息公开年报): rows of a layout
+        table, the link text the whole title (no title attribute), the date in the next cell, and a
+        pager written by script from ``var countPage`` with no ``createPageHTML`` call."""
+        rows = "\n".join(
+            '<tr valign="top" style="padding-bottom:10px;">\n<td width="25" style="padding-top:10px;"><img src="../../images/ico2.jpg"></td>\n'
+            f'<td width="550">\n\t<a href="{_rel(path, self.detail_path(i, a))}">{html.escape(a.title)}</a>\n</td>\n'
+            f"<td>\n\t{a.published:%Y-%m-%d}\n</td>\n</tr>"
+            for i, a in chunk
+        )
+        pager = (
+            '<td height="572" class="page"><script language="JavaScript" type="text/javascript">\n'
+            f"var currentPage = {p};//所在页从0开始\nvar prevPage = currentPage-1//上一页\nvar nextPage = currentPage+1//下一页\n"
+            f"var countPage = {count}//共多少页\n"
+            'document.write("&nbsp;<a href=\\"index."+"html\\">首页</a>&nbsp;|");\n'
+            "if(countPage>1&&currentPage!=(countPage-1))\n"
+            'document.write("&nbsp;<a href=\\"index"+"_" + nextPage + "."+"html\\">&nbsp;<span class=greyfont>下一页</span>&nbsp;</a>&nbsp;");\n'
+            "</script></td>"
+        )
+        body = (
+            f'{self.subcolumn_links(path)}<table width="752" border="0" cellpadding="0" cellspacing="0" class="bor"><tbody>'
+            f'<tr><td class="pos" height="27">您现在的位置是：<a href="./" title="{html.escape(self.column_name)}" class="CurrChnlCls">'
+            f"{html.escape(self.column_name)}</a></td></tr>"
+            f'<tr><td height="678" valign="top"><table width="682" border="0" cellspacing="0" cellpadding="0" class="gl_list"><tbody>\n{rows}\n'
+            f"</tbody></table></td></tr><tr>{pager}</tr></tbody></table>"
+        )
+        return self.html_page(self.column_name, body)
+
+
 # Hanweb JCMS ----------------------------------------------------------------------------------
 class HanwebColumn(ColumnTemplate):
     """Hanweb 大汉 JCMS: ``/col/col<id>/index.html`` with an inline ``<datastore>``, more by POST to ``dataproxy.jsp``."""
@@ -268,8 +307,10 @@ class HanwebColumn(ColumnTemplate):
         unit_id: int = 6100001,
         inline_records: int = 3,
         strict_ajax: bool = True,  # dataproxy answers nothing without X-Requested-With and the form fields
+        record_style: Literal["span", "div"] = "span",  # div: the markup of a real dataproxy.jsp answer (温州市科技局)
         **kw: object,
     ) -> None:
+        self.record_style = record_style
         self.column_id = column_id
         self.web_id = web_id
         self.unit_id = unit_id
@@ -292,13 +333,21 @@ class HanwebColumn(ColumnTemplate):
         return f"{self.prefix}/art/{d.year}/{d.month}/{d.day}/art_{self.column_id}_{self.doc_id(index)}.html"
 
     def _record(self, index: int, a: Article) -> str:
+        if self.record_style == "div":  # title in single quotes, title and date in divs inside the link
+            return (
+                f'<li>\t<a href="{self.detail_path(index, a)}" target="_blank" title=\'{html.escape(a.title, quote=False)}\'>'
+                f'\t  <div class="text">{html.escape(a.title)}</div>\t  <div class="text-date">{a.published:%Y-%m-%d}</div></a>  </li>'
+            )
         return (
             f'<li><a href="{self.detail_path(index, a)}" target="_blank" title="{html.escape(a.title)}">'
             f"<span>{html.escape(_short(a.title, 30))}</span><i>{a.published:%Y-%m-%d}</i></a></li>"
         )
 
     def _datastore(self, records: list[tuple[int, Article]], total: int) -> str:
-        recs = "\n".join(f"<record><![CDATA[\n{self._record(i, a)}\n]]></record>" for i, a in records)
+        if self.record_style == "div":  # pretty-printed as in the real answer
+            recs = "\n".join(f"        <record>\n            <![CDATA[{self._record(i, a)}]]></record>" for i, a in records)
+        else:
+            recs = "\n".join(f"<record><![CDATA[\n{self._record(i, a)}\n]]></record>" for i, a in records)
         pages = -(-total // self.page_size)
         return (
             f"<datastore>\n<totalrecord>{total}</totalrecord><totalpage>{pages}</totalpage>\n"
@@ -371,7 +420,10 @@ class VsbColumn(ColumnTemplate):
 
     family = "vsb"
 
-    def __init__(self, *, column: str = "zfxxgk/zfxxgknb", tree_id: int = 1025, owner: int = 1432000000, **kw: object) -> None:
+    def __init__(
+        self, *, column: str = "zfxxgk/zfxxgknb", tree_id: int = 1025, owner: int = 1432000000, numbers_only: bool = False, **kw: object
+    ) -> None:
+        self.numbers_only = numbers_only  # a pager of page numbers only: no 首页/上页/下页/尾页 links
         self.column = column.strip("/")
         self.tree_id = tree_id
         self.owner = owner
@@ -417,6 +469,10 @@ class VsbColumn(ColumnTemplate):
             return f'<span class="{cls}"><a href="{_rel(path, self.list_path(k, n))}">{text}</a></span>'
 
         parts = [f'<span class="p_t">共{total}条</span> <span class="p_pages">']
+        if self.numbers_only:
+            for k in range(n):
+                parts.append(f'<span class="p_no_d">{k + 1}</span>' if k == p else f'<a href="{_rel(path, self.list_path(k, n))}">{k + 1}</a>')
+            return '<div class="pb_sys_common">' + "".join(parts) + "</span></div>"
         parts.append(link(0, "首页", "p_first p_fun") if p > 0 else '<span class="p_first_d p_fun_d">首页</span>')
         parts.append(link(p - 1, "上页", "p_prev p_fun") if p > 0 else '<span class="p_prev_d p_fun_d">上页</span>')
         for k in range(n):
@@ -476,6 +532,10 @@ class GkmlptColumn(ColumnTemplate):
     def start_url_suffix(self) -> str:
         """The start URL carries the category in its fragment, as on real sites."""
         return f"{self.index_path}#{self.catid}"
+
+    @property
+    def column_link(self) -> str:
+        return self.start_url_suffix
 
     def detail_path(self, index: int, article: Article) -> str:
         if article.path:
@@ -572,9 +632,176 @@ class GenericColumn(ColumnTemplate):
                 for i, a in chunk
             )
             nav = f'<A class="next" href="{_rel(path, self.list_path(p + 1))}">下一页</A>' if p + 1 < len(pages) else ""
-            body = f'<TABLE class="news" width="100%">\n{rows}\n</TABLE><DIV class="pagelist">共{len(pages)}页 {nav}</DIV>'
+            body = f'{self.subcolumn_links(path)}<TABLE class="news" width="100%">\n{rows}\n</TABLE><DIV class="pagelist">共{len(pages)}页 {nav}</DIV>'
             routes[path] = self.html_page(self.column_name, body)
         for i, a in enumerate(self.articles):
             body = f'<DIV class="title">{html.escape(a.title)}</DIV><DIV class="date">日期：{a.published:%Y-%m-%d}</DIV><DIV id="content">{a.body_html}</DIV>'
             routes[self.detail_path(i, a)] = self.html_page(a.title, body, last_modified=_published_at(a.published), delay=a.delay)
+        return routes
+
+
+# gkmlpt platform with several categories -------------------------------------------------------
+@dataclass
+class GkmlptCategory:
+    """One category of a gkmlpt platform; ``whole``: served on one API page, page ≥ 2 is 404 (zhaoqing)."""
+
+    catid: int
+    name: str
+    articles: list[Article]
+    page_size: int = 10
+    whole: bool = False
+    link_field: Literal["url", "post_url"] = "url"
+
+
+class GkmlptPlatform(ColumnTemplate):
+    """A 政府信息公开目录平台 with a category tree: the shell ``/gkmlpt/index`` (no fragment) names its
+    categories in ``window._CONFIG`` (``tree="config"``) or points to a JSON tree (``tree="api"``;
+    the key and the endpoint are this simulator's, the real ones are unverified); each category's
+    list is ``/gkmlpt/api/all/<catid>?page=&sid=``."""
+
+    family = "gkmlpt"
+
+    def __init__(self, *, sid: str = "200165", categories: list[GkmlptCategory], tree: Literal["config", "api"] = "config", **kw: object) -> None:
+        self.sid = sid
+        self.categories = categories
+        self.tree = tree
+        self._columns = [
+            _CategoryColumn(
+                sid=sid, catid=c.catid, prefix=str(kw.get("prefix", "")), site_name=str(kw["site_name"]), articles=c.articles,
+                page_size=max(1, len(c.articles)) if c.whole else c.page_size,
+            )
+            for c in categories
+        ]
+        super().__init__(articles=[], **kw)  # type: ignore[arg-type]
+
+    @property
+    def index_path(self) -> str:
+        return f"{self.prefix}/gkmlpt/index"
+
+    def detail_url_paths(self) -> list[tuple[Article, str]]:
+        return [pair for col in self._columns for pair in col.detail_url_paths()]
+
+    def _tree(self) -> list[dict[str, object]]:
+        return [{"id": c.catid, "name": c.name, "children": []} for c in self.categories]
+
+    def _own_routes(self) -> dict[str, Handler]:
+        routes: dict[str, Handler] = {}
+        for category, column in zip(self.categories, self._columns, strict=True):
+            routes.update(column.routes())
+            routes[f"{self.prefix}/gkmlpt/api/all/{category.catid}"] = self._api(category, column)
+        if self.tree == "config":
+            tree = ", ".join(f"{{id: {c.catid}, name: '{c.name}', parent: 0}}" for c in self.categories)
+            config = f"CATEGORIES: [{tree}]"
+        else:
+            config = f"CLASSIFY_TREE_URL: '{self.prefix}/gkmlpt/api/tree?sid={self.sid}'"
+            tree_json = json.dumps({"data": [{"id": 0, "name": self.site_name, "children": self._tree()}]}, ensure_ascii=False)
+            routes[f"{self.prefix}/gkmlpt/api/tree"] = Page(tree_json.encode("utf-8"), content_type="application/json;charset=UTF-8")
+        shell = (
+            '<div id="app"></div>'
+            f"<script>window._CONFIG = {{SID: '{self.sid}', SITE_NAME: '{self.site_name}', API_BASE: '/gkmlpt/api', {config}}};</script>"
+            '<script src="/gkmlpt/gkml/pc/js/chunk-common.5f2b.js"></script>'
+        )
+        routes[self.index_path] = self.html_page(f"{self.site_name}政府信息公开", shell)
+        return routes
+
+    def _api(self, category: GkmlptCategory, column: GkmlptColumn) -> Handler:
+        def answer(request: SimRequest) -> Page:
+            page = int(request.query.get("page", "1") or 1)
+            if category.whole and page >= 2:
+                return Page(b"<html><body>404 Not Found</body></html>", status=404)
+            result = column._api(request)
+            if category.link_field == "post_url":
+                result.body = result.body.replace(b'"url":', b'"post_url":')
+            return result
+
+        return answer
+
+
+class _CategoryColumn(GkmlptColumn):
+    """One category of a platform: document ids apart from the other categories'."""
+
+    def doc_id(self, index: int) -> int:
+        return 100000 + self.catid * 1000 + index * 7
+
+
+# DedeCMS ---------------------------------------------------------------------------------------
+class DedeColumn(ColumnTemplate):
+    """DedeCMS: ``/a/<dir>/index.html`` then ``list_<tid>_<n>.html`` (static) or
+    ``/plus/list.php?tid=&TotalResult=&PageNo=`` (dynamic), with the standard Dede pager."""
+
+    family = "dede"
+
+    def __init__(self, *, column_dir: str = "a/xxgk/ndbg", tid: int = 32, dynamic: bool = False, next_link: bool = True, **kw: object) -> None:
+        self.next_link = next_link  # False: a pager of numbers and 共 N页 only
+        self.column_dir = column_dir.strip("/")
+        self.tid = tid
+        self.dynamic = dynamic
+        super().__init__(**kw)  # type: ignore[arg-type]
+
+    @property
+    def index_path(self) -> str:
+        return f"{self.prefix}/plus/list.php" if self.dynamic else f"{self.prefix}/{self.column_dir}/index.html"
+
+    @property
+    def column_link(self) -> str:
+        return f"{self.index_path}?tid={self.tid}" if self.dynamic else self.index_path
+
+    def list_href(self, page: int) -> str:
+        """The link to 0-based list page ``page`` as the pager writes it."""
+        if self.dynamic:
+            return f"{self.prefix}/plus/list.php?tid={self.tid}&TotalResult={len(self.articles)}&PageNo={page + 1}"
+        return "index.html" if page == 0 else f"list_{self.tid}_{page + 1}.html"
+
+    def detail_path(self, index: int, article: Article) -> str:
+        if article.path:
+            return article.path
+        if self.dynamic:
+            return f"{self.prefix}/plus/view.php"
+        return f"{self.prefix}/{self.column_dir}/{article.published:%Y/%m%d}/{self.doc_id(index)}.html"
+
+    def detail_href(self, index: int, article: Article) -> str:
+        return f"{self.prefix}/plus/view.php?aid={self.doc_id(index)}" if self.dynamic and not article.path else self.detail_path(index, article)
+
+    def _list_page(self, p: int) -> Page:
+        pages = self.pages()
+        rows = "\n".join(
+            f'<li><a href="{self.detail_href(i, a)}" title="{html.escape(a.title)}">{html.escape(_short(a.title))}</a>'
+            f"<span>{a.published:%Y-%m-%d}</span></li>"
+            for i, a in pages[p]
+        )
+        pager = ['<li><a href="' + self.list_href(0) + '">首页</a></li>'] if p > 0 else []
+        for k in range(len(pages)):
+            pager.append('<li class="thisclass"><a>' + str(k + 1) + "</a></li>" if k == p else f'<li><a href="{self.list_href(k)}">{k + 1}</a></li>')
+        if p + 1 < len(pages) and self.next_link:
+            pager.append(f'<li><a href="{self.list_href(p + 1)}">下一页</a></li><li><a href="{self.list_href(len(pages) - 1)}">末页</a></li>')
+        pager.append(f'<li><span class="pageinfo">共 <strong>{len(pages)}</strong>页<strong>{len(self.articles)}</strong>条</span></li>')
+        body = f'{self.subcolumn_links(self.index_path)}<ul class="e2">\n{rows}\n</ul><div class="dede_pages"><ul class="pagelist">{"".join(pager)}</ul></div>'
+        return self.html_page(self.column_name, body)
+
+    def _detail(self, i: int, a: Article) -> Page:
+        body = f'<div class="title"><h2>{html.escape(a.title)}</h2></div><div class="info">发布时间：{a.published:%Y-%m-%d}</div><div class="content">{a.body_html}</div>'
+        return self.html_page(a.title, body, last_modified=_published_at(a.published), delay=a.delay)
+
+    def detail_url_paths(self) -> list[tuple[Article, str]]:
+        return [(a, self.detail_href(i, a)) for i, a in enumerate(self.articles)]
+
+    def _own_routes(self) -> dict[str, Handler]:
+        routes: dict[str, Handler] = {}
+        if self.dynamic:
+            def list_php(request: SimRequest) -> Page:
+                return self._list_page(max(0, int(request.query.get("PageNo", "1") or 1) - 1))
+
+            def view_php(request: SimRequest) -> Page:
+                for i, a in enumerate(self.articles):
+                    if request.query.get("aid") == str(self.doc_id(i)):
+                        return self._detail(i, a)
+                return Page(b"not found", status=404)
+
+            routes[self.index_path] = list_php
+            routes[f"{self.prefix}/plus/view.php"] = view_php
+            return routes
+        for p in range(len(self.pages())):
+            routes[f"{self.prefix}/{self.column_dir}/{self.list_href(p)}"] = self._list_page(p)
+        for i, a in enumerate(self.articles):
+            routes[self.detail_path(i, a)] = self._detail(i, a)
         return routes
