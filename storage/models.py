@@ -56,6 +56,8 @@ class Site(Base):
     # {alias key: official key} from settings (sites[].aliases, sites[].agencies[].aliases), so
     # that every process filing reports joins an alias to its agency (migration 0007).
     agency_aliases: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True, default=dict)
+    # core.agencies.RULES_VERSION the site's agencies were last keyed with (NULL: never).
+    agency_rules: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class Agency(Base):
