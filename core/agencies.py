@@ -109,31 +109,35 @@ def region_units(region: str) -> tuple[str, ...]:
 def strip_region(name: str, units: tuple[str, ...]) -> str:
     """``name`` without a leading run of the site's own region units, ending at the site's own unit
     (so ``石嘴山市人民政府`` on the 平罗县 site stays the city's), or the province printed short
-    (``宁夏平罗县…``); else without a generic ``县``/``区``/``旗``/``市`` standing for the site's own
-    unit (``县人民政府办公室``, ``区教育局``)."""
+    (``宁夏平罗县…``); else without a generic ``县``/``区``/``市``/``省``… standing for the site's
+    own unit (``县人民政府办公室``, ``区教育局``, ``自治区教育厅``)."""
     if not units:
         return name
     for prefix in _prefixes(units):
         if name.startswith(prefix) and len(name) > len(prefix):
             return name[len(prefix) :]
-    suffix = units[-1][-1:]
-    if suffix in ("县", "区", "旗", "市") and name.startswith(suffix):
-        rest = name[1:]
+    generic = _GENERIC.search(units[-1])
+    if generic and name.startswith(generic.group(0)):
+        rest = name[len(generic.group(0)) :]
         # Only a generic prefix: 县人民政府, 县教育局 — not 区域…, 市场监督管理局, 县域….
-        if re.match(r"(人民政府|[^场域级直属].{0,11}(局|委员会|委|办公室|中心|院|所|队))$", rest):
+        if re.match(r"(人民政府|[^场域级直属].{0,11}(局|厅|委员会|委|办公室|中心|院|所|队))$", rest):
             return rest
     return name
+
+
+# What a name may print for "this" unit: 县人民政府 on a county's portal, 自治区教育厅 on a region's.
+_GENERIC = re.compile(r"(自治区|自治州|自治县|自治旗|省|市|州|县|区|旗|盟)$")
 
 
 @lru_cache(maxsize=4096)
 def _prefixes(units: tuple[str, ...]) -> tuple[str, ...]:
     """The region prefixes a name of the site may start with, longest first: each run of units
-    ending at the site's own, and the province printed short (宁夏 for 宁夏回族自治区)."""
+    ending at the site's own, and the same with the province printed short (宁夏 for
+    宁夏回族自治区, 浙江 for 浙江省), whole or straight before the site's own unit."""
     runs = {"".join(units[i:]) for i in range(len(units))}
-    if len(units) > 1:
-        top = re.sub(r"((回族|壮族|维吾尔|藏族)?(自治区|特别行政区)|省)$", "", units[0])
-        if top != units[0]:
-            runs |= {top + units[-1], *(top + mid + units[-1] for mid in units[1:-1])}
+    top = re.sub(r"((回族|壮族|维吾尔|藏族)?(自治区|特别行政区)|省)$", "", units[0])
+    if top and top != units[0]:
+        runs |= {top + "".join(units[1:]), top + units[-1] if len(units) > 1 else top}
     return tuple(sorted(runs, key=len, reverse=True))
 
 

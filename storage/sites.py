@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from core.agencies import RULES_VERSION, agency_key, agency_level
 from core.settings import AgencySpec, Settings
 from storage.db import Database
-from storage.models import Agency, Finding, Report, ReportCell, Site, report_facts
+from storage.models import KEY_WIDTH, Agency, Finding, Report, ReportCell, Site, report_facts
 
 
 def sync_sites(db: Database, settings: Settings) -> None:
@@ -43,7 +43,7 @@ def sync_sites(db: Database, settings: Settings) -> None:
 
 def site_agency_key(site: Site, name: str) -> str:
     """The key ``name`` files under on ``site`` (its region and its aliases)."""
-    return agency_key(name, site.region or "", site.agency_aliases or {})
+    return agency_key(name, site.region or "", site.agency_aliases or {})[:KEY_WIDTH]
 
 
 def site_agency_level(site: Site, name: str) -> str:

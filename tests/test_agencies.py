@@ -83,6 +83,9 @@ def _reports(cfg: Path) -> list[dict]:
         ("城关镇", "城关镇人民政府", PINGLUO["region"]),
         ("某某街道", "某某街道办事处", PINGLUO["region"]),
         ("河东综合实验区管委会", "甘肃省河东综合实验区管理委员会", ZONE["region"]),
+        ("自治区教育厅", "宁夏回族自治区教育厅", "宁夏回族自治区"),
+        ("宁夏教育厅", "教育厅", "宁夏回族自治区"),
+        ("浙江西湖区教育局", "区教育局", "浙江省/杭州市/西湖区"),
     ],
 )
 def test_forms_of_one_name_share_a_key(a: str, b: str, region: str) -> None:
@@ -98,6 +101,8 @@ def test_forms_of_one_name_share_a_key(a: str, b: str, region: str) -> None:
         ("平罗县人民政府", "平罗县人民政府办公室", PINGLUO["region"]),
         ("平罗县文化旅游广电局", "平罗县文化和旅游局", PINGLUO["region"]),
         ("平罗县市场监督管理局", "平罗县监督管理局", PINGLUO["region"]),
+        ("宁夏石嘴山市教育局", "平罗县教育局", PINGLUO["region"]),
+        ("区域发展局", "发展局", "浙江省/杭州市/西湖区"),
     ],
 )
 def test_different_bodies_keep_different_keys(a: str, b: str, region: str) -> None:
