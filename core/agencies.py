@@ -17,6 +17,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
+
+# Bump when a change below changes the key or the level of some name: every stored agency is then
+# rekeyed (and merged where two turn out one) by the next sync of the sites (storage.sites).
+RULES_VERSION = 1
 
 # Traditional forms of the characters agency names are made of (a curated table: names use a few
 # hundred characters, and a wrong conversion here would join two bodies).
@@ -73,6 +78,7 @@ _EXPANSIONS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"退役军人局$", "退役军人事务局"),
     )
 )
+_ANY_EXPANSION = re.compile("|".join(f"(?:{p.pattern})" for p, _ in _EXPANSIONS))
 # "和" is printed or left out inside these fixed phrases: 人力资源(和)社会保障局, 发展(和)改革局.
 _OPTIONAL_AND = re.compile(r"(人力资源|发展|住房|文化|农业|交通|自然资源|生态)和(?=社会保障|改革|城乡建设|旅游|农村|运输|规划|环境)")
 
@@ -88,62 +94,77 @@ def clean_name(name: str) -> str:
     return _SPACE.sub("", n)
 
 
-def region_units(region: str) -> list[str]:
+@lru_cache(maxsize=4096)  # a few thousand sites, asked about for every name
+def region_units(region: str) -> tuple[str, ...]:
     """The units of a region path, outermost first: ``宁夏回族自治区/石嘴山市/平罗县`` → three units."""
     region = clean_name(region.replace("/", " / ").replace(",", " / ").replace("，", " / "))
     parts = [p for p in re.split(r"[/>]+", region) if p]
     if len(parts) > 1:
-        return parts
+        return tuple(parts)
     units = _UNIT.findall(region)
     rest = region[sum(map(len, units)) :]
-    return units + ([rest] if rest else [])
+    return (*units, *([rest] if rest else []))
 
 
-def strip_region(name: str, units: list[str]) -> str:
+def strip_region(name: str, units: tuple[str, ...]) -> str:
     """``name`` without a leading run of the site's own region units, ending at the site's own unit
     (so ``石嘴山市人民政府`` on the 平罗县 site stays the city's), or the province printed short
-    (``宁夏平罗县…``); else without a generic ``县``/``区``/``旗``/``市`` standing for the site's own
-    unit (``县人民政府办公室``, ``区教育局``)."""
+    (``宁夏平罗县…``); else without a generic ``县``/``区``/``市``/``省``… standing for the site's
+    own unit (``县人民政府办公室``, ``区教育局``, ``自治区教育厅``)."""
     if not units:
         return name
-    own = units[-1]
-    for prefix in [*("".join(units[i:]) for i in range(len(units))), *(s + own for s in _short(units))]:
+    for prefix in _prefixes(units):
         if name.startswith(prefix) and len(name) > len(prefix):
             return name[len(prefix) :]
-    suffix = own[-1:]
-    if suffix in ("县", "区", "旗", "市") and name.startswith(suffix):
-        rest = name[1:]
+    generic = _GENERIC.search(units[-1])
+    if generic and name.startswith(generic.group(0)):
+        rest = name[len(generic.group(0)) :]
         # Only a generic prefix: 县人民政府, 县教育局 — not 区域…, 市场监督管理局, 县域….
-        if re.match(r"(人民政府|[^场域级直属].{0,11}(局|委员会|委|办公室|中心|院|所|队))$", rest):
+        if re.match(r"(人民政府|[^场域级直属].{0,11}(局|厅|委员会|委|办公室|中心|院|所|队))$", rest):
             return rest
     return name
 
 
-def _short(units: list[str]) -> set[str]:
-    """What a name may print before the site's own unit instead of the whole path above it."""
-    out: set[str] = set()
-    if len(units) > 1:
-        top = re.sub(r"(回族|壮族|维吾尔|藏族)?(自治区|特别行政区)$", "", units[0])
-        out |= {top, *(top + mid for mid in units[1:-1])}
-    return out - {"", units[0]}
+# What a name may print for "this" unit: 县人民政府 on a county's portal, 自治区教育厅 on a region's.
+_GENERIC = re.compile(r"(自治区|自治州|自治县|自治旗|省|市|州|县|区|旗|盟)$")
+
+
+@lru_cache(maxsize=4096)
+def _prefixes(units: tuple[str, ...]) -> tuple[str, ...]:
+    """The region prefixes a name of the site may start with, longest first: each run of units
+    ending at the site's own, and the same with the province printed short (宁夏 for
+    宁夏回族自治区, 浙江 for 浙江省), whole or straight before the site's own unit."""
+    runs = {"".join(units[i:]) for i in range(len(units))}
+    top = re.sub(r"((回族|壮族|维吾尔|藏族)?(自治区|特别行政区)|省)$", "", units[0])
+    if top and top != units[0]:
+        runs |= {top + "".join(units[1:]), top + units[-1] if len(units) > 1 else top}
+    return tuple(sorted(runs, key=len, reverse=True))
 
 
 def _expand(name: str) -> str:
-    name = _OPTIONAL_AND.sub(r"\1", name)
-    for pattern, repl in _EXPANSIONS:
-        name = pattern.sub(repl, name)
-    return _OPTIONAL_AND.sub(r"\1", name)
+    if "和" in name:
+        name = _OPTIONAL_AND.sub(r"\1", name)
+    if _ANY_EXPANSION.search(name):  # most names need none: one search instead of twenty
+        for pattern, repl in _EXPANSIONS:
+            name = pattern.sub(repl, name)
+        name = _OPTIONAL_AND.sub(r"\1", name)
+    return name
 
 
 def agency_key(name: str, region: str = "", aliases: Mapping[str, str] | None = None) -> str:
     """The key under which ``name`` is one agency of a site in ``region``: cleaned, the site's own
     region prefix stripped, common short forms expanded, then mapped through ``aliases`` (alias key →
     official key, as ``alias_keys`` builds them)."""
-    # Expanded before the region is stripped (县府办 → 县人民政府办公室 → 人民政府办公室) and after.
-    key = _expand(strip_region(_expand(clean_name(name)), region_units(region)))
+    key = _key(name, region)
     if aliases:
         key = aliases.get(key, key)
     return key
+
+
+@lru_cache(maxsize=1 << 16)  # a sync keys every stored agency: most names recur
+def _key(name: str, region: str) -> str:
+    # Expanded before the region is stripped (县府办 → 县人民政府办公室 → 人民政府办公室) and after.
+    return _expand(strip_region(_expand(clean_name(name)), region_units(region)))
 
 
 def alias_keys(pairs: Iterable[tuple[str, str]], region: str = "") -> dict[str, str]:
@@ -173,10 +194,10 @@ def agency_level(name: str, declared: str | None = None, *, region: str = "", si
     if declared:
         return declared
     full = _expand(clean_name(name))
-    own = agency_key(name, region)
+    own = _key(name, region)
     if _GOVERNMENT_SELF.match(own):
         return "government"
-    if site_name and _ZONE_COMMITTEE.search(full) and agency_key(site_name, region) == own:
+    if site_name and _ZONE_COMMITTEE.search(full) and _key(site_name, region) == own:
         return "government"
     if _TOWNSHIP.search(full) and not re.search(r"(县|市|区|旗|盟|州)(人民政府|人民政府办公室)$", full):
         return "township"

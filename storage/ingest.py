@@ -20,7 +20,6 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from core.agencies import agency_key, agency_level
 from core.registry import load_objects
 from core.settings import DEFAULT_FILED_HOOKS, Settings
 from core.mediatype import sniff_media_type
@@ -459,13 +458,14 @@ def _agency(s: Session, site_id: str | None, name: str) -> Agency:
         site = Site(id="imported", name="导入的报告", region="", level="county", cms="generic")
         s.add(site)
         s.flush()
-    key = site_agency_key(site, name) if site is not None else agency_key(name)
+    # A site missing from the sites table cannot take an agency (foreign key): keyed by name alone.
+    known = site if site is not None else Site(id=site_key, name="", region="")
+    key = site_agency_key(known, name)
     agency = s.scalar(select(Agency).where(Agency.site_id == site_key, Agency.name_key == key))
     if agency is None:  # a row whose key is not current yet (the next sync of the sites sets it)
         agency = s.scalar(select(Agency).where(Agency.site_id == site_key, Agency.name == name))
     if agency is None:
-        level = site_agency_level(site, name) if site is not None else agency_level(name)
-        agency = Agency(site_id=site_key, name=name, name_key=key, level=level, expected=False)
+        agency = Agency(site_id=site_key, name=name, name_key=key, level=site_agency_level(known, name), expected=False)
         s.add(agency)
         s.flush()
     return agency

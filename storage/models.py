@@ -36,8 +36,11 @@ from core.agencies import agency_key
 from storage.cell_grid import GRID_COLUMNS
 
 
+KEY_WIDTH = 200  # agencies.name_key
+
+
 def _name_key(context: Any) -> str:
-    return agency_key(context.get_current_parameters()["name"])
+    return agency_key(context.get_current_parameters()["name"])[:KEY_WIDTH]
 
 
 class Base(DeclarativeBase):
@@ -56,6 +59,8 @@ class Site(Base):
     # {alias key: official key} from settings (sites[].aliases, sites[].agencies[].aliases), so
     # that every process filing reports joins an alias to its agency (migration 0007).
     agency_aliases: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True, default=dict)
+    # core.agencies.RULES_VERSION the site's agencies were last keyed with (NULL: never).
+    agency_rules: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class Agency(Base):
@@ -72,7 +77,7 @@ class Agency(Base):
     name: Mapped[str] = mapped_column(String(200))
     # core.agencies.agency_key of the name in its site's region, aliases applied; set by whoever
     # files or syncs the agency (storage.ingest, storage.sites), else from the name alone.
-    name_key: Mapped[str | None] = mapped_column(String(200), nullable=True, default=_name_key)
+    name_key: Mapped[str | None] = mapped_column(String(KEY_WIDTH), nullable=True, default=_name_key)
     level: Mapped[str] = mapped_column(String(20), default="department")  # government|department|township
     expected: Mapped[bool] = mapped_column(Boolean, default=False)  # declared in the registry
     first_year: Mapped[int | None] = mapped_column(Integer, nullable=True)

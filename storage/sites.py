@@ -1,22 +1,24 @@
 """The site registry of settings.yaml mirrored into the database (sites and expected agencies).
 
 Every agency row carries the key of its name (core.agencies.agency_key: the site's region, the
-aliases settings declare). Keys are derived, so each sync recomputes them: after a change of the
-rules or of the aliases, rows that turn out to be one body are merged into one, reports and
-findings with them, and a level declared in settings is set on the row it names.
+aliases settings declare). Keys are derived: after a change of the rules (``RULES_VERSION``) or of
+a site's region, name or aliases, the sync keys the site's agencies anew, and rows that turn out
+to be one body are merged into one, reports and findings with them. A level declared in settings
+is set on the row it names on every sync.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Row, delete, select, update
 from sqlalchemy.orm import Session
 
-from core.agencies import agency_key, agency_level
+from core.agencies import RULES_VERSION, agency_key, agency_level
 from core.settings import AgencySpec, Settings
 from storage.db import Database
-from storage.models import Agency, Finding, Report, ReportCell, Site, report_facts
+from storage.models import KEY_WIDTH, Agency, Finding, Report, ReportCell, Site, report_facts
 
 
 def sync_sites(db: Database, settings: Settings) -> None:
@@ -24,20 +26,24 @@ def sync_sites(db: Database, settings: Settings) -> None:
     with db.session() as s:
         for spec in settings.sites:
             site = s.get(Site, spec.id) or Site(id=spec.id)
-            site.name, site.region, site.level, site.cms = spec.name, spec.region, spec.level, spec.cms
             aliases = spec.agency_aliases()
-            if (site.agency_aliases or {}) != aliases:
-                site.agency_aliases = aliases
+            if (site.name, site.region, site.agency_aliases or {}) != (spec.name, spec.region, aliases):
+                site.agency_rules = None  # what the keys and levels are read with changed
+            site.name, site.region, site.level, site.cms = spec.name, spec.region, spec.level, spec.cms
+            site.agency_aliases = aliases
             s.add(site)
         s.flush()
         declared = {spec.id: spec.agencies for spec in settings.sites}
         for site in s.scalars(select(Site)).all():
-            _sync_agencies(s, site, declared.get(site.id, []))
+            if site.agency_rules != RULES_VERSION:
+                _rekey(s, site)
+                site.agency_rules = RULES_VERSION
+            _sync_expected(s, site, declared.get(site.id, []))
 
 
 def site_agency_key(site: Site, name: str) -> str:
     """The key ``name`` files under on ``site`` (its region and its aliases)."""
-    return agency_key(name, site.region or "", site.agency_aliases or {})
+    return agency_key(name, site.region or "", site.agency_aliases or {})[:KEY_WIDTH]
 
 
 def site_agency_level(site: Site, name: str) -> str:
@@ -45,35 +51,40 @@ def site_agency_level(site: Site, name: str) -> str:
     return agency_level(name, region=site.region or "", site_name=site.name or "")
 
 
-def _sync_agencies(s: Session, site: Site, specs: list[AgencySpec]) -> None:
-    """Rekey the site's agencies, merge rows that are one body, then set the expected ones."""
+def _rekey(s: Session, site: Site) -> None:
+    """Key and level every agency of the site anew, merging rows that turn out to be one body
+    (run when the rules, the site's region, name or aliases changed: rows filed since were keyed
+    as they were filed)."""
     rows = s.execute(
         select(Agency.id, Agency.name, Agency.name_key, Agency.level, Agency.expected).where(Agency.site_id == site.id).order_by(Agency.id)
     ).all()
-    groups: dict[str, list[tuple[int, str, str | None, str, bool]]] = defaultdict(list)
+    groups: dict[str, list[Row[Any]]] = defaultdict(list)
     for row in rows:
-        groups[site_agency_key(site, row.name)].append(tuple(row))  # type: ignore[arg-type]
-    for members in groups.values():
+        groups[site_agency_key(site, row.name)].append(row)
+    survivors = {}
+    for key, members in groups.items():
+        # The expected row stays (it carries the registry's name), else the oldest.
+        keep = survivors[key] = min(members, key=lambda m: (not m.expected, m.id))
         if len(members) > 1:
-            # The expected row stays (it carries the registry's name), else the oldest.
-            keep = min(members, key=lambda m: (not m[4], m[0]))
-            _merge(s, keep[0], [m[0] for m in members if m[0] != keep[0]])
-    by_spec = {site_agency_key(site, spec.name): spec for spec in specs}
-    survivors = {key: min(members, key=lambda m: (not m[4], m[0])) for key, members in groups.items()}
-    stale = [(m[0], key) for key, m in survivors.items() if m[2] != key]
+            _merge(s, keep.id, [m.id for m in members if m.id != keep.id])
+    stale = [(m.id, key) for key, m in survivors.items() if m.name_key != key]
     # Two steps, so that keys that trade places never meet the unique index half-way.
     for agency_id, _ in stale:
         s.execute(update(Agency).where(Agency.id == agency_id).values(name_key=f"#{agency_id}"))
     for agency_id, key in stale:
         s.execute(update(Agency).where(Agency.id == agency_id).values(name_key=key))
-    for key, (agency_id, name, _, level, _) in survivors.items():
-        if key not in by_spec:
-            inferred = site_agency_level(site, name)
-            if inferred != level:
-                s.execute(update(Agency).where(Agency.id == agency_id).values(level=inferred))
-    for key, spec in by_spec.items():
-        found = survivors.get(key)
-        agency = s.get(Agency, found[0]) if found else None
+    for m in survivors.values():
+        inferred = site_agency_level(site, m.name)
+        if not m.expected and inferred != m.level:  # an expected row's level is set from settings
+            s.execute(update(Agency).where(Agency.id == m.id).values(level=inferred))
+
+
+def _sync_expected(s: Session, site: Site, specs: list[AgencySpec]) -> None:
+    """The registry's agencies of the site: found by key (created if new), with the registry's
+    name, the level settings declare (else the one read from the name) and the first year."""
+    for spec in specs:
+        key = site_agency_key(site, spec.name)
+        agency = s.scalar(select(Agency).where(Agency.site_id == site.id, Agency.name_key == key))
         if agency is None:
             agency = Agency(site_id=site.id, name=spec.name, name_key=key)
             s.add(agency)
@@ -81,7 +92,7 @@ def _sync_agencies(s: Session, site: Site, specs: list[AgencySpec]) -> None:
         agency.level = agency_level(spec.name, spec.level, region=site.region or "", site_name=site.name or "")
         agency.expected = True
         agency.first_year = spec.first_year
-    s.flush()
+        s.flush()
 
 
 def _merge(s: Session, keep: int, gone: list[int]) -> None:

@@ -3,7 +3,9 @@
 ``agencies.name_key`` is core.agencies.agency_key of the name in its site's region (spaces,
 brackets, traditional characters, the site's region prefix, short forms such as 县政府办), unique
 per site. ``sites.agency_aliases`` holds the aliases settings declare, as keys, so that every
-process filing reports resolves them (storage.sites.sync_sites writes them).
+process filing reports resolves them (storage.sites.sync_sites writes them), and
+``sites.agency_rules`` the version of the naming rules its agencies were keyed with (NULL here: the
+next sync rekeys every site once).
 
 Backfill: each stored agency gets the key of its name. Rows that were one body stored under two
 names would share a key: all but the first (by id) get a provisional key (``key#id``), and the
@@ -25,6 +27,7 @@ depends_on = None
 
 def upgrade() -> None:
     op.add_column("sites", sa.Column("agency_aliases", sa.JSON(), nullable=True))
+    op.add_column("sites", sa.Column("agency_rules", sa.Integer(), nullable=True))
     op.add_column("agencies", sa.Column("name_key", sa.String(length=200), nullable=True))
     conn = op.get_bind()
     agencies = sa.table("agencies", sa.column("id", sa.Integer), sa.column("site_id", sa.String), sa.column("name", sa.String), sa.column("name_key", sa.String))
@@ -54,4 +57,5 @@ def downgrade() -> None:
     with op.batch_alter_table("agencies") as batch:
         batch.drop_column("name_key")
     with op.batch_alter_table("sites") as batch:
+        batch.drop_column("agency_rules")
         batch.drop_column("agency_aliases")
