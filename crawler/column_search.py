@@ -19,7 +19,9 @@ from urllib.parse import urldefrag, urlsplit
 
 from parsel import Selector
 
-from crawler.portal_links import COLUMN_MIN, HUB_MIN, LinkScore, PortalLink, is_ip, page_evidence, page_links, registered_domain, site_name
+from crawler.discovery import classify_title
+from crawler.platform_shell import is_shell, list_api_url, shell_categories, shell_sid
+from crawler.portal_links import COLUMN_MIN, HUB_MIN, LinkScore, PortalLink, is_ip, page_evidence, page_links, registered_domain, score_link, site_name
 
 CONFIRM_MIN = 1  # page evidence (one report title will do) that confirms a link scored as a column
 PAGE_ALONE_MIN = 6  # page evidence that makes a page a column whatever led to it
@@ -42,6 +44,7 @@ class Candidate:
     evidence: int = 0
     evidence_reasons: list[str] = field(default_factory=list)
     family: str | None = None
+    fetch_url: str | None = None  # what is requested instead of ``url`` (a platform category's list API)
 
     @property
     def total(self) -> int:
@@ -100,6 +103,7 @@ class ColumnSearch:
         self.fetched = 0
         self._seq = 0
         self._pages_seen: set[str] = set()  # fetched URLs (no fragment)
+        self._shells: dict[str, str] = {}  # platform shell URL -> its SID
         self.result = DiscoveryResult(start_url, max_pages)
         self._add(start_url, "", None, LinkScore(), -1)
 
@@ -128,7 +132,10 @@ class ColumnSearch:
                 self.result.budget_exhausted = True
                 return None
             base = urldefrag(best.url)[0]
-            if base in self._pages_seen:  # another category of a page already read: judge it now
+            api = self._category_api(best)
+            if api is not None:  # a platform category: its list API tells whether it lists reports
+                best.fetch_url = api
+            elif base in self._pages_seen:  # another category of a page already read: judge it now
                 self._judge_again(best, base)
                 continue
             self.fetched += 1
@@ -136,6 +143,11 @@ class ColumnSearch:
             best.status = "fetching"
             return best
         return None
+
+    def _category_api(self, cand: Candidate) -> str | None:
+        base, fragment = urldefrag(cand.url)
+        sid = self._shells.get(base)
+        return list_api_url(base, fragment, sid) if sid and fragment.isdigit() else None
 
     def _judge_again(self, cand: Candidate, base: str) -> None:
         page = next((c for c in self.result.visited if urldefrag(c.url)[0] == base and c.status in ("column", "page")), None)
@@ -149,8 +161,13 @@ class ColumnSearch:
     # Outcomes --------------------------------------------------------------------------------
     def page_fetched(self, cand: Candidate, final_url: str, selector: Selector, family: str, text: str = "") -> None:
         """A fetched HTML page: judge it, then queue the links worth following."""
-        self.result.visited.append(cand)
         fragment = urldefrag(cand.url)[1]
+        if is_shell(final_url) and shell_sid(text):
+            self._read_shell(cand, final_url, text)
+            if fragment.isdigit():
+                cand.status = "queued"  # asked for a category: its list API decides, next
+                return
+        self.result.visited.append(cand)
         cand.final_url = final_url + (f"#{fragment}" if fragment.isdigit() and "#" not in final_url else "")
         cand.family = family
         if not self.result.site_name:
@@ -161,6 +178,25 @@ class ColumnSearch:
         inside = _folder(final_url) if cand.status == "column" else None
         for link in links:
             self._consider(link, cand, inside)
+
+    def _read_shell(self, cand: Candidate, final_url: str, text: str) -> None:
+        """A platform shell: remember its SID and queue the categories its script names."""
+        base = urldefrag(final_url)[0]
+        self._shells[base] = self._shells[urldefrag(cand.url)[0]] = shell_sid(text) or ""
+        self._pages_seen.add(base)
+        for catid, name in shell_categories(text):
+            url = f"{base}#{catid}"
+            self._consider(PortalLink(url, name, "", score_link(url, name)), cand, None)
+
+    def category_listed(self, cand: Candidate, titles: list[str]) -> None:
+        """The first list API page of a platform category, with its entry titles."""
+        self.result.visited.append(cand)
+        cand.final_url = cand.url
+        cand.family = "gkmlpt"
+        reports = [t for t in titles if classify_title(t) == "report"]
+        cand.evidence = min(len(reports), 4)
+        cand.evidence_reasons = [f"its list API lists {len(reports)} report title(s) of {len(titles)}"]
+        self._decide(cand)
 
     def page_failed(self, cand: Candidate, reason: str, *, forbidden: bool = False) -> None:
         cand.status = "forbidden" if forbidden else "failed"

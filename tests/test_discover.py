@@ -18,8 +18,10 @@ import pytest
 import yaml
 
 from core.settings import SiteSpec, settings_from_dict
+from crawler.platform_shell import shell_categories
+from crawler.portal_links import COLUMN_MIN, HUB_MIN, registered_domain, score_link
 from nianbao.demo.documents import derived_report, report_body_html
-from nianbao.demo.families import Article, ColumnTemplate, HanwebColumn, TrsColumn
+from nianbao.demo.families import Article, ColumnTemplate, GkmlptColumn, HanwebColumn, TrsColumn
 from nianbao.demo.server import Page, PortalServer
 from tests.conftest import run_cli
 from tests.portal_sim.harness import crawl, stored_reports, write_settings
@@ -179,6 +181,36 @@ def test_column_on_another_host_is_found_and_that_host_allowed(tmp_path: Path) -
     assert site.name == SITE
 
 
+def test_platform_shell_categories_named_as_nianbao_are_all_listed(tmp_path: Path) -> None:
+    """A provincial disclosure platform (gkmlpt) on another host: the shell's category tree names
+    two 年报 categories; each is confirmed by its list API and listed as ``…/gkmlpt/index#<catid>``."""
+    sid = "200165"
+    government = GkmlptColumn(prefix="", sid=sid, catid=2753, site_name=SITE, articles=_reports(["某某县人民政府"]))
+    departments = GkmlptColumn(prefix="", sid=sid, catid=2754, site_name=SITE, articles=_reports(["某某县教育局", "某某县公安局"]))
+    categories = [(2750, "政策文件"), (2751, "政府信息公开指南"), (2753, "政府信息公开年报"), (2754, "部门政府信息公开年报"), (2760, "财政预决算")]
+    tree = ", ".join(f"{{id: {c}, name: '{n}', parent: 0}}" for c, n in categories)
+    shell = (
+        f"<div id=\"app\"></div><script>window._CONFIG = {{SID: '{sid}', SITE_NAME: '{SITE}', API_BASE: '/gkmlpt/api', "
+        f"CATEGORIES: [{tree}]}};</script><script src=\"/gkmlpt/gkml/pc/js/chunk-common.5f2b.js\"></script>"
+    )
+    platform = _serve({**_column_routes(government), **_column_routes(departments)}, host="127.0.0.2")
+    platform.routes["/gkmlpt/index"] = _html(f"{SITE}政府信息公开", shell)
+    nav = [("首页", "/index.html"), ("政府信息公开", platform.base_url + "/gkmlpt/index"), ("政务服务", "/zwfw/index.html")]
+    portal = _serve({"/index.html": _home(nav)})
+    try:
+        code, out, err = _discover(tmp_path, portal.base_url + "/")
+        asked = [r.path for r in platform.requests()]
+    finally:
+        portal.stop()
+        platform.stop()
+    assert code == 0, err[-3000:]
+    site = _entry(out)
+    assert site.start_urls == [f"{platform.base_url}/gkmlpt/index#2753", f"{platform.base_url}/gkmlpt/index#2754"], out
+    assert site.cms == "gkmlpt"
+    assert site.allowed_domains == ["127.0.0.2", "127.0.0.1"]
+    assert not any("/api/all/2750" in p or "/api/all/2760" in p for p in asked), asked  # categories not named 年报 stay unread
+
+
 def test_reports_split_over_three_columns_are_all_listed(tmp_path: Path) -> None:
     columns = {
         "本级政府": TrsColumn(prefix="", column_dir="zwgk/zfxxgknb/bjzf", site_name=SITE, articles=_reports(["某某县人民政府"]), column_name="本级政府"),
@@ -254,3 +286,47 @@ def test_usage_errors_exit_2(tmp_path: Path, args: tuple[str, ...]) -> None:
     assert code == 2, (out, err)
     assert err.startswith("nianbao: discover:")
     assert len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("url", "text", "context"),
+    [
+        # Slugs and names seen on real portals (docs/portals.md §1).
+        ("http://www.example.gov.cn/zfxxgk/zfxxgknb/", "政府信息公开年报", ""),
+        ("http://www.example.gov.cn/zfxxgkzl/gknb/", "年度报告", ""),
+        ("http://www.example.gov.cn/xxgk/ndbg/", "政府信息公开年度报告", ""),
+        ("http://www.example.gov.cn/gongkai/zfxxgkpt/zfxxgknb/list.shtml", "信息公开年报", ""),
+        ("http://www.example.gov.cn/xxgk/xxgkAnnualReport.jsp?fbtime=2023&area=1", "年报", ""),
+        ("http://www.example.gov.cn/zwgk/more/index.html", "更多", "政府信息公开年报"),
+        ("http://www.example.gov.cn/zwgk/c100/index.html", "乡镇（街道）", "政府信息公开工作年度报告"),
+    ],
+)
+def test_links_that_lead_to_a_nianbao_column(url: str, text: str, context: str) -> None:
+    assert score_link(url, text, context).column >= COLUMN_MIN
+
+
+@pytest.mark.parametrize(
+    ("url", "text"),
+    [
+        ("http://www.example.gov.cn/zwgk/202401/t20240110_1.html", "某某县2023年政府信息公开工作年度报告"),  # one report
+        ("http://www.example.gov.cn/zwgk/202402/t20240210_2.html", "《某某县2023年政府信息公开工作年度报告》解读"),
+        ("http://www.example.gov.cn/tjxx/tjnb/", "统计年报"),
+        ("http://www.example.gov.cn/zwgk/zfxxgk/zfxxgkzn/", "政府信息公开指南"),
+        ("http://www.example.gov.cn/xwzx/", "新闻中心"),
+    ],
+)
+def test_links_that_are_not_a_nianbao_column(url: str, text: str) -> None:
+    assert score_link(url, text).column < COLUMN_MIN
+
+
+def test_hub_links_and_hosts() -> None:
+    assert score_link("http://www.example.gov.cn/zwgk/", "政务公开").hub >= HUB_MIN
+    assert score_link("http://xxgk.example.gov.cn/", "信息公开").hub >= HUB_MIN
+    assert score_link("http://www.example.gov.cn/zwgk/zfxxgk/zfxxgkzn/", "政府信息公开指南").hub < HUB_MIN
+    assert registered_domain("xxgk.example.gov.cn") == registered_domain("www.example.gov.cn") == "example.gov.cn"
+    assert registered_domain("www.other.gov.cn") != "example.gov.cn"
+
+
+def test_platform_category_tree_is_read_in_either_key_order() -> None:
+    text = "window._CONFIG = {SID: '1', CATS: [{id: 7, name: '政府信息公开年报'}, {\"name\": \"%u90E8%u95E8%u5E74%u62A5\", \"id\": \"8\"}]};"
+    assert shell_categories(text) == [("7", "政府信息公开年报"), ("8", "部门年报")]

@@ -3,7 +3,8 @@
 It fetches one page at a time what ``crawler.column_search.ColumnSearch`` names, with the project's
 Scrapy settings (robots.txt, delays, AutoThrottle, retries, charset repair all apply) and none of
 the crawl's storage: no pipeline, no run record, no database. Anti-bot challenges are recognised
-with the WAF detector's rules and reported, never parsed.
+with the WAF detector's rules and reported, never parsed. A platform category (``/gkmlpt/index#<catid>``)
+is judged by its list API's first page (``crawler.platform_shell``).
 ``scrapy crawl discover -a url=… -a max_pages=…`` runs it too; ``crawler.discover`` is the API.
 """
 
@@ -21,6 +22,7 @@ from twisted.python.failure import Failure
 from crawler.adapters import detect_family
 from crawler.column_search import Candidate, ColumnSearch
 from crawler.middlewares.waf import challenge_reason
+from crawler.platform_shell import api_titles
 
 DEFAULT_MAX_PAGES = 30
 
@@ -49,20 +51,27 @@ class DiscoverSpider(Spider):
     def _next(self) -> Iterator[Request]:
         cand = self.search.next_candidate()
         if cand is not None:
-            yield Request(cand.url, callback=self.parse_page, errback=self.on_error, meta={"candidate": cand}, dont_filter=True)
+            yield Request(cand.fetch_url or cand.url, callback=self.parse_page, errback=self.on_error, meta={"candidate": cand}, dont_filter=True)
 
     def parse_page(self, response: Response) -> Iterator[Request]:
         cand: Candidate = response.meta["candidate"]
-        if not isinstance(response, TextResponse):
+        if not isinstance(response, TextResponse) and not cand.fetch_url:
             kind = response.headers.get(b"Content-Type", b"").decode("latin-1") or "no Content-Type"
             self.search.page_failed(cand, f"not an HTML page ({kind})")
         else:
             cookies = [c.decode("latin-1") for c in response.headers.getlist(b"Set-Cookie")]
-            reason = challenge_reason(response.status, cookies, response.body, response.text)
+            text = response.text if isinstance(response, TextResponse) else None
+            reason = challenge_reason(response.status, cookies, response.body, text)
             if reason:
                 self.search.page_failed(cand, reason)
+            elif cand.fetch_url:  # a platform category's list API
+                titles = api_titles(response.body)
+                if titles is None:
+                    self.search.page_failed(cand, "the list API answered no article list")
+                else:
+                    self.search.category_listed(cand, titles)
             else:
-                self.search.page_fetched(cand, response.url, response.selector, detect_family(response), response.text)
+                self.search.page_fetched(cand, response.url, response.selector, detect_family(response), text or "")
         yield from self._next()
 
     def on_error(self, failure: Failure) -> Iterator[Request]:

@@ -129,6 +129,9 @@ def _why_none(result: Any) -> str:
         return f"robots.txt forbids {len(result.forbidden)} link(s) on the way ({', '.join(c.url for c in result.forbidden[:3])})"
     if result.budget_exhausted:
         return f"the page budget ran out: try a larger --max-pages than {result.max_pages}"
+    shells = [c for c in result.visited if c.family == "gkmlpt" and c.status == "page"]
+    if shells:
+        return f"{shells[0].final_url or shells[0].url} is a disclosure platform whose categories its script builds and none of them is named 年报 where the spider can read it: give the 年报 category as a start URL ending #<catid>"
     failed = [c for c in result.visited if c.status == "failed"]
     if failed and len(failed) == len(result.visited):
         return f"no page could be read ({failed[0].note})"
