@@ -21,7 +21,7 @@ from parsel import Selector
 
 from crawler.discovery import classify_title
 from crawler.platform_shell import is_shell, list_api_url, shell_categories, shell_sid
-from crawler.portal_links import COLUMN_MIN, HUB_MIN, LinkScore, PortalLink, is_ip, page_evidence, page_links, registered_domain, score_link, site_name
+from crawler.portal_links import COLUMN_MIN, HUB_MIN, LinkScore, PortalLink, is_ip, page_evidence, page_links, registered_domain, score_link, script_redirect, site_name
 
 CONFIRM_MIN = 1  # page evidence (one report title will do) that confirms a link scored as a column
 PAGE_ALONE_MIN = 6  # page evidence that makes a page a column whatever led to it
@@ -99,7 +99,7 @@ class ColumnSearch:
     def __init__(self, start_url: str, max_pages: int) -> None:
         self.start_url = start_url
         self.max_pages = max_pages
-        self.start_host = (urlsplit(start_url).hostname or "").lower()
+        self.portal_hosts = {(urlsplit(start_url).hostname or "").lower()}  # the start host, and where it redirects
         self.fetched = 0
         self._seq = 0
         self._pages_seen: set[str] = set()  # fetched URLs (no fragment)
@@ -170,9 +170,14 @@ class ColumnSearch:
         self.result.visited.append(cand)
         cand.final_url = final_url + (f"#{fragment}" if fragment.isdigit() and "#" not in final_url else "")
         cand.family = family
-        if not self.result.site_name:
-            self.result.site_name = site_name(selector)
+        if cand.found_on is None:
+            self.portal_hosts.add((urlsplit(final_url).hostname or "").lower())
         links = page_links(selector, final_url)
+        redirect = script_redirect(text, final_url) if len(links) < 3 else None
+        if redirect:  # a root page that only sends browsers on: follow it like a hub link
+            links.append(PortalLink(redirect, "(script redirect)", "", LinkScore(hub=HUB_MIN, hub_reasons=("the page sends browsers there by script",))))
+        elif not self.result.site_name:
+            self.result.site_name = site_name(selector)
         cand.evidence, cand.evidence_reasons = page_evidence(selector, links, text)
         self._decide(cand)
         inside = _folder(final_url) if cand.status == "column" else None
@@ -229,7 +234,7 @@ class ColumnSearch:
 
     def _may_follow(self, link: PortalLink) -> bool:
         host = (urlsplit(link.url).hostname or "").lower()
-        if host == self.start_host or is_ip(host) or registered_domain(host) == registered_domain(self.start_host):
+        if host in self.portal_hosts or is_ip(host) or any(registered_domain(host) == registered_domain(h) for h in self.portal_hosts):
             return True
         words = link.score.column >= COLUMN_MIN or link.score.hub >= HUB_MIN
         return host.endswith(".gov.cn") and words and bool(re.search(r"公开|年报|年度报告", link.text))

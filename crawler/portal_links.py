@@ -38,6 +38,9 @@ _YEAR_SLUG = re.compile(r"^(?:(?:gk|xxgk)?nb_?\d{4}n?|\d{4}n?nb|n\d{4}n|\d{4}nd)
 _HUB_SLUGS = {"zwgk", "zfxxgk", "xxgk", "gkml", "gkmlpt", "zfxxgkpt", "zfxxgkzl", "openness", "gongkai", "xxgkml", "zfgk", "govinfo", "xxgkpt"}
 _HUB_HOSTS = {"xxgk", "zfxxgk", "gk", "zwgk", "gongkai", "xxgkml"}
 _SCRIPTED_TITLE = re.compile(r"[^<>\"'\s]{2,40}(?:19|20)\d{2}年[^<>\"'\s]{0,24}(?:年度报告|年报)")
+_SCRIPT_REDIRECT = re.compile(
+    r"(?:window\.|top\.|self\.|document\.)?location(?:\.href)?\s*=\s*[\"']([^\"']+)[\"']|location\.(?:replace|assign)\(\s*[\"']([^\"']+)[\"']"
+)
 _NOT_A_PAGE = re.compile(r"^(?:javascript:|mailto:|tel:|#|data:|$)", re.I)
 _YEAR_ONLY = re.compile(r"^(?:19|20)\d{2}年?度?$")
 _offline_domains = TLDExtract(suffix_list_urls=(), include_psl_private_domains=True, cache_dir=None)
@@ -154,20 +157,30 @@ def block_heading(anchor: Selector) -> str:
 
 
 def page_links(selector: Selector, base_url: str) -> list[PortalLink]:
-    """Every link of a page with its words (the ``title`` attribute or the text, whichever says
-    more), the heading of its block and its score."""
+    """Every link of a page (anchors, and frames: hubs embed lists in iframes) with its words (the
+    ``title`` attribute or the text, whichever says more), the heading of its block and its score."""
     out: list[PortalLink] = []
-    for anchor in selector.xpath("//a[@href]"):
-        href = anchor.attrib.get("href", "").strip()
+    for node in selector.xpath("//a[@href] | //iframe[@src] | //frame[@src]"):
+        href = (node.attrib.get("href") or node.attrib.get("src") or "").strip()
         if _NOT_A_PAGE.match(href):
             continue
-        title = normalize_title(anchor.attrib.get("title") or "")
-        text = normalize_title(" ".join(anchor.xpath(".//text()").getall()))
+        title = normalize_title(node.attrib.get("title") or node.attrib.get("name") or "")
+        text = normalize_title(" ".join(node.xpath(".//text()").getall()))
         words = text if len(text) > len(title) else title
         url = urljoin(base_url, href)
-        context = block_heading(anchor)
+        context = block_heading(node)
         out.append(PortalLink(url, words, context, score_link(url, words, context)))
     return out
+
+
+def script_redirect(text: str, base_url: str) -> str | None:
+    """Where a page sends browsers by script (``window.location.href = "…"``, ``location.replace(…)``):
+    many portals' root pages are nothing else."""
+    m = _SCRIPT_REDIRECT.search(text)
+    if not m:
+        return None
+    target = next(g for g in m.groups() if g)
+    return None if _NOT_A_PAGE.match(target) else urljoin(base_url, target.strip())
 
 
 def page_evidence(selector: Selector, links: list[PortalLink], text: str = "") -> tuple[int, list[str]]:

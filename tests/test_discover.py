@@ -166,9 +166,11 @@ def test_column_on_another_host_is_found_and_that_host_allowed(tmp_path: Path) -
         }
     )
     nav = [("首页", "/index.html"), ("新闻中心", "/xwzx/index.html"), ("信息公开", platform.base_url + "/"), ("政务服务", "/zwfw/index.html")]
-    portal = _serve({"/index.html": _home(nav)})
+    # The root page only sends browsers on by script, as many portals' do.
+    redirect = Page('<html><head><title>正在跳转</title></head><body><script>window.location.href="/portal/index.html";</script></body></html>'.encode())
+    portal = _serve({"/index.html": redirect, "/portal/index.html": _home(nav)})
     try:
-        code, out, err = _discover(tmp_path, portal.base_url + "/index.html")
+        code, out, err = _discover(tmp_path, portal.base_url + "/")
     finally:
         portal.stop()
         platform.stop()

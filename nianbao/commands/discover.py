@@ -95,7 +95,7 @@ def _reasons(c: Any, *, hub: bool = False) -> list[str]:
 
 
 def _others(result: Any, chosen: list[Any]) -> list[str]:
-    rest = [c for c in result.candidates if c not in chosen and (c.score.column or c.status in ("column", "page"))]
+    rest = [c for c in result.candidates if c not in chosen and (c.score.column or c.status in ("column", "page", "other host"))]
     if not rest:
         return ["# no other candidate link (none named 年报 / 年度报告 or carried a 年报 slug)" if chosen else "# no link named 年报 / 年度报告 or carrying a 年报 slug was seen"]
     lines = ["# other candidates (column score = link + page evidence; hub = towards 政府信息公开):"]
