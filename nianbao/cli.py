@@ -59,6 +59,19 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--year", type=_year, help="only entries of this report year")
     r.add_argument("--url", help="only this URL")
 
+    dv = sub.add_parser(
+        "discover",
+        help="find a portal's 政府信息公开年报 column(s) from its home page and print a sites: entry for settings.yaml",
+        description="Follow the links a person would (政务公开 / 政府信息公开 → 政府信息公开年报) from URL, within a "
+        "page budget, obeying robots.txt and the crawl's delays, and print a ready-to-paste sites: entry with the path "
+        "followed and the other candidates as YAML comments. Exit 0 when a column was found, 1 when none was.",
+    )
+    dv.add_argument("url", metavar="URL", help="the portal's home page or its 政府信息公开 page")
+    dv.add_argument("--id", metavar="ID", help="site id (default: from the host name)")
+    dv.add_argument("--name", help="site name (default: the home page's SiteName meta or title)")
+    dv.add_argument("--region", help="region of the site (e.g. 宁夏/固原市)")
+    dv.add_argument("--max-pages", type=int, default=30, metavar="N", help="most pages to fetch (default 30)")
+
     i = sub.add_parser("import", help="import report files or folders (text, HTML, PDF, DOCX, DOC, WPS, XLS) as if crawled")
     i.add_argument("paths", nargs="+", metavar="PATH")
     i.add_argument("--site", metavar="ID", help="file the reports under this configured site")

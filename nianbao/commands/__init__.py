@@ -14,6 +14,7 @@ HANDLERS = {
     "demo": "demo:run",
     "crawl": "crawl:run_crawl_command",
     "recrawl": "crawl:run_recrawl_command",
+    "discover": "discover:run",
     "import": "imports:run",
     "ingest": "ingest:run",
     "reparse": "reparse:run",
