@@ -51,8 +51,8 @@ _SPACE = re.compile(r"[\s·・•]+")
 # Units of a region path, for regions written without separators ("宁夏回族自治区石嘴山市平罗县").
 _UNIT = re.compile(r".+?(?:特别行政区|自治区|自治州|自治县|自治旗|地区|省|盟|市|县|区|旗)")  # not 州: 杭州市
 
-# Short and long forms of one body, on the name with the site's region stripped. Each is a whole
-# phrase whose long form is unambiguous; a short form that several bodies share (文旅局: 文化和
+# Short and long forms of one body, at the end of a name (applied before and after the site's region
+# is stripped). Each is a whole phrase whose long form is unambiguous; a short form that several bodies share (文旅局: 文化和
 # 旅游局 or 文化旅游广电局?) is left to the aliases in settings.
 _EXPANSIONS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(p), r)

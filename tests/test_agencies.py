@@ -190,7 +190,7 @@ def test_level_sets_the_deadline_and_the_finding_shows_it(project) -> None:
     """Published 1 March 2024 for 2023: on time for the zone's 管委会 (its government: 31 March),
     late for its department (31 January) unless settings declare it a government."""
     site = {**ZONE, "agencies": [{"name": "河东综合实验区管理委员会"}, {"name": "河东综合实验区卫生健康委员会", "level": "government"}]}
-    cfg = project({"sites": [site], "monitor": {"first_year": 2023}})
+    cfg = project({"sites": [site], "monitor": {"first_year": 2023}, "recipients": [{"email": "officer@example.org"}]})
     _import(cfg, SEED_2024, "zone", "河东综合实验区管委会", 2023, "2024-03-01")
     _import(cfg, SEED_2021, "zone", "河东综合实验区教育局", 2023, "2024-03-01")
     _import(cfg, SEED_2020, "zone", "河东综合实验区卫健委", 2023, "2024-03-01")
@@ -210,6 +210,9 @@ def test_level_sets_the_deadline_and_the_finding_shows_it(project) -> None:
     gov = [f for f in later if f["kind"] == "missing_year" and f["agency"] == "河东综合实验区管理委员会"]
     assert len(gov) == 1 and "本级政府，截止日期 2025-03-31" in gov[0]["detail"]
     assert gov[0]["evidence"]["deadline_level"] == "本级政府（截止3月31日）"
+    digest = run_cli("digest", "--dry-run", "--as-of", "2025-06-30", config=cfg)
+    assert digest.returncode == 0, digest.stderr
+    assert "未发现河东综合实验区管理委员会2024年度政府信息公开工作年度报告（本级政府，截止日期 2025-03-31）" in digest.stdout
 
 
 # Stored agencies, after the upgrade --------------------------------------------------------------

@@ -54,8 +54,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index("ix_agencies_site_key", table_name="agencies")
-    with op.batch_alter_table("agencies") as batch:
-        batch.drop_column("name_key")
-    with op.batch_alter_table("sites") as batch:
-        batch.drop_column("agency_rules")
-        batch.drop_column("agency_aliases")
+    # Plain ALTER TABLE … DROP COLUMN (SQLite 3.35+): a batch copy would drop tables other tables
+    # refer to, which SQLite's foreign keys refuse.
+    op.drop_column("agencies", "name_key")
+    op.drop_column("sites", "agency_rules")
+    op.drop_column("sites", "agency_aliases")
