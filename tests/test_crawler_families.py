@@ -145,3 +145,22 @@ def test_fragments_count_only_for_requests_that_ask_for_it() -> None:
     # Everything else is deduplicated as Scrapy does it: an in-page anchor is the same page.
     assert fp(Request("http://a.example/nb/index.html#top")) == fp(Request("http://a.example/nb/index.html"))
     assert fp(Request("http://a.example/nb/index.html")) == fingerprint(Request("http://a.example/nb/index.html"))
+
+
+def test_a_page_read_as_gkmlpt_without_a_shell_is_read_as_an_html_list() -> None:
+    from scrapy import Request
+    from scrapy.http import HtmlResponse
+
+    from crawler.adapters import adapter_for, detect_family
+    from core.settings import SiteSpec
+
+    url = "http://a.example/nb/list_1.html"
+    body = (
+        '<ul><li><a href="/gkmlpt/content/0/1/post_1.html" title="某局2023年政府信息公开工作年度报告">某局…</a> 2024-01-02</li></ul>'
+        '<a href="list_2.html">下一页</a>'
+    )
+    response = HtmlResponse(url=url, body=body.encode(), encoding="utf-8", request=Request(url))
+    family = detect_family(response)  # one gkmlpt marker (a post link) and nothing else
+    page = adapter_for(family).parse_list(response, SiteSpec(id="a", name="x", start_urls=[url]))
+    assert [e.url for e in page.entries] == ["http://a.example/gkmlpt/content/0/1/post_1.html"]
+    assert page.next_page is not None and page.next_page.url == "http://a.example/nb/list_2.html"

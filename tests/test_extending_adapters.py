@@ -98,3 +98,24 @@ def test_a_site_naming_an_unregistered_family_is_rejected() -> None:
     assert "sites.0.cms: 'jsonlist' is not a CMS adapter" in str(err.value)
     ok = settings_from_dict({"sites": [site], "crawler": {"adapters": {"jsonlist": "mycms_adapter.JsonListAdapter"}}})
     assert list(ok.crawler.adapter_paths)[-1] == "jsonlist"  # after the built-ins in detection order
+
+
+@pytest.mark.parametrize(
+    ("adapters", "message"),
+    [
+        ({"My CMS": "x.Y"}, "crawler.adapters: 'My CMS' is not an adapter name"),
+        ({"auto": "x.Y"}, "crawler.adapters: 'auto' is not an adapter name"),
+        ({"mycms": "not a path"}, "crawler.adapters: mycms: 'not a path' is not a dotted path"),
+    ],
+)
+def test_bad_adapter_settings_are_rejected_with_key_and_reason(adapters: dict, message: str) -> None:
+    with pytest.raises(SettingsError) as err:
+        settings_from_dict({"crawler": {"adapters": adapters}}, source="settings.yaml")
+    assert message in str(err.value)
+
+
+def test_a_built_in_family_can_be_dropped() -> None:
+    s = settings_from_dict({"crawler": {"adapters": {"dede": None}}})
+    assert "dede" not in s.crawler.adapter_paths and list(s.crawler.adapter_paths)[0] == "gkmlpt"
+    with pytest.raises(SettingsError, match="sites.0.cms: 'dede' is not a CMS adapter"):
+        settings_from_dict({"crawler": {"adapters": {"dede": None}}, "sites": [{"id": "a", "name": "x", "start_urls": ["http://a/"], "cms": "dede"}]})

@@ -19,6 +19,7 @@ from scrapy import Request
 from scrapy.http import Response
 
 from crawler.adapters.base import CmsAdapter, ListPage, _text
+from crawler.adapters.generic import GenericAdapter
 from crawler.discovery import ListEntry, normalize_date, normalize_title
 from core.settings import SiteSpec
 
@@ -37,6 +38,9 @@ _NAME_ID = re.compile(_NAME + r"\s*,\s*" + _ID)
 # Categories holding 年报: 政府信息公开年报, 政府信息公开工作年度报告, 信息公开年报, 年度报告…; not 解读.
 _REPORT_CATEGORY = re.compile(r"年报|年度报告|工作报告")
 _NOT_REPORT_CATEGORY = re.compile(r"解读|图解|一图")
+
+
+_HTML_LIST = GenericAdapter()
 
 
 def unescape_percent_u(text: str) -> str:
@@ -74,8 +78,8 @@ class GkmlptAdapter(CmsAdapter):
             return self._api_page(response, state)
         text = _text(response)
         sid = _SID.search(text)
-        if not sid:  # not a shell after all: read it as an HTML list rather than lose it
-            return super().parse_list(response, site)
+        if not sid:  # not a shell after all (a page linking a platform's posts): read it as an HTML list
+            return _HTML_LIST.parse_list(response, site)
         shell_url = response.meta.get("column_url") or response.url
         fragment = urlsplit(shell_url).fragment
         catid = fragment if fragment.isdigit() else None

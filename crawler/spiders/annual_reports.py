@@ -214,8 +214,8 @@ class AnnualReportsSpider(Spider):
         site_id = meta["site_id"]
         if site_id not in self.context.families:  # the summary shows the family of the first page
             self.context.families[site_id] = family
-        if family != configured:
-            log.info("site %s: %s read as %s", site_id, response.url, family)
+        if family != configured:  # an override of the configured family is worth a line; auto choices are not
+            log.log(logging.DEBUG if configured == "auto" else logging.INFO, "site %s: %s read as %s", site_id, response.url, family)
         return family
 
     def _wanted(self, entry: ListEntry) -> bool:
