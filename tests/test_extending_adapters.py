@@ -1,4 +1,4 @@
-"""docs/extending-adapters.md works as written: its example adapter, saved as a module beside the
+"""docs/extending.md works as written: its example adapter, saved as a module beside the
 settings file and named in ``crawler.adapters``, crawls a loopback portal of that family."""
 
 from __future__ import annotations
@@ -16,20 +16,25 @@ from nianbao.demo.server import Page, PortalServer, SimRequest
 from tests.portal_sim.families import reports
 from tests.portal_sim.harness import ROOT, crawl, query, write_settings
 
-DOC = ROOT / "docs" / "extending-adapters.md"
+DOC = ROOT / "docs" / "extending.md"
+
+
+def section() -> str:
+    """The page's `## CMS adapters` section (the rest is about readers and rules)."""
+    return DOC.read_text(encoding="utf-8").split("\n## CMS adapters\n", 1)[1]
 PAGE_SIZE = 3
 
 
 def example_module() -> str:
     """The adapter module of the worked example (the first Python block of the page)."""
-    blocks = re.findall(r"```python\n(.*?)```", DOC.read_text(encoding="utf-8"), re.S)
-    assert blocks, "docs/extending-adapters.md has no Python example"
+    blocks = re.findall(r"```python\n(.*?)```", section(), re.S)
+    assert blocks, "docs/extending.md has no Python example"
     return blocks[0]
 
 
 def example_adapters_setting() -> dict[str, str]:
     """``crawler.adapters`` as the example's settings.yaml block names it."""
-    block = next(b for b in re.findall(r"```yaml\n(.*?)```", DOC.read_text(encoding="utf-8"), re.S) if "sites:" in b)
+    block = next(b for b in re.findall(r"```yaml\n(.*?)```", section(), re.S) if "sites:" in b)
     return dict(re.findall(r"^\s+(\w+):\s+\"([\w.:]+)\"\s*$", block, re.M))
 
 

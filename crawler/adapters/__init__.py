@@ -3,7 +3,7 @@
 The registry is ``crawler.adapters`` in settings (``core.settings.DEFAULT_ADAPTERS`` plus the
 site owner's additions): names mapped to dotted paths of ``CmsAdapter`` subclasses, loaded with
 ``core.registry.load_object``. Add a family with one module and one settings line
-(docs/extending-adapters.md).
+(docs/extending.md).
 """
 
 from __future__ import annotations
