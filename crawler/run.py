@@ -32,7 +32,7 @@ from crawler.extensions import with_outcomes
 from crawler.scrapy_workarounds import keep_scrapy_log_level
 from crawler.spiders.annual_reports import AnnualReportsSpider
 from storage.db import Database
-from storage.ingest_queue import IngestQueue, IngestWorker, pending_count
+from storage.ingest_queue import IngestQueue, IngestWorker, components, pending_count
 
 log = logging.getLogger(__name__)
 
@@ -158,7 +158,7 @@ def _start_workers(crawler: Crawler, settings: Settings) -> list[IngestWorker]:
     workers: list[IngestWorker] = []
     try:
         for _ in range(settings.crawler.ingest_workers):
-            worker = IngestWorker(settings.database_url, str(settings.storage_dir), settings.ingest.filed_hooks)
+            worker = IngestWorker(settings.database_url, str(settings.storage_dir), **components(settings))
             worker.start()
             workers.append(worker)
     except Exception:
@@ -180,7 +180,7 @@ def _finish_ingest(ctx: CrawlContext, workers: list[IngestWorker], *, drain: boo
     peaks = [stats.peak_rss_mb or 0.0 for stats in (worker.finish(drain=drain) for worker in workers) if stats]
     if drain and ctx.run.id is not None and pending_count(ctx.db, ctx.run.id):
         log.warning("documents of this crawl are still unparsed: parsing them here")
-        IngestQueue(ctx.db, ctx.store, filed_hooks=ctx.plan.settings.ingest.filed_hooks).drain()
+        IngestQueue(ctx.db, ctx.store, **components(ctx.plan.settings)).drain()
     return round(time.monotonic() - started, 3), max(peaks, default=None)
 
 

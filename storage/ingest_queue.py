@@ -34,6 +34,7 @@ from sqlalchemy import case, func, or_, select, update
 
 from core.process_memory import peak_rss_mb
 from core.registry import load_objects
+from core.settings import Settings
 from storage.db import Database
 from storage.models import RawDocument
 from storage.rawstore import RawStore
@@ -70,6 +71,12 @@ def outcomes_of_run(db: Database, run_id: int) -> dict[str, Counter[str]]:
         for site_id, name, n in s.execute(q):
             out.setdefault(site_id or "-", Counter())[name] += n
     return out
+
+
+def components(settings: Settings) -> dict[str, Any]:
+    """What a consumer files with, as settings name it: ``filed_hooks`` and ``readers`` (dotted
+    paths, so that they cross into a worker process as they are)."""
+    return {"filed_hooks": settings.ingest.filed_hooks, "readers": settings.parser.reader_paths}
 
 
 class IngestQueue:

@@ -27,9 +27,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 def file_waiting_documents(app: App) -> None:
     """Parse what crawls kept and no consumer filed yet (a killed crawl's last documents): a
     check on reports not yet filed would call them missing."""
-    from storage.ingest_queue import IngestQueue
+    from storage.ingest_queue import IngestQueue, components
 
-    outcomes = IngestQueue(app.db, app.store, filed_hooks=app.settings.ingest.filed_hooks, readers=app.settings.parser.reader_paths).drain()  # one look at the queue when it is empty
+    outcomes = IngestQueue(app.db, app.store, **components(app.settings)).drain()  # one look at the queue when it is empty
     if outcomes:
         print(f"parsed first: {sum(outcomes.values())} fetched document(s) waiting in the ingest queue")
 

@@ -12,7 +12,7 @@ import time
 
 from nianbao.cli import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE
 from nianbao.commands.context import open_app
-from storage.ingest_queue import IngestQueue, pending_count
+from storage.ingest_queue import IngestQueue, components, pending_count
 from core.settings import Settings
 
 
@@ -24,7 +24,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     waiting = pending_count(app.db)
     print(f"documents waiting to be parsed: {waiting}")
     started = time.monotonic()
-    outcomes = IngestQueue(app.db, app.store, batch=args.batch, filed_hooks=settings.ingest.filed_hooks, readers=settings.parser.reader_paths).drain()
+    outcomes = IngestQueue(app.db, app.store, batch=args.batch, **components(settings)).drain()
     done = sum(outcomes.values())
     labels = ", ".join(f"{name} {n}" for name, n in sorted(outcomes.items())) or "nothing"
     print(f"parsed {done} in {time.monotonic() - started:.1f} s: {labels}")
