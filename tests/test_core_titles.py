@@ -164,3 +164,22 @@ def test_year_restricted_recrawls_skip_other_years_but_fetch_titles_without_one(
 def test_classify_title_reads_traditional_and_full_width_titles() -> None:
     assert classify_title("政府資訊公開工作年度報告２０２３年") == "report"
     assert classify_title("２０２３年") == "subcolumn"
+
+
+# What the crawler now fetches, the parser must still judge -------------------------------------
+@pytest.mark.parametrize(
+    ("title", "body"),
+    [
+        ("关于召开2023年度政府信息公开工作年度报告审核会议的通知", "各乡镇、各部门：现将2023年度政府信息公开工作年度报告审核会议有关事项通知如下。一、会议时间：2024年1月10日。"),
+        ("转发市政府办公室关于做好年度报告工作的通知", "各单位：现将2023年度政府信息公开工作年度报告有关要求转发给你们。"),
+        ("关于2023年度政府信息公开工作年度报告发布情况的公示", "现将我县各单位2023年度政府信息公开工作年度报告发布情况公示如下：县财政局已发布；县民政局已发布。"),
+        ("我县扎实推进基层政务公开标准化规范化建设", "今年以来，我县梳理公开事项清单，2023年政府信息公开工作年度报告按时发布。"),
+        ("2020年政府信息公开工作年度报告发布 贵州公开政策文件236件", "日前，贵州省人民政府发布2020年政府信息公开工作年度报告。报告显示，全年公开政策文件236件。"),
+    ],
+)
+def test_pages_about_reports_that_are_fetched_now_are_not_filed_as_reports(title: str, body: str) -> None:
+    from parser import parse_document
+
+    page = f"<html><head><title>{title}</title></head><body><h1>{title}</h1><div id='zoom'><p>{body}</p></div></body></html>"
+    parsed = parse_document(page.encode(), "text/html", url="http://www.example.gov.cn/zwgk/202401/t20240105_1.html")
+    assert parsed.kind == "other" and parsed.parse_status == "not_report"
