@@ -58,7 +58,12 @@ _NEGATIVE = (
     ("submission_notice", re.compile(r"报送.*通知|做好.*报送|报送工作|做好.*(?:年度报告|年报).*(?:通知|工作)")),
     ("national_format", re.compile(r"年度报告格式|年报格式|报告格式|国办公开办函")),
     ("review_notice", re.compile(r"(?:检查|评估|评议|考核|抽查|测评|核查).*(?:通报|情况|结果)|通报")),
+    ("meeting", re.compile(r"召开|会议")),
+    # A notice, bulletin or forward about reports in general; one that publishes a named report
+    # ("关于印发某县2023年政府信息公开工作年度报告的通知") is no evidence either way.
+    ("notice", re.compile(r"^转发|(?:通知|通告|公告|公示|简报|纪要)$")),
 )
+_PUBLISHES_REPORT = re.compile(r"(?:印发|公布|发布)\S*?(?:19|20)\d{2}\s*年度?\S*?(?:年度报告|年报|工作报告)》?的?(?:通知|公告)$")
 
 
 def _same_length(text: str) -> str:
@@ -140,13 +145,14 @@ def is_report_title(title: str | None) -> bool:
 
 def negative_evidence(title: str | None) -> str | None:
     """The reason a title is clearly NOT a report but about one (an interpretation, a work plan,
-    a notice about compiling or submitting reports, the national format notice, a review), or
-    None when the title gives no such evidence."""
+    a notice about compiling or submitting reports, the national format notice, a review, a
+    meeting, a notice or bulletin about reports in general), or None when the title gives no such
+    evidence."""
     n = _compact(title or "")
     if not n:
         return None
     for reason, pattern in _NEGATIVE:
-        if pattern.search(n):
+        if pattern.search(n) and not (reason == "notice" and _PUBLISHES_REPORT.search(n)):
             return reason
     return None
 

@@ -61,6 +61,9 @@ _AGENCY_END = re.compile(
 )
 _SUBJECT = re.compile(r"政府信息公开|政务信息公开|政务公开|信息公开|年度报告|年报")
 _TITLE_PREFIX = re.compile(r"^(?:标\s*题|名\s*称|题\s*名)\s*[:：]\s*")
+# A full stop or comma makes a line a sentence that mentions a report ("现将…年度报告转发给你们。"),
+# not the report's title.
+_SENTENCE = re.compile(r"[。，；！？]")
 _TITLE_SPLIT = re.compile(r"\s*(?:_|\||｜|—{1,2}|(?<!\d)[-–](?!\d))\s*")
 
 
@@ -147,7 +150,7 @@ def find_title_line(lines: list[str], limit: int = 15) -> int | None:
         seen += 1
         if seen > limit:
             break
-        if is_report_title(clean_title(line)) and len(norm(line)) <= 90:
+        if is_report_title(clean_title(line)) and len(norm(line)) <= 90 and not _SENTENCE.search(line):
             return i
     return None
 

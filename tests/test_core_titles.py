@@ -97,6 +97,10 @@ def test_report_titles_are_recognised_and_carry_no_negative_evidence(title: str)
         ("转发国办公开办函〔2021〕30号的通知", "national_format"),
         ("关于2022年度政府信息公开工作年度报告检查情况的通报", "review_notice"),
         ("政府資訊公開工作年度報告解讀", "interpretation"),  # traditional: 解讀 → 解读
+        ("关于召开2023年度政府信息公开工作年度报告审核会议的通知", "meeting"),
+        ("转发市政府办公室关于政府信息公开工作年度报告有关要求的通知", "notice"),
+        ("关于2023年度政府信息公开工作年度报告发布情况的公示", "notice"),
+        ("关于政府信息公开工作年度报告有关事项的通知", "notice"),
     ],
 )
 def test_pages_about_reports_carry_negative_evidence(title: str, reason: str) -> None:
@@ -108,8 +112,8 @@ def test_pages_about_reports_carry_negative_evidence(title: str, reason: str) ->
     [
         # http://hbiia.org.cn/news/2021022612487.html: news about a report; the parser must judge the page
         "2020年政府信息公开工作年度报告发布 贵州公开政策文件236件",
-        "召开2020年度工作会",
-        "关于印发XX县2019年政府信息公开工作年度报告的通知",
+        "关于印发XX县2019年政府信息公开工作年度报告的通知",  # publishes one named report
+        "某县人民政府关于公布2023年政府信息公开工作年度报告的公告",
     ],
 )
 def test_ambiguous_titles_carry_no_negative_evidence(title: str) -> None:
@@ -133,7 +137,7 @@ ARTICLE = "http://www.example.gov.cn/zfxxgk/nb/202401/t20240118_123.html"
         (ListEntry(ARTICLE, "洪雅县统计局2023年政府信息公开工作年…"), "candidate", True),  # cut short
         (ListEntry(ARTICLE, "洪雅县水务局政府信息公开工作年度报告"), "candidate", True),  # no year
         (ListEntry(ARTICLE, "江西省農業農村廳2022年政府信息公開工作年度報告"), "report", True),
-        (ListEntry(ARTICLE, "关于召开全县政务公开工作推进会的通知"), "candidate", True),  # the parser decides
+        (ListEntry(ARTICLE, "我县扎实推进基层政务公开标准化规范化建设"), "candidate", True),  # the parser decides
         (ListEntry("http://www.example.gov.cn/nb/P020240118.ofd", "附件"), "candidate", True),  # a file
         (ListEntry("http://www.example.gov.cn/xxgk/a.html", "某局公开年报", "2024-01-18"), "candidate", True),  # dated row
         (ListEntry(ARTICLE, "《洪雅县统计局2023年政府信息公开工作年度报告》解读"), "excluded", False),
@@ -160,3 +164,22 @@ def test_year_restricted_recrawls_skip_other_years_but_fetch_titles_without_one(
 def test_classify_title_reads_traditional_and_full_width_titles() -> None:
     assert classify_title("政府資訊公開工作年度報告２０２３年") == "report"
     assert classify_title("２０２３年") == "subcolumn"
+
+
+# What the crawler now fetches, the parser must still judge -------------------------------------
+@pytest.mark.parametrize(
+    ("title", "body"),
+    [
+        ("关于召开2023年度政府信息公开工作年度报告审核会议的通知", "各乡镇、各部门：现将2023年度政府信息公开工作年度报告审核会议有关事项通知如下。一、会议时间：2024年1月10日。"),
+        ("转发市政府办公室关于做好年度报告工作的通知", "各单位：现将2023年度政府信息公开工作年度报告有关要求转发给你们。"),
+        ("关于2023年度政府信息公开工作年度报告发布情况的公示", "现将我县各单位2023年度政府信息公开工作年度报告发布情况公示如下：县财政局已发布；县民政局已发布。"),
+        ("我县扎实推进基层政务公开标准化规范化建设", "今年以来，我县梳理公开事项清单，2023年政府信息公开工作年度报告按时发布。"),
+        ("2020年政府信息公开工作年度报告发布 贵州公开政策文件236件", "日前，贵州省人民政府发布2020年政府信息公开工作年度报告。报告显示，全年公开政策文件236件。"),
+    ],
+)
+def test_pages_about_reports_that_are_fetched_now_are_not_filed_as_reports(title: str, body: str) -> None:
+    from parser import parse_document
+
+    page = f"<html><head><title>{title}</title></head><body><h1>{title}</h1><div id='zoom'><p>{body}</p></div></body></html>"
+    parsed = parse_document(page.encode(), "text/html", url="http://www.example.gov.cn/zwgk/202401/t20240105_1.html")
+    assert parsed.kind == "other" and parsed.parse_status == "not_report"

@@ -16,7 +16,7 @@ from tests.portal_sim import SimPortal, _report, _robots, _title
 from tests.portal_sim.harness import crawl, query, stored_reports, write_settings
 
 STATS, WATER, JUSTICE, FOREST = "洪雅县统计局", "洪雅县水务局", "洪雅县司法局", "洪雅县林业局"
-NOTICE = "关于召开全县政务公开工作推进会的通知"
+NEWS = "我县扎实推进基层政务公开标准化规范化建设"
 INTERPRETATION = f"《{_title(STATS, 2023)}》解读"
 
 
@@ -50,7 +50,7 @@ def candidates_portal(host: str) -> SimPortal:
                 attachments=[Attachment(_title(JUSTICE, 2023) + ".ofd", _ofd_file())],
                 publisher=JUSTICE,
             ),
-            Article(NOTICE, date(2024, 1, 23), "<p>定于1月30日召开全县政务公开工作推进会，请各单位分管领导参加。</p>"),
+            Article(NEWS, date(2024, 1, 23), "<p>今年以来，我县围绕基层政务公开标准化规范化建设，梳理公开事项清单，完善政务公开专区。</p>"),
             Article(INTERPRETATION, date(2024, 1, 24), "<p>解读内容</p>", publisher=STATS),
         ],
     )
@@ -76,9 +76,9 @@ def test_every_article_of_the_column_is_a_candidate_and_the_parser_decides(tmp_p
     paths = portal.paths  # type: ignore[attr-defined]
     assert stored_reports(config) == sorted(portal.expected), summary["_log"][-3000:]
 
-    # The ambiguous notice was fetched and judged by the parser: kept raw, not a report.
-    assert paths[NOTICE] in asked
-    outcome = query(config, "SELECT ingest_outcome FROM raw_documents WHERE url LIKE ?", "%" + paths[NOTICE])
+    # The news item says nothing either way: fetched and judged by the parser, kept raw, not a report.
+    assert paths[NEWS] in asked
+    outcome = query(config, "SELECT ingest_outcome FROM raw_documents WHERE url LIKE ?", "%" + paths[NEWS])
     assert outcome == [("not_report",)]
     # Clear negative evidence in the title: never requested.
     assert paths[INTERPRETATION] not in asked
