@@ -18,7 +18,14 @@ from parser import fields
 from parser.classify import classify, detect_format, title_says_not_report
 from parser.decode import charset_from_media_type, decode_text
 from parser.html_rows import read_html
-from parser.identity import SOURCE_WORDS, ReportName, report_name
+from parser.identity import (
+    SOURCE_WORDS,
+    ReportName,
+    plausible_agency,
+    preamble_agency,
+    report_name,
+    signed_agency,
+)
 from parser.model import Cell, Link, ParsedReport, SectionProblem
 from parser.readers import reader_for
 from parser.readers.scanned import image_only_report
@@ -195,6 +202,12 @@ def parse_document(data: bytes, media_type: str, url: str | None = None, hints: 
         named_only = name or report_name(title, lines, out.text)
         if named_only is not None:
             out.kind = "report"
+    if not hints.get("agency") and not plausible_agency(out.agency):
+        # Where the title names nobody (or a breadcrumb was taken for it): the body named with
+        # the report elsewhere, the preamble, or the 落款.
+        named = named_only or name or report_name(title, lines, out.text)
+        candidates = (named.agency if named else None, preamble_agency(lines), signed_agency(lines))
+        out.agency = next((a for a in candidates if plausible_agency(a)), None)
     if out.kind != "report":
         out.parse_status = "not_report"
         out.format = None

@@ -129,3 +129,44 @@ def test_unreadable_report_counts_as_published_with_one_review_finding(tmp_path:
     assert [f["kind"] for f in about_report] == ["tables_unreadable"]
     detail = about_report[0]["detail"]
     assert "标题表明" in detail and "未能读取" in detail and "人工" in detail
+
+
+# --- Where the fields are stated --------------------------------------------------------------
+# The agency as each real page prints it: its title line under a breadcrumb, a quoted title in the
+# opening sentence, the preamble's "结合…政府信息公开工作".
+PRINTED_AGENCY = {
+    "sn_shanyang_2020": "山阳县人民政府",
+    "gs_lintao_xintian_2022": "临洮县新添镇",
+    "pg_sd_weihai_szfb_2022": "威海市人民政府办公室",
+    "pg_cq_rongchang_hebaozhen_2020": "河包镇",
+    "pg_ha_fgw_2022": "河南省发展和改革委员会",
+}
+
+
+@pytest.mark.parametrize("name,agency", sorted(PRINTED_AGENCY.items()))
+def test_agency_where_the_report_states_it(name: str, agency: str) -> None:
+    [(_, meta, body)] = [i for i in ITEMS if i[0] == name]
+    parsed = parse_document(body, "text/plain", url=_url(meta))
+    assert (parsed.kind, parsed.agency, parsed.report_year) == ("report", agency, meta["report_year"])
+
+
+def test_agency_and_date_from_the_signature() -> None:
+    text = (
+        "2023年政府信息公开工作年度报告\n本报告中所列数据统计期限为2023年1月1日至2023年12月31日。\n"
+        "一、总体情况\n2023年，我局严格落实《条例》要求。\n某某县民政局\n2024年1月20日\n"
+    )
+    parsed = parse_document(_report(text), "text/plain")
+    assert (parsed.kind, parsed.agency, parsed.report_year) == ("report", "某某县民政局", 2023)
+    assert (parsed.published_on, parsed.published_source) == (date(2024, 1, 20), "text_signature")
+
+
+def test_page_metadata_names_a_flattened_report() -> None:
+    """A page whose body is one flattened line: title, date and agency from the head metas."""
+    page = """<html><head><meta name="ArticleTitle" content="某某县财政局2023年政府信息公开工作年度报告">
+<meta name="PubDate" content="2024-01-18 10:00"><meta name="ContentSource" content="某某县财政局"></head>
+<body><div class="TRS_Editor"><p>一、总体情况 2023年，我局…… 二、主动公开政府信息情况 第二十条第（一）项 信息内容 本年制发件数 本年废止件数 现行有效件数 规章 0 0 0</p></div></body></html>"""
+    parsed = parse_document(page.encode("utf-8"), "text/html")
+    assert (parsed.kind, parsed.parse_status) == ("report", "tables_unreadable")
+    assert (parsed.agency, parsed.report_year) == ("某某县财政局", 2023)
+    assert (parsed.published_on, parsed.published_source) == (date(2024, 1, 18), "page_meta")
+    assert parsed.cells == []
