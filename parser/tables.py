@@ -29,6 +29,7 @@ from parser.labels import (
     is_appeal_header,
     norm,
     request_label,
+    split_item_number,
 )
 from parser.model import Cell, SectionProblem
 from parser.repair import Reading, number, repair_row, sums_balance
@@ -226,12 +227,31 @@ class _Entry:
     how: str = ""
 
 
-def _request_key(labels: list[str], group: str | None, last_key: str | None, fmt: str) -> tuple[str | None, str | None]:
-    """Row key from a row's label cells, tracking the current group （三）..（六）."""
+def _numbered_item(label: str, group: str | None) -> str | None:
+    """The row key the form puts at this item number of the current group, for a numbered label
+    whose words are not recognised ("2.其他法律行政止公开"): the form fixes the order of the items."""
+    style, num, rest = split_item_number(norm(label))
+    items = REQUEST_GROUP_ITEMS.get(group or "")
+    if style != "arabic" or not rest or num is None or not items or not 1 <= num <= len(items):
+        return None
+    return items[num - 1]
+
+
+def _request_key(
+    labels: list[str], group: str | None, last_key: str | None, fmt: str, notes: list[str] | None = None
+) -> tuple[str | None, str | None]:
+    """Row key from a row's label cells, tracking the current group （三）..（六）. A label read by
+    its position rather than its words is explained in ``notes``."""
     key: str | None = None
     saw_group_label = False
     for lab in labels:
         kind, value, num = request_label(lab)
+        if kind == "none" and notes is not None:
+            by_number = _numbered_item(lab, group)
+            if by_number is not None:
+                key = by_number
+                notes.append(f"label {lab!r} not recognised; read as {by_number} by its item number in the form")
+            continue
         if kind == "top":
             key, group = value, None
         elif kind == "group":
@@ -319,7 +339,10 @@ def _read_request_row(walk: _RequestWalk, result: TableResult, row: Row) -> None
     if split is None:
         return
     labels, region = split
-    key, walk.group = _request_key(labels, walk.group, walk.last_key, walk.fmt)
+    notes: list[str] = []
+    key, walk.group = _request_key(labels, walk.group, walk.last_key, walk.fmt, notes)
+    if key is not None and notes and any(c.strip() for c in region) and key not in walk.entries:
+        result.warnings.extend(f"requests: row {key}: {note}" for note in notes)
     if key is None:
         if any(c.strip() for c in region):
             result.warnings.append(f"requests: row {' '.join(labels)!r} not recognised")
@@ -511,6 +534,30 @@ def _read_appeal_region(region: list[str], result: TableResult) -> list[str | No
     return outcome.cells if outcome.status != "failed" else None
 
 
+def _join_split_appeals(candidates: list[list[str]], result: TableResult) -> list[list[str]]:
+    """Section 四 published as small tables (行政复议 | 未经复议直接起诉 | 复议后起诉, 5 values each,
+    or 5 + 10): when the leading rows hold whole groups of 5 that add up to exactly 15 values,
+    they are the one row of the form, in the form's fixed order."""
+    filled = [[c for c in region if c] for region in candidates]
+    if len(filled[0]) >= APPEAL_WIDTH:
+        return candidates
+    total = 0
+    for n, values in enumerate(filled, 1):
+        if not values or len(values) % 5:
+            return candidates
+        total += len(values)
+        if total == APPEAL_WIDTH and n > 1:
+            joined = [v for values in filled[:n] for v in values]
+            result.warnings.append(
+                f"appeals: section published as {n} tables of {', '.join(str(len(v)) for v in filled[:n])} values; "
+                "joined in the form's order (行政复议, 未经复议直接起诉, 复议后起诉)"
+            )
+            return [joined, *candidates[n:]]
+        if total > APPEAL_WIDTH:
+            return candidates
+    return candidates
+
+
 def read_appeals(rows: list[Row]) -> TableResult:
     """Section 四: one row of 15 numbers, 3 groups of 5 (upheld, corrected, other, pending, total)."""
     result = TableResult()
@@ -518,6 +565,7 @@ def read_appeals(rows: list[Row]) -> TableResult:
     if not candidates:
         return result
     result.found[APPEALS] = True
+    candidates = _join_split_appeals(candidates, result)
     if len(candidates) > 1:
         result.warnings.append(f"appeals: {len(candidates)} rows with values; read the first")
     reading = _read_appeal_region(candidates[0], result)

@@ -1,0 +1,74 @@
+"""The form read by its structure: the national forms fix the order and number of rows and
+columns, so a label is evidence for a row, not its key. Each decision taken by position is
+recorded beside the cells (as a warning, like a repair)."""
+
+from __future__ import annotations
+
+from parser import parse_document
+from tests.test_parser_seeds import _REQUEST_LABELS, _report
+
+
+def _with_label(key: str, label: str) -> list[tuple[str, str]]:
+    return [(k, label if k == key else lab) for k, lab in _REQUEST_LABELS]
+
+
+def test_misspelt_numbered_label_is_read_by_its_place_in_the_group(monkeypatch) -> None:
+    # "禁止公开" printed as "止公开": the words match nothing, the number 2 in （三）不予公开 does.
+    monkeypatch.setattr(
+        "tests.test_parser_seeds._REQUEST_LABELS", _with_label("withheld.prohibited_by_law", "\t\t2.其他法律行政止公开")
+    )
+    rows = {
+        "new": "3\t0\t0\t0\t0\t0\t3",
+        "withheld.prohibited_by_law": "2\t0\t0\t0\t0\t0\t2",
+        "disclosed": "1\t0\t0\t0\t0\t0\t1",
+        "results_total": "3\t0\t0\t0\t0\t0\t3",
+    }
+    parsed = parse_document(_report(rows), "text/plain")
+    cells = parsed.cell_map()
+    assert cells[("requests", "withheld.prohibited_by_law", "natural_person")].value == 2
+    assert cells[("requests", "withheld.prohibited_by_law", "total")].value == 2
+    assert parsed.parse_status == "ok", (parsed.warnings, parsed.problems)
+    assert any("2.其他法律行政止公开" in w and "item number" in w for w in parsed.warnings)
+
+
+def test_unnumbered_unknown_label_is_not_guessed(monkeypatch) -> None:
+    monkeypatch.setattr(
+        "tests.test_parser_seeds._REQUEST_LABELS", _with_label("withheld.prohibited_by_law", "\t\t其他法律行政止公开")
+    )
+    parsed = parse_document(_report({}), "text/plain")
+    assert ("requests", "withheld.prohibited_by_law", "total") not in parsed.cell_map()
+    assert any(p.section == "requests" and "withheld.prohibited_by_law" in p.rows for p in parsed.problems)
+
+
+SPLIT_APPEALS = """行政复议
+结果维持\t结果纠正\t其他结果\t尚未审结\t总计
+1\t0\t0\t1\t2
+未经复议直接起诉
+结果维持\t结果纠正\t其他结果\t尚未审结\t总计
+0\t1\t0\t0\t1
+复议后起诉
+结果维持\t结果纠正\t其他结果\t尚未审结\t总计
+0\t0\t0\t3\t3"""
+
+
+def test_section_four_published_as_three_small_tables_is_one_row() -> None:
+    parsed = parse_document(_report({}, appeals=SPLIT_APPEALS), "text/plain")
+    cells = parsed.cell_map()
+    got = {
+        row: [cells[("appeals", row, c)].value for c in ("upheld", "corrected", "other", "pending", "total")]
+        for row in ("review", "litigation_direct", "litigation_after_review")
+    }
+    assert got == {
+        "review": [1, 0, 0, 1, 2],
+        "litigation_direct": [0, 1, 0, 0, 1],
+        "litigation_after_review": [0, 0, 0, 3, 3],
+    }
+    assert parsed.parse_status == "ok", (parsed.warnings, parsed.problems)
+    assert any(w.startswith("appeals: section published as 3 tables of 5, 5, 5 values") for w in parsed.warnings)
+
+
+def test_small_tables_that_do_not_make_fifteen_values_are_not_joined() -> None:
+    appeals = SPLIT_APPEALS.rsplit("\n", 3)[0]  # the third table is missing: 10 values only
+    parsed = parse_document(_report({}, appeals=appeals), "text/plain")
+    assert not any(w.startswith("appeals: section published as") for w in parsed.warnings)
+    assert parsed.parse_status != "ok"
