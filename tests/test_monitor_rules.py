@@ -655,32 +655,24 @@ BOILERPLATE_ONE = (
 )
 
 
+def _two_agencies_report(env, sections_text):
+    """Two agencies of the site file 2024 reports with the same sections 一/五/六; then a check."""
+    db, settings, site = env
+    for name in ("西湖区教育局", "西湖区民政局"):
+        add_report(db, add_agency(db, site, name), 2024, sections_text=sections_text)
+    check(db, settings)
+
+
 def test_boilerplate_only_sections_are_not_duplicates(env):
     """Two reports sharing only what every report prints, with 五 and 六 saying "无": too little
     of their own to judge, so no "100 % similar" finding."""
-    db, settings, site = env
-    for name in ("西湖区教育局", "西湖区民政局"):
-        add_report(
-            db,
-            add_agency(db, site, name),
-            2024,
-            sections_text={"一": BOILERPLATE_ONE, "五": "无。", "六": "本机关无其他需要报告的事项。"},
-        )
-    check(db, settings)
-    assert findings(db, kind="duplicate") == []
+    _two_agencies_report(env, {"一": BOILERPLATE_ONE, "五": "无。", "六": "本机关无其他需要报告的事项。"})
+    assert findings(env[0], kind="duplicate") == []
 
 
 def test_copied_prose_under_boilerplate_is_still_a_duplicate(env):
-    db, settings, site = env
-    for name in ("西湖区教育局", "西湖区民政局"):
-        add_report(
-            db,
-            add_agency(db, site, name),
-            2024,
-            sections_text={"一": BOILERPLATE_ONE + LONG, "五": "无。", "六": "无。"},
-        )
-    check(db, settings)
-    assert {f["agency"] for f in findings(db, kind="duplicate")} == {"西湖区教育局", "西湖区民政局"}
+    _two_agencies_report(env, {"一": BOILERPLATE_ONE + LONG, "五": "无。", "六": "无。"})
+    assert {f["agency"] for f in findings(env[0], kind="duplicate")} == {"西湖区教育局", "西湖区民政局"}
 
 
 def test_similar_enough_agrees_with_similarity():
