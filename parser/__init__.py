@@ -30,6 +30,7 @@ from parser.model import Cell, Link, ParsedReport, SectionProblem
 from parser.readers import reader_for
 from parser.readers.scanned import image_only_report
 from parser.sections import split_sections
+from parser.spaced_rows import spaced_table_rows
 from parser.tables import TableResult, read_tables
 from parser.text_rows import Row, text_to_rows
 
@@ -185,12 +186,7 @@ def parse_document(data: bytes, media_type: str, url: str | None = None, hints: 
     tables = TableResult()
     if fmt in (FORMAT_2019, FORMAT_2021):
         tables = read_tables(
-            {
-                ACTIVE: sections.table_rows(ACTIVE),
-                REQUESTS: sections.table_rows(REQUESTS),
-                APPEALS: sections.table_rows(APPEALS),
-            },
-            fmt,
+            {s: spaced_table_rows(sections.table_rows(s), s) for s in (ACTIVE, REQUESTS, APPEALS)}, fmt
         )
     with_cells = len({c.section for c in tables.cells})
     head_text = "\n".join(lines[:8])

@@ -32,7 +32,7 @@ from parser.labels import (
     split_item_number,
 )
 from parser.model import Cell, SectionProblem
-from parser.repair import Reading, number, repair_row, sums_balance
+from parser.repair import Reading, number, repair_row, split_glued, sums_balance
 from parser.text_rows import Row
 from parser.values import is_value_text, parse_cell, value_kind
 
@@ -437,13 +437,16 @@ def _repair_request_row(e: _Entry, known: dict[str, list[str | None]], result: T
     """Fit a row with too many or too few values, using its row total and the table's column totals."""
     values = [c for c in e.region if c]
     check = _request_check(known, e.key, fmt)
-    outcome = repair_row(
-        values,
-        REQUEST_WIDTH,
-        lambda r: sums_balance(r, REQUEST_GROUPS),
-        REQUEST_BOUNDARIES,
-        table_check=check,
-    )
+    if _is_glued(values, REQUEST_WIDTH):
+        outcome = split_glued(values[0], REQUEST_WIDTH, lambda r: sums_balance(r, REQUEST_GROUPS), check)
+    else:
+        outcome = repair_row(
+            values,
+            REQUEST_WIDTH,
+            lambda r: sums_balance(r, REQUEST_GROUPS),
+            REQUEST_BOUNDARIES,
+            table_check=check,
+        )
     _apply_repair(result, REQUESTS, e.key, len(values), REQUEST_WIDTH, "row total", outcome.status, outcome.note)
     if outcome.status != "failed":
         e.reading = outcome.cells
@@ -462,6 +465,11 @@ def _resolve_requests(entries: dict[str, _Entry], result: TableResult, fmt: str)
     known = {k: e.reading for k, e in entries.items() if e.reading is not None and e.how != "ambiguous"}
     for e in repairs:
         _repair_request_row(e, known, result, fmt)
+
+
+def _is_glued(values: list[str], width: int) -> bool:
+    """One cell holding a run of at least ``width`` digits: a row's values printed without separators."""
+    return len(values) == 1 and values[0].isdigit() and len(values[0]) >= width
 
 
 def _apply_repair(
@@ -529,7 +537,10 @@ def _read_appeal_region(region: list[str], result: TableResult) -> list[str | No
         return list(region)
     if len(region) > APPEAL_WIDTH and len(filled) < APPEAL_WIDTH and _spacer_options(region, APPEAL_WIDTH):
         return _place_appeal_spacers(region, result)
-    outcome = repair_row(filled, APPEAL_WIDTH, lambda r: sums_balance(r, APPEAL_GROUPS), APPEAL_BOUNDARIES)
+    if _is_glued(filled, APPEAL_WIDTH):
+        outcome = split_glued(filled[0], APPEAL_WIDTH, lambda r: sums_balance(r, APPEAL_GROUPS))
+    else:
+        outcome = repair_row(filled, APPEAL_WIDTH, lambda r: sums_balance(r, APPEAL_GROUPS), APPEAL_BOUNDARIES)
     _apply_repair(result, APPEALS, "appeals", len(filled), APPEAL_WIDTH, "group totals", outcome.status, outcome.note)
     return outcome.cells if outcome.status != "failed" else None
 

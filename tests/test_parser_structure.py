@@ -72,3 +72,60 @@ def test_small_tables_that_do_not_make_fifteen_values_are_not_joined() -> None:
     parsed = parse_document(_report({}, appeals=appeals), "text/plain")
     assert not any(w.startswith("appeals: section published as") for w in parsed.warnings)
     assert parsed.parse_status != "ok"
+
+
+# --- Text without table markup ------------------------------------------------------------------
+def _flattened(rows: dict[str, str]) -> tuple[bytes, bytes]:
+    """The same report with its tab-separated tables, and as text converted from PDF: every cell
+    separated by a single space, headers and labels on their lines, no table markup at all."""
+    tabbed = _report(rows)
+    flat = "\n".join(" ".join(line.split()) for line in tabbed.decode("utf-8").split("\n"))
+    return tabbed, flat.encode("utf-8")
+
+
+ROWS = {
+    "new": "3\t0\t0\t0\t0\t0\t3",
+    "disclosed": "2\t0\t0\t0\t0\t0\t2",
+    "partly_disclosed": "1\t0\t0\t0\t0\t0\t1",
+    "results_total": "3\t0\t0\t0\t0\t0\t3",
+}
+
+
+def test_space_separated_tables_read_as_the_tabbed_ones() -> None:
+    tabbed, flat = _flattened(ROWS)
+    want = {(c.key, c.value) for c in parse_document(tabbed, "text/plain").cells}
+    parsed = parse_document(flat, "text/plain")
+    assert parsed.parse_status == "ok", (parsed.warnings, parsed.problems)
+    assert {(c.key, c.value) for c in parsed.cells} == want
+    assert len(want) > 150
+
+
+def test_glued_digits_are_split_only_where_the_totals_allow_one_reading() -> None:
+    _, flat = _flattened(ROWS)
+    glued = flat.replace("申请数量 3 0 0 0 0 0 3".encode(), "申请数量3000003".encode())
+    parsed = parse_document(glued, "text/plain")
+    cells = parsed.cell_map()
+    assert [cells[("requests", "new", c)].value for c in ("natural_person", "total")] == [3, 3]
+    assert any("glued digits" in w for w in parsed.warnings)
+    # The same row whose digits do not balance (3 ≠ 4): nothing is read into it, the table is flagged.
+    wrong = flat.replace("申请数量 3 0 0 0 0 0 3".encode(), "申请数量3000004".encode())
+    parsed = parse_document(wrong, "text/plain")
+    assert not any(c.row == "new" and c.section == "requests" for c in parsed.cells)
+    assert any(p.section == "requests" and "new" in p.rows for p in parsed.problems)
+
+
+def test_glued_digits_with_several_balanced_splits_stay_unknown() -> None:
+    from parser.repair import split_glued
+
+    outcome = split_glued("1234", 3, lambda r: True)
+    assert outcome.status == "ambiguous" and outcome.cells == [None, None, None]
+    outcome = split_glued("10111", 3, lambda r: int(r[0]) + int(r[1]) == int(r[2]))  # only 10+1=11 balances
+    assert (outcome.status, outcome.cells) == ("repaired", ["10", "1", "11"])
+
+
+def test_prose_ending_in_a_number_is_not_a_table_row() -> None:
+    from parser.spaced_rows import spaced_cells
+
+    assert spaced_cells("本年度共收到政府信息公开申请，办理完结 5", glued=True) is None
+    assert spaced_cells("行政许可 5", glued=False) == ["行政许可", "5"]
+    assert spaced_cells("规章0", glued=False) is None  # no totals in section 二 to check a split
