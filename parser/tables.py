@@ -162,8 +162,23 @@ def _active_values(
     return values, stray
 
 
+def _unplaced_spaced_values(
+    result: TableResult, key: str, values: list[str], columns: tuple[str, ...]
+) -> tuple[dict[str, str | None], list[str]]:
+    """A row read from text without table markup whose value count differs from its columns:
+    blank cells left no trace, so which column each value is in is unknown — all left unknown."""
+    result.warnings.append(
+        f"active: row {key} has {len(values)} value(s) for {len(columns)} columns in text without table markup; "
+        "columns unknown, cells left empty"
+    )
+    result.problems.append(
+        SectionProblem(ACTIVE, f"row {key}: {len(values)} values for {len(columns)} columns, placement unknown", [key])
+    )
+    return dict.fromkeys(columns), []
+
+
 def _keep_active_row(
-    result: TableResult, key: str, values: dict[str, str], stray: list[str], seen: dict[str, dict[str, str]]
+    result: TableResult, key: str, values: dict[str, str | None], stray: list[str], seen: dict[str, dict[str, str | None]]
 ) -> bool:
     """Record a row's first reading in ``seen`` (and its stray values); False for a repeated row."""
     if key in seen:
@@ -184,7 +199,7 @@ def read_active(rows: list[Row], fmt: str) -> TableResult:
     result = TableResult()
     specs = {s.key: s for s in rows_for(ACTIVE, fmt)}
     header = _ActiveHeader()
-    seen: dict[str, dict[str, str]] = {}
+    seen: dict[str, dict[str, str | None]] = {}
     for row in rows:
         if not row.table:
             continue
@@ -200,7 +215,10 @@ def read_active(rows: list[Row], fmt: str) -> TableResult:
         if spec is None:
             result.warnings.append(f"active: row {cells[first]!r} does not belong to format {fmt}")
             continue
+        values: dict[str, str | None]
         values, stray = _active_values(cells, first, spec.columns, header)
+        if row.spaced and len([c for c in cells[first + 1 :] if c.strip()]) != len(spec.columns):
+            values, stray = _unplaced_spaced_values(result, key, cells[first + 1 :], spec.columns)
         if _keep_active_row(result, key, values, stray, seen):
             for col, raw in values.items():
                 _cell(result, ACTIVE, key, col, raw, unit=header.units.get(col))

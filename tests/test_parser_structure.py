@@ -129,3 +129,32 @@ def test_prose_ending_in_a_number_is_not_a_table_row() -> None:
     assert spaced_cells("本年度共收到政府信息公开申请，办理完结 5", glued=True) is None
     assert spaced_cells("行政许可 5", glued=False) == ["行政许可", "5"]
     assert spaced_cells("规章0", glued=False) is None  # no totals in section 二 to check a split
+
+
+def _values_below_labels(text: str) -> str:
+    """Every row's values moved to a line of their own under its label."""
+    out = []
+    for line in text.split("\n"):
+        tokens = line.split()
+        k = len(tokens)
+        while k and tokens[k - 1].isdigit():
+            k -= 1
+        out += [" ".join(tokens[:k]), " ".join(tokens[k:])] if 0 < k < len(tokens) else [" ".join(tokens)]
+    return "\n".join(out)
+
+
+def test_values_on_the_line_below_their_labels() -> None:
+    tabbed, _ = _flattened(ROWS)
+    want = {(c.key, c.value) for c in parse_document(tabbed, "text/plain").cells}
+    parsed = parse_document(_values_below_labels(tabbed.decode("utf-8")).encode("utf-8"), "text/plain")
+    assert {(c.key, c.value) for c in parsed.cells} == want
+    assert parsed.parse_status == "ok", (parsed.warnings, parsed.problems)
+
+
+def test_label_cut_by_a_line_break() -> None:
+    tabbed, flat = _flattened(ROWS)
+    want = {(c.key, c.value) for c in parse_document(tabbed, "text/plain").cells}
+    cut = flat.decode("utf-8").replace("4.保护第三方合法权益 0", "4.保护第三方合\n法权益 0").replace("行政许可 5", "行政\n许可 5")
+    parsed = parse_document(cut.encode("utf-8"), "text/plain")
+    assert {(c.key, c.value) for c in parsed.cells} == want
+    assert parsed.parse_status == "ok", (parsed.warnings, parsed.problems)
