@@ -81,6 +81,9 @@ def spaced_table_rows(rows: list[Row], section: str) -> list[Row]:
     out: list[Row] = []
     made: set[int] = set()  # ids of the rows made here
     for row in rows:
+        if row.line() == "|" and out and id(out[-1]) in made:
+            out[-1].cells.append("")  # one cell per line, markdown: an empty cell of the row above
+            continue
         cells = spaced_cells(row.line(), glued=section != ACTIVE)
         if not cells:
             out.append(row)

@@ -212,3 +212,12 @@ def test_markdown_rows_without_leading_pipe_are_read_and_short_rows_left_unknown
     regulations = [cells[("active", "regulations", c)] for c in ("issued", "repealed", "in_force")]
     assert all(c.value is None and c.uncertain for c in regulations)
     assert cells[("requests", "new", "total")].value == 8
+
+
+def test_one_cell_per_line_with_empty_cells() -> None:
+    """Markdown one cell per line: "56 |", then "|" for each empty cell, "||" closing the row."""
+    [(_, meta, body)] = [i for i in ITEMS if i[0] == "pg_jl_changchun_erdao_fwzs_2022"]
+    cells = parse_document(body, "text/plain", url=_url(meta)).cell_map()
+    from core.keys import REQUEST_COLUMNS
+
+    assert [cells[("requests", "new", c)].value for c in REQUEST_COLUMNS] == [56, None, None, None, None, None, 56]
