@@ -364,6 +364,8 @@ def _read_request_row(walk: _RequestWalk, result: TableResult, row: Row) -> None
     if key is None:
         if any(c.strip() for c in region):
             result.warnings.append(f"requests: row {' '.join(labels)!r} not recognised")
+            if walk.group == "other" and walk.fmt != FORMAT_2019 and request_label(labels[-1])[1] == "other":
+                _merged_other_group(result)
         return
     result.found[REQUESTS] = True
     if not region:
@@ -373,6 +375,18 @@ def _read_request_row(walk: _RequestWalk, result: TableResult, row: Row) -> None
         return
     walk.last_key = key
     _add_request_entry(walk, result, key, labels, region)
+
+
+def _merged_other_group(result: TableResult) -> None:
+    """（六）其他处理 printed as one row with values in a 2021-format table, whose form has three
+    items there: how its values split among them cannot be read, so none is filled."""
+    items = list(REQUEST_GROUP_ITEMS["other"])
+    result.warnings.append(
+        "requests: （六）其他处理 has values on its own row but the 2021 form splits it into 3 items; not split"
+    )
+    result.problems.append(
+        SectionProblem(REQUESTS, "（六）其他处理 given as one row; the form's 3 items cannot be told apart", items)
+    )
 
 
 def read_requests(rows: list[Row], fmt: str) -> TableResult:

@@ -158,3 +158,14 @@ def test_label_cut_by_a_line_break() -> None:
     parsed = parse_document(cut.encode("utf-8"), "text/plain")
     assert {(c.key, c.value) for c in parsed.cells} == want
     assert parsed.parse_status == "ok", (parsed.warnings, parsed.problems)
+
+
+def test_other_group_as_one_row_in_a_2021_table_is_reported_not_split(monkeypatch) -> None:
+    labels = [(k, lab) for k, lab in _REQUEST_LABELS if not k.startswith("other.")]
+    at = next(i for i, (k, _) in enumerate(labels) if k == "results_total")
+    labels.insert(at, ("other", "\t(六) 其他处理\t"))
+    monkeypatch.setattr("tests.test_parser_seeds._REQUEST_LABELS", labels)
+    parsed = parse_document(_report({"other": "1\t0\t0\t0\t0\t0\t1"}), "text/plain")
+    assert not any(c.row.startswith("other") for c in parsed.cells if c.section == "requests")
+    [problem] = [p for p in parsed.problems if "其他处理" in p.reason]
+    assert problem.rows == ["other.no_correction", "other.unpaid_fee", "other.other"]
