@@ -20,11 +20,19 @@ from core.titles import is_report_title, negative_evidence
 from parser import fields
 from parser.classify import classify, detect_format, title_says_not_report
 from parser.html_rows import read_html
-from parser.identity import SOURCE_WORDS, ReportName, report_name
+from parser.identity import (
+    SOURCE_WORDS,
+    ReportName,
+    plausible_agency,
+    preamble_agency,
+    report_name,
+    signed_agency,
+)
 from parser.model import Cell, Link, ParsedReport, SectionProblem
 from parser.readers import Readers, reader_for
 from parser.readers.scanned import image_only_report
 from parser.sections import split_sections
+from parser.spaced_rows import spaced_table_rows
 from parser.tables import TableResult, read_tables
 from parser.text_rows import Row, text_to_rows
 
@@ -188,12 +196,7 @@ def parse_document(
     tables = TableResult()
     if fmt in (FORMAT_2019, FORMAT_2021):
         tables = read_tables(
-            {
-                ACTIVE: sections.table_rows(ACTIVE),
-                REQUESTS: sections.table_rows(REQUESTS),
-                APPEALS: sections.table_rows(APPEALS),
-            },
-            fmt,
+            {s: spaced_table_rows(sections.table_rows(s), s) for s in (ACTIVE, REQUESTS, APPEALS)}, fmt
         )
     with_cells = len({c.section for c in tables.cells})
     head_text = "\n".join(lines[:8])
@@ -212,6 +215,12 @@ def parse_document(
         named_only = name or report_name(title, lines, out.text)
         if named_only is not None:
             out.kind = "report"
+    if not hints.get("agency") and not plausible_agency(out.agency):
+        # Where the title names nobody (or a breadcrumb was taken for it): the body named with
+        # the report elsewhere, the preamble, or the 落款.
+        named = named_only or name or report_name(title, lines, out.text)
+        candidates = (named.agency if named else None, preamble_agency(lines), signed_agency(lines))
+        out.agency = next((a for a in candidates if plausible_agency(a)), None)
     if out.kind != "report":
         out.parse_status = "not_report"
         out.format = None

@@ -19,9 +19,13 @@ from parser.labels import norm
 # 2020年政府信息公开工作年度报告", a heading "关于2022年度政府信息公开情况的报告". Someone else's
 # words about a report ("…正式向社会发布2020年…年度报告") are not. Matched on normalised text.
 _ANNOUNCED = re.compile(
-    r"(?:现将|现向社会公[开布]|特向社会公[开布]|^关于)[^。；;]{0,30}?((?:19|20)\d{2})年度?[^。；;]{0,20}?"
-    r"(?:政府信息公开|政务公开|信息公开)[^。；;]{0,12}?报告"
+    r"(?:现(?:将|发布|公布|予以?公布|向社会公[开布])|特向社会公[开布]|^关于)《?([^。;,《》]{0,30}?)"
+    r"((?:19|20)\d{2})年度?[^。;]{0,20}?(?:政府信息公开|政务公开|信息公开)[^。;]{0,12}?报告"
 )
+# The preamble naming whose work the report covers: "结合宣城高新区管委会政府信息公开工作有关统计数据",
+# "结合2022年威海市人民政府办公室政府信息公开工作实际". (Not "由…编制": a government's report is
+# compiled by its office, which is not the reporting body.)
+_COVERED_BODY = re.compile(r"结合(?:(?:19|20)\d{2}年度?)?([^,。;:《》()]{2,30}?)的?(?:政府信息公开|政务公开)工作")
 # A title names the report when it ends with it: "…年度报告发布" is a news item about one.
 _TITLE_TAIL = re.compile(r"(?:\([^()]{0,20}\)|\[[^\[\]]{0,20}\]|[\s.:])*$")
 # One report title inside a line, without label prefixes (名称:) or trailing fields (信息来源:).
@@ -39,6 +43,7 @@ class ReportName:
     year: int
     source: str  # title | heading | two_line_heading | announcement | period
     text: str
+    agency: str | None = None  # the body named with it, as printed ("临洮县新添镇")
 
 
 def is_breadcrumb(line: str) -> bool:
@@ -60,7 +65,7 @@ def _from_title(title: str | None) -> ReportName | None:
     if title and names_report(title):
         year = fields.year_from_title(title)
         if year:
-            return ReportName(year, "title", title)
+            return ReportName(year, "title", title, fields.agency_from_title(title))
     return None
 
 
@@ -100,12 +105,12 @@ def _from_heading(lines: list[str]) -> ReportName | None:
             continue
         year = fields.year_from_title(line) if names_report(line) else None
         if year:
-            return ReportName(year, "heading", line)
+            return ReportName(year, "heading", line, fields.agency_from_title(line))
     joined = two_line_title(lines)
     if joined is not None:
         year = fields.year_from_title(joined[0])
         if year:
-            return ReportName(year, "two_line_heading", joined[0])
+            return ReportName(year, "two_line_heading", joined[0], fields.agency_from_title(joined[0]))
     return None
 
 
@@ -113,9 +118,59 @@ def _from_announcement(lines: list[str]) -> ReportName | None:
     for _, line in head_lines(lines):
         m = _ANNOUNCED.search(norm(line))
         if m:
-            year = int(m.group(1))
+            year = int(m.group(2))
             if 1990 <= year <= 2100:
-                return ReportName(year, "announcement", line[:120])
+                return ReportName(year, "announcement", line[:120], _announced_agency(m.group(1)))
+    return None
+
+
+def _announced_agency(name: str) -> str | None:
+    """The body in "现公布《临洮县新添镇2022年…》"; not "我局"/"本单位", which name nobody."""
+    name = name.strip("《》()")
+    if len(name) < 2 or name.startswith(("我", "本", "全", "各")):
+        return None
+    return name
+
+
+_NOT_A_NAME = re.compile(r"[<>:：|]|位置|首页|Page\d|信息公开|^标题|^[一二三四五六七八九十\d]+[)）、.]|^(?:为|根据|按照|依据)")
+
+
+def plausible_agency(name: str | None) -> bool:
+    """False for what a misread title yields instead of a body's name: a breadcrumb trail
+    ("当前位置:首页>…"), a section heading ("一)主动公开"), the start of a sentence ("为切实做好")."""
+    if not name:
+        return False
+    n = norm(name)
+    return not _NOT_A_NAME.search(n) and n.count("(") == n.count(")")
+
+
+def preamble_agency(lines: list[str]) -> str | None:
+    """The body whose disclosure work the preamble says the report covers (结合XX政府信息公开工作…)."""
+    for _, line in head_lines(lines):
+        m = _COVERED_BODY.search(norm(line))
+        if m:
+            return _announced_agency(m.group(1))
+    return None
+
+
+# The last lines of a report: the body's name, then the date (落款), or both on one line.
+_SIGNATURE_LINES = 6
+
+
+def signed_agency(lines: list[str]) -> str | None:
+    """The agency named in the signature (落款) closing the text: the line above the closing
+    date line, or the text before the date on the same line."""
+    tail = [line.strip() for line in lines if line.strip()][-_SIGNATURE_LINES:]
+    for i in range(len(tail) - 1, -1, -1):
+        line = tail[i]
+        if len(norm(line)) > 40 or fields.find_date(line) is None:
+            continue
+        if fields.signature_date([line]) is None:
+            continue
+        before = re.split(r"(?:19|20)\d{2}\s*年|[〇○零一二三四五六七八九]{4}\s*年", line, maxsplit=1)[0]
+        if before.strip():
+            return fields.agency_from_line(before)
+        return fields.agency_from_line(tail[i - 1]) if i > 0 else None
     return None
 
 

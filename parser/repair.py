@@ -172,3 +172,39 @@ def repair_row(
         return RepairOutcome("repaired", list(survivors[0].reading), survivors, "; ".join(notes))
     notes.append(f"{len(survivors)} readings remain")
     return RepairOutcome("ambiguous", _agreed_cells(survivors, width), survivors, "; ".join(notes))
+
+
+MAX_GLUED_DIGITS = 24  # longer runs have too many splits to weigh (and are no row of this form)
+
+
+def _compositions(digits: str, width: int) -> list[Reading]:
+    """Every way of cutting ``digits`` into ``width`` numbers (no number with a leading zero)."""
+    out: list[Reading] = []
+    for cuts in combinations(range(1, len(digits)), width - 1):
+        bounds = (0, *cuts, len(digits))
+        parts = tuple(digits[a:b] for a, b in zip(bounds, bounds[1:]))
+        if all(p == "0" or not p.startswith("0") for p in parts):
+            out.append(parts)
+    return out
+
+
+def split_glued(
+    digits: str,
+    width: int,
+    consistent: Callable[[Reading], bool],
+    table_check: Callable[[Reading], bool] | None = None,
+) -> RepairOutcome:
+    """Split a run of digits printed without separators ("1000001") into ``width`` cells, only
+    where the row's totals (and, where given, the table's column totals) leave exactly one reading;
+    otherwise the cells all remaining readings agree on are kept, the rest left unknown."""
+    if not digits.isdigit() or not width <= len(digits) <= MAX_GLUED_DIGITS:
+        return RepairOutcome("failed", [None] * width, note=f"{len(digits)} glued digits for {width} columns")
+    survivors = [Candidate(r, (), False) for r in _compositions(digits, width) if consistent(r)]
+    if not survivors:
+        return RepairOutcome("failed", [None] * width, note="no split of the glued digits balances the totals")
+    notes = [f"{len(digits)} glued digits"]
+    survivors = _narrow_by_table(survivors, table_check, notes)
+    if len(survivors) == 1:
+        return RepairOutcome("repaired", list(survivors[0].reading), survivors, "; ".join(notes))
+    notes.append(f"{len(survivors)} splits balance")
+    return RepairOutcome("ambiguous", _agreed_cells(survivors, width), survivors, "; ".join(notes))

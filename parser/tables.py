@@ -29,9 +29,10 @@ from parser.labels import (
     is_appeal_header,
     norm,
     request_label,
+    split_item_number,
 )
 from parser.model import Cell, SectionProblem
-from parser.repair import Reading, number, repair_row, sums_balance
+from parser.repair import Reading, number, repair_row, split_glued, sums_balance
 from parser.text_rows import Row
 from parser.values import is_value_text, parse_cell, value_kind
 
@@ -161,8 +162,23 @@ def _active_values(
     return values, stray
 
 
+def _unplaced_spaced_values(
+    result: TableResult, key: str, values: list[str], columns: tuple[str, ...]
+) -> tuple[dict[str, str | None], list[str]]:
+    """A row read from text without table markup whose value count differs from its columns:
+    blank cells left no trace, so which column each value is in is unknown — all left unknown."""
+    result.warnings.append(
+        f"active: row {key} has {len(values)} value(s) for {len(columns)} columns in text without table markup; "
+        "columns unknown, cells left empty"
+    )
+    result.problems.append(
+        SectionProblem(ACTIVE, f"row {key}: {len(values)} values for {len(columns)} columns, placement unknown", [key])
+    )
+    return dict.fromkeys(columns), []
+
+
 def _keep_active_row(
-    result: TableResult, key: str, values: dict[str, str], stray: list[str], seen: dict[str, dict[str, str]]
+    result: TableResult, key: str, values: dict[str, str | None], stray: list[str], seen: dict[str, dict[str, str | None]]
 ) -> bool:
     """Record a row's first reading in ``seen`` (and its stray values); False for a repeated row."""
     if key in seen:
@@ -183,7 +199,7 @@ def read_active(rows: list[Row], fmt: str) -> TableResult:
     result = TableResult()
     specs = {s.key: s for s in rows_for(ACTIVE, fmt)}
     header = _ActiveHeader()
-    seen: dict[str, dict[str, str]] = {}
+    seen: dict[str, dict[str, str | None]] = {}
     for row in rows:
         if not row.table:
             continue
@@ -199,7 +215,10 @@ def read_active(rows: list[Row], fmt: str) -> TableResult:
         if spec is None:
             result.warnings.append(f"active: row {cells[first]!r} does not belong to format {fmt}")
             continue
+        values: dict[str, str | None]
         values, stray = _active_values(cells, first, spec.columns, header)
+        if row.spaced and len([c for c in cells[first + 1 :] if c.strip()]) != len(spec.columns):
+            values, stray = _unplaced_spaced_values(result, key, cells[first + 1 :], spec.columns)
         if _keep_active_row(result, key, values, stray, seen):
             for col, raw in values.items():
                 _cell(result, ACTIVE, key, col, raw, unit=header.units.get(col))
@@ -226,12 +245,31 @@ class _Entry:
     how: str = ""
 
 
-def _request_key(labels: list[str], group: str | None, last_key: str | None, fmt: str) -> tuple[str | None, str | None]:
-    """Row key from a row's label cells, tracking the current group （三）..（六）."""
+def _numbered_item(label: str, group: str | None) -> str | None:
+    """The row key the form puts at this item number of the current group, for a numbered label
+    whose words are not recognised ("2.其他法律行政止公开"): the form fixes the order of the items."""
+    style, num, rest = split_item_number(norm(label))
+    items = REQUEST_GROUP_ITEMS.get(group or "")
+    if style != "arabic" or not rest or num is None or not items or not 1 <= num <= len(items):
+        return None
+    return items[num - 1]
+
+
+def _request_key(
+    labels: list[str], group: str | None, last_key: str | None, fmt: str, notes: list[str] | None = None
+) -> tuple[str | None, str | None]:
+    """Row key from a row's label cells, tracking the current group （三）..（六）. A label read by
+    its position rather than its words is explained in ``notes``."""
     key: str | None = None
     saw_group_label = False
     for lab in labels:
         kind, value, num = request_label(lab)
+        if kind == "none" and notes is not None:
+            by_number = _numbered_item(lab, group)
+            if by_number is not None:
+                key = by_number
+                notes.append(f"label {lab!r} not recognised; read as {by_number} by its item number in the form")
+            continue
         if kind == "top":
             key, group = value, None
         elif kind == "group":
@@ -319,10 +357,15 @@ def _read_request_row(walk: _RequestWalk, result: TableResult, row: Row) -> None
     if split is None:
         return
     labels, region = split
-    key, walk.group = _request_key(labels, walk.group, walk.last_key, walk.fmt)
+    notes: list[str] = []
+    key, walk.group = _request_key(labels, walk.group, walk.last_key, walk.fmt, notes)
+    if key is not None and notes and any(c.strip() for c in region) and key not in walk.entries:
+        result.warnings.extend(f"requests: row {key}: {note}" for note in notes)
     if key is None:
         if any(c.strip() for c in region):
             result.warnings.append(f"requests: row {' '.join(labels)!r} not recognised")
+            if walk.group == "other" and walk.fmt != FORMAT_2019 and request_label(labels[-1])[1] == "other":
+                _merged_other_group(result)
         return
     result.found[REQUESTS] = True
     if not region:
@@ -332,6 +375,18 @@ def _read_request_row(walk: _RequestWalk, result: TableResult, row: Row) -> None
         return
     walk.last_key = key
     _add_request_entry(walk, result, key, labels, region)
+
+
+def _merged_other_group(result: TableResult) -> None:
+    """（六）其他处理 printed as one row with values in a 2021-format table, whose form has three
+    items there: how its values split among them cannot be read, so none is filled."""
+    items = list(REQUEST_GROUP_ITEMS["other"])
+    result.warnings.append(
+        "requests: （六）其他处理 has values on its own row but the 2021 form splits it into 3 items; not split"
+    )
+    result.problems.append(
+        SectionProblem(REQUESTS, "（六）其他处理 given as one row; the form's 3 items cannot be told apart", items)
+    )
 
 
 def read_requests(rows: list[Row], fmt: str) -> TableResult:
@@ -414,13 +469,16 @@ def _repair_request_row(e: _Entry, known: dict[str, list[str | None]], result: T
     """Fit a row with too many or too few values, using its row total and the table's column totals."""
     values = [c for c in e.region if c]
     check = _request_check(known, e.key, fmt)
-    outcome = repair_row(
-        values,
-        REQUEST_WIDTH,
-        lambda r: sums_balance(r, REQUEST_GROUPS),
-        REQUEST_BOUNDARIES,
-        table_check=check,
-    )
+    if _is_glued(values, REQUEST_WIDTH):
+        outcome = split_glued(values[0], REQUEST_WIDTH, lambda r: sums_balance(r, REQUEST_GROUPS), check)
+    else:
+        outcome = repair_row(
+            values,
+            REQUEST_WIDTH,
+            lambda r: sums_balance(r, REQUEST_GROUPS),
+            REQUEST_BOUNDARIES,
+            table_check=check,
+        )
     _apply_repair(result, REQUESTS, e.key, len(values), REQUEST_WIDTH, "row total", outcome.status, outcome.note)
     if outcome.status != "failed":
         e.reading = outcome.cells
@@ -439,6 +497,11 @@ def _resolve_requests(entries: dict[str, _Entry], result: TableResult, fmt: str)
     known = {k: e.reading for k, e in entries.items() if e.reading is not None and e.how != "ambiguous"}
     for e in repairs:
         _repair_request_row(e, known, result, fmt)
+
+
+def _is_glued(values: list[str], width: int) -> bool:
+    """One cell holding a run of at least ``width`` digits: a row's values printed without separators."""
+    return len(values) == 1 and values[0].isdigit() and len(values[0]) >= width
 
 
 def _apply_repair(
@@ -506,9 +569,36 @@ def _read_appeal_region(region: list[str], result: TableResult) -> list[str | No
         return list(region)
     if len(region) > APPEAL_WIDTH and len(filled) < APPEAL_WIDTH and _spacer_options(region, APPEAL_WIDTH):
         return _place_appeal_spacers(region, result)
-    outcome = repair_row(filled, APPEAL_WIDTH, lambda r: sums_balance(r, APPEAL_GROUPS), APPEAL_BOUNDARIES)
+    if _is_glued(filled, APPEAL_WIDTH):
+        outcome = split_glued(filled[0], APPEAL_WIDTH, lambda r: sums_balance(r, APPEAL_GROUPS))
+    else:
+        outcome = repair_row(filled, APPEAL_WIDTH, lambda r: sums_balance(r, APPEAL_GROUPS), APPEAL_BOUNDARIES)
     _apply_repair(result, APPEALS, "appeals", len(filled), APPEAL_WIDTH, "group totals", outcome.status, outcome.note)
     return outcome.cells if outcome.status != "failed" else None
+
+
+def _join_split_appeals(candidates: list[list[str]], result: TableResult) -> list[list[str]]:
+    """Section 四 published as small tables (行政复议 | 未经复议直接起诉 | 复议后起诉, 5 values each,
+    or 5 + 10): when the leading rows hold whole groups of 5 that add up to exactly 15 values,
+    they are the one row of the form, in the form's fixed order."""
+    filled = [[c for c in region if c] for region in candidates]
+    if len(filled[0]) >= APPEAL_WIDTH:
+        return candidates
+    total = 0
+    for n, values in enumerate(filled, 1):
+        if not values or len(values) % 5:
+            return candidates
+        total += len(values)
+        if total == APPEAL_WIDTH and n > 1:
+            joined = [v for values in filled[:n] for v in values]
+            result.warnings.append(
+                f"appeals: section published as {n} tables of {', '.join(str(len(v)) for v in filled[:n])} values; "
+                "joined in the form's order (行政复议, 未经复议直接起诉, 复议后起诉)"
+            )
+            return [joined, *candidates[n:]]
+        if total > APPEAL_WIDTH:
+            return candidates
+    return candidates
 
 
 def read_appeals(rows: list[Row]) -> TableResult:
@@ -518,6 +608,7 @@ def read_appeals(rows: list[Row]) -> TableResult:
     if not candidates:
         return result
     result.found[APPEALS] = True
+    candidates = _join_split_appeals(candidates, result)
     if len(candidates) > 1:
         result.warnings.append(f"appeals: {len(candidates)} rows with values; read the first")
     reading = _read_appeal_region(candidates[0], result)

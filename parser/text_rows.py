@@ -28,6 +28,7 @@ class Row:
 
     cells: list[str]
     table: bool = False
+    spaced: bool = False  # read from text without table markup: a blank cell left no trace
 
     def nonempty(self) -> list[str]:
         return [c for c in self.cells if c.strip()]

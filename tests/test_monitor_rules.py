@@ -645,6 +645,36 @@ def test_short_or_different_texts_are_not_duplicates(env):
 
 
 
+# The preamble and closing every report prints, nearly word for word.
+BOILERPLATE_ONE = (
+    "根据《中华人民共和国政府信息公开条例》（以下简称《条例》）和《国务院办公厅政府信息与政务公开办公室关于印发"
+    "〈中华人民共和国政府信息公开工作年度报告格式〉的通知》（国办公开办函〔2021〕30号）要求，编制本报告。"
+    "全文包括总体情况、主动公开政府信息情况、收到和处理政府信息公开申请情况、政府信息公开行政复议、行政诉讼情况、"
+    "存在的主要问题及改进情况、其他需要报告的事项。本报告中所列数据统计期限为2024年1月1日至2024年12月31日。"
+    "本报告电子版可在本机关门户网站下载。如对本报告有任何疑问，请与本机关办公室联系（地址：某某路1号；邮编：310000；联系电话：0571-88888888）。"
+)
+
+
+def _two_agencies_report(env, sections_text):
+    """Two agencies of the site file 2024 reports with the same sections 一/五/六; then a check."""
+    db, settings, site = env
+    for name in ("西湖区教育局", "西湖区民政局"):
+        add_report(db, add_agency(db, site, name), 2024, sections_text=sections_text)
+    check(db, settings)
+
+
+def test_boilerplate_only_sections_are_not_duplicates(env):
+    """Two reports sharing only what every report prints, with 五 and 六 saying "无": too little
+    of their own to judge, so no "100 % similar" finding."""
+    _two_agencies_report(env, {"一": BOILERPLATE_ONE, "五": "无。", "六": "本机关无其他需要报告的事项。"})
+    assert findings(env[0], kind="duplicate") == []
+
+
+def test_copied_prose_under_boilerplate_is_still_a_duplicate(env):
+    _two_agencies_report(env, {"一": BOILERPLATE_ONE + LONG, "五": "无。", "六": "无。"})
+    assert {f["agency"] for f in findings(env[0], kind="duplicate")} == {"西湖区教育局", "西湖区民政局"}
+
+
 def test_similar_enough_agrees_with_similarity():
     """The bound that skips most pairs never hides a similarity at or above the threshold."""
     import random

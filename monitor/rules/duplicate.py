@@ -45,28 +45,61 @@ BUCKET_CAP = (
     64  # a bucket this full holds boilerplate shared by everyone: stop filling it
 )
 MIN_CLAUSES = 8  # shorter texts (e.g. "无") are alike by nature
+MIN_SECTION_CLAUSES = 3  # a section with less prose of its own ("无。") is left out of the comparison
 _SPLIT = re.compile(r"[。；;！!？?，,、：:\n\r]+")
 _SPACE = re.compile(r"\s+")
 _DIGITS = re.compile(r"\d+")
+# Clauses every report prints (the preamble citing the regulation and the format notice, the
+# statistics period, the contact line, the list of contents, "no other matters"): shared by all,
+# they say nothing about copying.
+_BOILERPLATE = re.compile(
+    r"政府信息公开条例|国办公开办函|年度报告格式|本(?:年度)?报告|统计期限|统计时限|电子版|任何疑问|"
+    r"联系电话|咨询电话|邮编|邮政编码|地址|传真|无其他需要报告|没有其他需要报告|无需要报告"
+)
+_CONTENTS = re.compile(
+    r"全文包括|主要包括|包括|总体情况|主动公开政府信息情况|收到和处理政府信息公开申请情况|"
+    r"政府信息公开行政复议|行政复议|行政诉讼情况|存在的主要问题及改进情况|其他需要报告的事项|"
+    r"组成|以及|和|及|等|部分"
+)
+
+
+def _clauses(text: str) -> list[str]:
+    """The text's clauses (digits folded to 0) of four characters or more."""
+    norm = _DIGITS.sub("0", _SPACE.sub("", unicodedata.normalize("NFKC", text)))
+    return [c for c in _SPLIT.split(norm) if len(c) >= 4]
+
+
+def _is_boilerplate(clause: str) -> bool:
+    return bool(_BOILERPLATE.search(clause)) or len(_CONTENTS.sub("", clause)) <= 2
+
+
+def _sketch_of(clauses: Iterable[str]) -> array | None:
+    # crc32, not hash(): str hashes change between processes, and a similarity that moved from
+    # run to run would make findings near the threshold flap between resolved and reopened.
+    hashes = {crc32(c.encode()) for c in clauses}
+    if len(hashes) < MIN_CLAUSES:
+        return None
+    return array("q", heapq.nsmallest(SKETCH_SIZE, hashes))
 
 
 def sketch(text: str) -> array | None:
     """The bottom-K hashes of the text's clauses, or None when the text is too short to judge."""
-    norm = _DIGITS.sub("0", _SPACE.sub("", unicodedata.normalize("NFKC", text)))
-    # crc32, not hash(): str hashes change between processes, and a similarity that moved from
-    # run to run would make findings near the threshold flap between resolved and reopened.
-    clauses = {crc32(c.encode()) for c in _SPLIT.split(norm) if len(c) >= 4}
-    if len(clauses) < MIN_CLAUSES:
-        return None
-    return array("q", heapq.nsmallest(SKETCH_SIZE, clauses))
+    return _sketch_of(_clauses(text))
 
 
 SECTIONS = ("一", "五", "六")
 
 
 def report_sketch(sections_text: dict[str, Any]) -> array | None:
-    """The sketch of a report's sections 一, 五 and 六."""
-    return sketch("\n".join(str(sections_text.get(n) or "") for n in SECTIONS))
+    """The sketch of a report's sections 一, 五 and 六: only their own prose (boilerplate every
+    report prints is left out), only sections with enough of it, and None when the report as a
+    whole has too little to judge — two short or boilerplate-only texts are not "100 % similar"."""
+    kept: list[str] = []
+    for numeral in SECTIONS:
+        prose = [c for c in _clauses(str(sections_text.get(numeral) or "")) if not _is_boilerplate(c)]
+        if len(set(prose)) >= MIN_SECTION_CLAUSES:
+            kept.extend(prose)
+    return _sketch_of(kept)
 
 
 def similarity(a: array, b: array) -> float:
