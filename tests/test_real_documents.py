@@ -1,9 +1,8 @@
-"""Real report pages (tests/real/, sources in tests/real/SOURCES.md) and what the parser, storage
-and monitor make of them. The texts are excerpts from the start of real pages: their tables are
-cut off or flattened, so none can be read — yet each is the agency's published report for a year,
-and must be filed and counted as published. The negative examples (a notice, an interpretation,
-the national format notice, a news item) must not become reports.
-"""
+"""How the parser reads particular real report pages (tests/real/, sources in tests/real/SOURCES.md)
+and made-up variants of them: where a report names itself, its agency, its date, tables printed as
+text; and what storage and the monitor make of a report whose tables cannot be read.
+tests/test_real_corpus.py checks every document of the corpus (filed as report or not, agency,
+year, form, cells)."""
 
 from __future__ import annotations
 
@@ -54,28 +53,6 @@ def _url(meta: dict) -> str | None:
     return meta.get("url")
 
 
-@pytest.mark.parametrize("name,meta,body", REPORTS, ids=[i[0] for i in REPORTS])
-def test_published_report_is_filed_for_its_year_without_invented_cells(name: str, meta: dict, body: bytes) -> None:
-    parsed = parse_document(body, "text/plain", url=_url(meta))
-    assert parsed.kind == "report", parsed.warnings
-    assert parsed.report_year == meta["report_year"]
-    if not parsed.cells:
-        # Known by its name, preamble or tables' headings alone: filed, with why no cell was read.
-        assert parsed.parse_status in ("tables_unreadable", "image_only")
-        assert [p.section for p in parsed.problems] == ["report"]
-        return
-    # The excerpt reaches a table: whatever was read is printed in the text, and the cut-off
-    # rest of the tables is reported missing, not filled.
-    text = body.decode("utf-8")
-    assert all(c.raw in text for c in parsed.cells if c.raw)
-    assert parsed.parse_status == "malformed" and parsed.problems
-
-
-@pytest.mark.parametrize("name,meta,body", NOT_REPORTS, ids=[i[0] for i in NOT_REPORTS])
-def test_page_about_reports_is_not_a_report(name: str, meta: dict, body: bytes) -> None:
-    assert parse_document(body, "text/plain", url=_url(meta)).kind == "other"
-
-
 def test_where_the_document_named_itself() -> None:
     from parser.identity import report_name
 
@@ -90,7 +67,7 @@ def test_where_the_document_named_itself() -> None:
     assert named("jilin-changchun-erdao-fwzs-2022") == "announcement"
     # The metadata lines repeat the title (名称：…, 内容概述：…): still one report, not a list.
     assert named("anhui-fuyang-szf-2020") == "heading"
-    assert named("neg_hbiia_guizhou_news_2020") is None
+    assert named("not-report-guizhou-hbiia-guizhou-news-2020") is None
 
 
 def _report(body: str) -> bytes:
