@@ -89,23 +89,37 @@ def _title_and_agency(
     title = fields.pick_html_title([*src.title_candidates, body_title]) if src.title_candidates else body_title
     if not title and hints.get("title"):
         title = fields.clean_title(str(hints["title"]))
-    agency = None
-    for cand in (title, body_title, hints.get("title")):
-        if cand and fields.is_report_title(str(cand)):
-            agency = fields.agency_from_title(str(cand))
-            if agency:
-                break
-    if agency is None:
-        agency = fields.agency_from_labels(src.chrome_lines + lines[:15]) or _meta_agency(src.metas)
-    if agency is None and idx is not None:
-        prev = next((lines[j] for j in range(idx - 1, max(idx - 4, -1), -1) if lines[j].strip()), None)
-        if prev:
-            agency = fields.agency_from_line(prev)
+    agency = _agency(src, lines, [title, body_title, hints.get("title")])
     return title, agency, idx
 
 
-def _meta_agency(metas: dict[str, str]) -> str | None:
-    for name in ("contentsource", "author"):
+def _agency(src: _Source, lines: list[str], titles: list[str | None]) -> str | None:
+    """The reporting agency, from the strongest source that names one (``fields.best_agency``):
+    the titles, the agency line above a title, the report's title quoted in its opening
+    sentence, the page's metadata labels and metas, then what the body says."""
+    head_titles = fields.head_title_lines(lines)
+    head = [lines[i] for i in head_titles]
+    from_titles = [fields.agency_from_title(str(t)) for t in [*titles, *head] if t and fields.is_report_title(str(t))]
+    above = []
+    for i in head_titles:
+        if fields.agency_from_title(fields.clean_title(lines[i])) is None:
+            prev = next((lines[j] for j in range(i - 1, max(i - 4, -1), -1) if lines[j].strip()), None)
+            above.append(fields.agency_from_line(prev) if prev else None)
+    text = "\n".join(lines[:80])[:6000]
+    return fields.best_agency(
+        [
+            *from_titles,
+            *above,
+            fields.agency_from_sentences(text[:3000]),
+            fields.agency_from_labels(src.chrome_lines + lines[:15]),
+            _meta_agency(src.metas, ("contentsource", "author")),
+        ],
+        lambda: [*fields.agency_from_body(text), *filter(None, [_meta_agency(src.metas, ("sitename",))])],
+    )
+
+
+def _meta_agency(metas: dict[str, str], names: tuple[str, ...]) -> str | None:
+    for name in names:
         value = metas.get(name)
         if value:
             agency = fields.agency_from_line(value)
@@ -169,7 +183,7 @@ def parse_document(
     name: ReportName | None = None
     if year is None:
         name = report_name(title, lines, out.text)
-        year = name.year if name else None
+        year = name.year if name else fields.year_from_body(out.text[:6000])
     if hints.get("report_year"):
         with contextlib.suppress(ValueError):
             year = int(str(hints["report_year"]).strip()[:4])
@@ -197,7 +211,7 @@ def parse_document(
         )
     with_cells = len({c.section for c in tables.cells})
     head_text = "\n".join(lines[:8])
-    out.kind = classify(title or hints.get("title"), head_text, out.sections_present, with_cells, src.links)  # type: ignore[assignment]
+    out.kind = classify(title or hints.get("title"), head_text, out.sections_present, with_cells, src.links, out.text)  # type: ignore[assignment]
     unreadable = _unreadable_attachments(src.links) if out.kind == "link_page" else []
     if unreadable and out.agency and out.report_year and _names_report(title, hints):
         # Recall first: the page is the report; its text is only in files no reader reads (OFD…).

@@ -19,7 +19,7 @@ from parser.labels import norm
 # 2020年政府信息公开工作年度报告", a heading "关于2022年度政府信息公开情况的报告". Someone else's
 # words about a report ("…正式向社会发布2020年…年度报告") are not. Matched on normalised text.
 _ANNOUNCED = re.compile(
-    r"(?:现将|现向社会公[开布]|特向社会公[开布]|^关于)[^。；;]{0,30}?((?:19|20)\d{2})年度?[^。；;]{0,20}?"
+    r"(?:现将|现向社会公[开布]|特向社会公[开布]|现[公发]布|现公开|^关于)[^。；;]{0,30}?((?:19|20)\d{2})年度?[^。；;]{0,20}?"
     r"(?:政府信息公开|政务公开|信息公开)[^。；;]{0,12}?报告"
 )
 # A title names the report when it ends with it: "…年度报告发布" is a news item about one.
