@@ -18,7 +18,7 @@ from core.keys import ACTIVE, APPEALS, FORMAT_2019, FORMAT_2021, FORMAT_PRE2019,
 from core.mediatype import ATTACHMENT_EXTENSIONS, UNSUPPORTED_FORMAT, base_type, document_type, is_text_type, media_type_of_name
 from core.titles import is_report_title, negative_evidence
 from parser import fields
-from parser.classify import classify, detect_format, title_says_not_report
+from parser.classify import classify, detect_format, shows_report_body, title_says_not_report
 from parser.html_rows import read_html
 from parser.identity import SOURCE_WORDS, ReportName, report_name
 from parser.model import Cell, Link, ParsedReport, SectionProblem
@@ -211,7 +211,7 @@ def parse_document(
         )
     with_cells = len({c.section for c in tables.cells})
     head_text = "\n".join(lines[:8])
-    out.kind = classify(title or hints.get("title"), head_text, out.sections_present, with_cells, src.links, out.text)  # type: ignore[assignment]
+    out.kind = classify(title or hints.get("title"), head_text, out.sections_present, with_cells, src.links)  # type: ignore[assignment]
     unreadable = _unreadable_attachments(src.links) if out.kind == "link_page" else []
     if unreadable and out.agency and out.report_year and _names_report(title, hints):
         # Recall first: the page is the report; its text is only in files no reader reads (OFD…).
@@ -225,6 +225,11 @@ def parse_document(
         # names itself this year's report.
         named_only = name or report_name(title, lines, out.text)
         if named_only is not None:
+            out.kind = "report"
+    if out.kind == "other" and out.sections_present and not title_says_not_report(title or hints.get("title")):
+        # Recall first: a partial text that names nothing still shows the report's preamble,
+        # its national tables or the standard items of its general situation.
+        if shows_report_body(out.text):
             out.kind = "report"
     if out.kind != "report":
         out.parse_status = "not_report"

@@ -90,20 +90,15 @@ def classify(
     sections_present: list[str],
     sections_with_cells: int,
     attachment_links: list[tuple[str, str]],
-    text: str = "",
 ) -> str:
     """'report', 'link_page' or 'other'.
 
     A report names itself an annual report (title or opening lines) and has the report's body:
     at least three of the six section headings, or readable statistics tables. A page without
-    that body which links a few attachments named like a report is a link page. A partial text
-    that names nothing but shows the report's preamble or its national tables (``text``,
-    ``shows_report_body``) is a report too: recall first.
+    that body which links a few attachments named like a report is a link page.
     """
     if title_says_not_report(title):
         return "other"
-    if sections_present and shows_report_body(text):
-        return "report"
     named = mentions_report(title or "") or mentions_report(head_text)
     body = len(sections_present) >= 3 or sections_with_cells >= 2
     if body and (named or sections_with_cells >= 2):

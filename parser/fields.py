@@ -351,6 +351,7 @@ def best_agency(candidates: list[str | None], body: Callable[[], list[str]]) -> 
     return chosen
 
 
+_FULL_WIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
 _CN_PERIOD = re.compile(
     rf"({_CN_YEAR})\s*年\s*一\s*月\s*一\s*日\s*(?:起|开始)?\s*(?:至|到|—|-|~|－)\s*(?:({_CN_YEAR})\s*年\s*)?十二\s*月\s*三十一\s*日"
 )
@@ -361,6 +362,7 @@ _PREAMBLE_YEAR = re.compile(r"(?:汇报|报告|总结)[^。,，]{0,10}?((?:19|20
 def year_from_period(text: str) -> int | None:
     """The year of the statistics period sentence ('…从2024年1月1日至12月31日', '自２０２２年…',
     '二〇二二年一月一日至十二月三十一日')."""
+    text = text.translate(_FULL_WIDTH_DIGITS)
     m = _PERIOD.search(text)
     if m:
         y = int(m.group(1))
