@@ -253,8 +253,14 @@ _NAME_STOP = re.compile(
     r"全[区县市镇乡旗盟州年]|编制|汇总|向社会|现将|现就|现公布|关于|报送|做好|为|的|是|年度|政府信息公开|信息公开|"
     r"政务公开|未|已|先后|主动|严"
 )
-# A township's report compiled by its own office is the township's (由XX镇人民政府党政办公室编制).
-_INNER_OFFICE = re.compile(r"(人民政府|政府)(?:党政综合办公室|党政办公室|党政办|综合办公室)$")
+# A body's own office speaks for it in the body text (由XX镇人民政府党政办公室编制, 2021年,XX中心
+# 办公室共主动公开…, 请与XX局办公室联系): the report is the body's. A government's 办公室 and a
+# committee's 办公室 (编办) are bodies of their own and stay.
+_INNER_OFFICE = re.compile(
+    r"(?:(?<=人民政府)|(?<=政府)|(?<=[镇乡区]))(?:党政综合办公室|党政办公室|党政办|综合办公室)$"
+    r"|(?<=[局院厅心])(?:党政综合办公室|党政办公室|综合办公室|办公室)$"
+)
+_CONTACT = re.compile(r"请与\s*([^,，。;；(（]{2,40}?)\s*(?:联系|[(（]\s*(?:地址|电话|联系))")
 # The report's title inside a sentence: 现公布XX局2022年…年度报告 / 特编制并向社会公布《XX镇2022年…》
 # / 现就XX县人民政府2020年度政府信息公开情况报告如下. Another document's title (《…关于…的通知》)
 # is not: the report title must end where the sentence or the quotation ends.
@@ -297,7 +303,8 @@ def agency_from_body(text: str) -> list[str]:
     """Names the body text gives the reporting agency, most telling first: the subject of the
     sentence publishing or compiling the report (XX局向社会公布…, XX镇政府编制…), the body whose
     work it reports on (做好/结合XX局政府信息公开工作), the subject of a sentence opening with the
-    year (2022年,XX局认真贯彻…), the body that compiled it (由XX编制)."""
+    year (2022年,XX局认真贯彻…), the body that compiled it (由XX编制), the contact for questions
+    (请与XX联系); a body's own office stands for the body."""
     found: list[str] = []
     for piece in re.split(r"[,，。;；\n]", text):
         if not any(w in piece for w in ("公布", "公开", "编制", "现将", "现就")):
@@ -316,8 +323,12 @@ def agency_from_body(text: str) -> list[str]:
     for m in _COMPILED_BY.finditer(text):
         name = name_at_start(m.group(1))
         if name:
-            found.append(_INNER_OFFICE.sub(r"\1", name))
-    return found
+            found.append(name)
+    for m in _CONTACT.finditer(text):
+        name = name_at_start(m.group(1))
+        if name and name == re.sub(r"\s+", "", m.group(1)):
+            found.append(name)
+    return [_INNER_OFFICE.sub("", name) for name in found]
 
 
 def best_agency(candidates: list[str | None], body: Callable[[], list[str]]) -> str | None:

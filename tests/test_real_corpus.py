@@ -44,10 +44,6 @@ NAMES = sorted(p.name for p in REAL.iterdir() if p.is_dir())
 XFAIL_IS_REPORT: dict[str, str] = {
 }
 XFAIL_AGENCY: dict[str, str] = {
-    "anhui-anqing-zszx-2021": "agency not found (no title line found)",
-    "hubei-laifeng-zwfwdsjj-2021": "agency not found (no title line found)",
-    "jiangsu-yannan-gxq-2022": "agency not found (no title line found)",
-    "neimenggu-ewenke-sjj-2021": "agency not found (no title line found)",
 }
 XFAIL_YEAR: dict[str, str] = {
 }
@@ -67,26 +63,26 @@ XFAIL_CELLS_READ: dict[str, str] = {
     "hunan-hengnan-wjj-2020": "18 of 18 shown cells not read; parse status tables_unreadable",
     "hunan-yiyang-szf-2019": "12 of 12 shown cells not read; parse status tables_unreadable",
     "hunan-yiyang-szfb-2019": "12 of 12 shown cells not read; parse status tables_unreadable",
-    "hunan-yueyang-nanhu-ju-2019": "22 of 22 shown cells not read (page filed as other)",
+    "hunan-yueyang-nanhu-ju-2019": "22 of 22 shown cells not read; parse status malformed",
     "jiangxi-hukou-dalong-2020": "19 of 19 shown cells not read; parse status tables_unreadable",
     "jiangxi-hukou-wjw-2022": "9 of 9 shown cells not read; parse status tables_unreadable",
     "jiangxi-xinfeng-wjw-2023": "24 of 24 shown cells not read; parse status malformed",
     "jilin-changchun-erdao-fwzs-2022": "87 of 87 shown cells not read; parse status tables_unreadable",
     "neimenggu-guyang-xiashihao-2022": "10 of 10 shown cells not read; parse status malformed",
     "neimenggu-shangdu-maodu-2022": "6 of 6 shown cells not read; parse status tables_unreadable",
-    "shaanxi-ankang-ju-2019": "22 of 22 shown cells not read (page filed as other)",
+    "shaanxi-ankang-ju-2019": "22 of 22 shown cells not read; parse status malformed",
     "shaanxi-wuqi-tiebianchengzhen-2022": "10 of 10 shown cells not read; parse status malformed",
     "shaanxi-xixian-taipingzhen-2022": "59 of 59 shown cells not read; parse status malformed",
     "shaanxi-yangling-sjj-2022": "10 of 10 shown cells not read; parse status malformed",
-    "shandong-weihai-wendeng-sjj-2020-p9": "22 of 22 shown cells not read (page filed as other)",
+    "shandong-weihai-wendeng-sjj-2020-p9": "22 of 22 shown cells not read; parse status malformed",
     "shandong-weihai-wendeng-xfj-2022-p8": "15 of 15 shown cells not read; parse status tables_unreadable",
     "shandong-weishan-liangchengzhen-2020": "36 of 36 shown cells not read; parse status tables_unreadable",
     "shandong-zibo-zhongbuzhen-2020": "18 of 18 shown cells not read; parse status tables_unreadable",
     "shanxi-daixian-wjj-2024": "8 of 8 shown cells not read; parse status tables_unreadable",
-    "sichuan-pingwu-tjj-2021": "8 of 8 shown cells not read (page filed as other)",
+    "sichuan-pingwu-tjj-2021": "8 of 8 shown cells not read; parse status tables_unreadable",
     "unknown-fengshou-xiang-2022": "29 of 29 shown cells not read; parse status malformed",
     "unknown-yanan-xiang-2021": "10 of 10 shown cells not read; parse status malformed",
-    "xinjiang-xjnlk-zhen-2023": "73 of 73 shown cells not read (page filed as other)",
+    "xinjiang-xjnlk-zhen-2023": "73 of 73 shown cells not read; parse status malformed",
 }
 XFAIL_CELLS: dict[str, str] = {}
 
