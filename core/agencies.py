@@ -204,3 +204,53 @@ def agency_level(name: str, declared: str | None = None, *, region: str = "", si
     if _GOVERNMENT.search(full):
         return "government"
     return "department"
+
+
+# --- What an agency name looks like ---------------------------------------------------------
+# A body's name ends in what it is (局, 委员会, 人民政府, 镇, 街道办事处…) or is a region standing
+# for its government (句容市, 茅箭区); it has no verb, no subject words of a report, no digits
+# and no page chrome (网站, 首页, breadcrumb marks). Text that fails this is not an agency.
+_NAME_SUFFIX = re.compile(
+    r"(?:局|委员会|委|办公室|办公厅|办|人民政府|政府|中心|院|厅|管委会|会|镇|乡|苏木|街道办事处|街道办|街道|街办|"
+    r"机关|公署|所|站|处|队|馆|署|部|区|县|市|省|旗|盟|州)$"
+)
+_NOT_IN_NAME = re.compile(
+    r"信息公开|政务公开|公开工作|年度|报告|年报|位置|首页|网站|政府网|门户网|关于|做好|报送|根据|依据|主动|申请|"
+    r"以下简称|通知|要求|正文|名称|标题|索引|[我了0-9<>/|\\_=+*#@:,.;!?、。，；：“”《》-]"
+)
+_NOT_NAME_START = re.compile(r"^(?:由|党政|综合|我|本|全|各|该|今|上述|此|其|在|对|为|共(?!青团)|县级|市级|区级)")
+_LEVEL_ONLY_START = re.compile(r"^(?:自治区|自治州|自治县|自治旗|省|市|县|区|旗|盟|州)")
+
+
+def looks_like_agency_name(name: str | None, *, need_suffix: bool = True) -> bool:
+    """Whether ``name`` has the shape of an agency's name (see above); ``need_suffix=False`` for
+    the name printed before the year in a title, where the title itself says it is the body."""
+    if not name:
+        return False
+    n = clean_name(name)
+    if not 2 <= len(n) <= 40 or _NOT_IN_NAME.search(n) or _NOT_NAME_START.match(n):
+        return False
+    outside = re.sub(r"\([^()]*\)", "", n)  # 贵阳市人民政府(市人民政府办公厅) is one body
+    if outside.count("政府") > 1 or outside.count("(") != outside.count(")"):
+        return False  # a banner of several sites (中国政府网山西省政府忻州市政府), a name cut short
+    end = _NAME_SUFFIX.search(outside)
+    if end is not None and end.start() == 0:
+        return False  # only what a body is (办公室, 人民政府): not which one
+    return end is not None or not need_suffix
+
+
+def is_generic_agency_name(name: str) -> bool:
+    """A name that says its level but not its place (市教育局, 区科信局, 县政府): it names a body
+    only on its own site, so a fuller form of it elsewhere in the document is preferred."""
+    return bool(_LEVEL_ONLY_START.match(clean_name(name)))
+
+
+_SUFFIXES = tuple(_NAME_SUFFIX.pattern[3:-2].split("|"))
+
+
+def agency_name_end(text: str) -> int:
+    """Length of the longest start of ``text`` that ends as an agency name does, or 0."""
+    for end in range(min(len(text), 40), 1, -1):
+        if text.endswith(_SUFFIXES, 0, end):
+            return end
+    return 0

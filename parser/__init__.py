@@ -18,7 +18,7 @@ from core.keys import ACTIVE, APPEALS, FORMAT_2019, FORMAT_2021, FORMAT_PRE2019,
 from core.mediatype import ATTACHMENT_EXTENSIONS, UNSUPPORTED_FORMAT, base_type, document_type, is_text_type, media_type_of_name
 from core.titles import is_report_title, negative_evidence
 from parser import fields
-from parser.classify import classify, detect_format, title_says_not_report
+from parser.classify import classify, detect_format, shows_report_body, title_says_not_report
 from parser.html_rows import read_html
 from parser.identity import (
     SOURCE_WORDS,
@@ -97,23 +97,37 @@ def _title_and_agency(
     title = fields.pick_html_title([*src.title_candidates, body_title]) if src.title_candidates else body_title
     if not title and hints.get("title"):
         title = fields.clean_title(str(hints["title"]))
-    agency = None
-    for cand in (title, body_title, hints.get("title")):
-        if cand and fields.is_report_title(str(cand)):
-            agency = fields.agency_from_title(str(cand))
-            if agency:
-                break
-    if agency is None:
-        agency = fields.agency_from_labels(src.chrome_lines + lines[:15]) or _meta_agency(src.metas)
-    if agency is None and idx is not None:
-        prev = next((lines[j] for j in range(idx - 1, max(idx - 4, -1), -1) if lines[j].strip()), None)
-        if prev:
-            agency = fields.agency_from_line(prev)
+    agency = _agency(src, lines, [title, body_title, hints.get("title")])
     return title, agency, idx
 
 
-def _meta_agency(metas: dict[str, str]) -> str | None:
-    for name in ("contentsource", "author"):
+def _agency(src: _Source, lines: list[str], titles: list[str | None]) -> str | None:
+    """The reporting agency, from the strongest source that names one (``fields.best_agency``):
+    the titles, the agency line above a title, the report's title quoted in its opening
+    sentence, the page's metadata labels and metas, then what the body says."""
+    head_titles = fields.head_title_lines(lines)
+    head = [lines[i] for i in head_titles]
+    from_titles = [fields.agency_from_title(str(t)) for t in [*titles, *head] if t and fields.is_report_title(str(t))]
+    above = []
+    for i in head_titles:
+        if fields.agency_from_title(fields.clean_title(lines[i])) is None:
+            prev = next((lines[j] for j in range(i - 1, max(i - 4, -1), -1) if lines[j].strip()), None)
+            above.append(fields.agency_from_line(prev) if prev else None)
+    text = "\n".join(lines[:80])[:6000]
+    return fields.best_agency(
+        [
+            *from_titles,
+            *above,
+            fields.agency_from_sentences(text[:3000]),
+            fields.agency_from_labels(src.chrome_lines + lines[:15]),
+            _meta_agency(src.metas, ("contentsource", "author")),
+        ],
+        lambda: [*fields.agency_from_body(text), *filter(None, [_meta_agency(src.metas, ("sitename",))])],
+    )
+
+
+def _meta_agency(metas: dict[str, str], names: tuple[str, ...]) -> str | None:
+    for name in names:
         value = metas.get(name)
         if value:
             agency = fields.agency_from_line(value)
@@ -177,7 +191,7 @@ def parse_document(
     name: ReportName | None = None
     if year is None:
         name = report_name(title, lines, out.text)
-        year = name.year if name else None
+        year = name.year if name else fields.year_from_body(out.text[:6000])
     if hints.get("report_year"):
         with contextlib.suppress(ValueError):
             year = int(str(hints["report_year"]).strip()[:4])
@@ -201,7 +215,7 @@ def parse_document(
     with_cells = len({c.section for c in tables.cells})
     head_text = "\n".join(lines[:8])
     out.kind = classify(title or hints.get("title"), head_text, out.sections_present, with_cells, src.links)  # type: ignore[assignment]
-    unreadable = _unreadable_attachments(src.links) if out.kind == "link_page" else []
+    unreadable = _unreadable_attachments(src.links, readers) if out.kind == "link_page" else []
     if unreadable and out.agency and out.report_year and _names_report(title, hints):
         # Recall first: the page is the report; its text is only in files no reader reads (OFD…).
         # Filed with no format and no cells (never zeros); the files are still fetched and kept.
@@ -214,6 +228,11 @@ def parse_document(
         # names itself this year's report.
         named_only = name or report_name(title, lines, out.text)
         if named_only is not None:
+            out.kind = "report"
+    if out.kind == "other" and out.sections_present and not title_says_not_report(title or hints.get("title")):
+        # Recall first: a partial text that names nothing still shows the report's preamble,
+        # its national tables or the standard items of its general situation.
+        if shows_report_body(out.text):
             out.kind = "report"
     if not hints.get("agency") and not plausible_agency(out.agency):
         # Where the title names nobody (or a breadcrumb was taken for it): the body named with
@@ -251,12 +270,12 @@ def unsupported_document(media_type: str, url: str | None, hints: dict[str, Any]
     return out
 
 
-def _unreadable_attachments(links: list[tuple[str, str]]) -> list[str]:
+def _unreadable_attachments(links: list[tuple[str, str]], readers: Readers | None) -> list[str]:
     """The file names of ``links`` when every one of them is of a form no reader reads, else []."""
     names = []
     for url, text in links:
         media_type = media_type_of_name(url) or media_type_of_name(text)
-        if media_type is None or reader_for(media_type) is not None or is_text_type(media_type):
+        if media_type is None or reader_for(media_type, readers) is not None or is_text_type(media_type):
             return []
         names.append(url.rsplit("/", 1)[-1] or text or url)
     return names

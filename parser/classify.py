@@ -40,6 +40,42 @@ def detect_format(text: str, report_year: int | None) -> str | None:
     return FORMAT_PRE2019
 
 
+# The preamble every report opens with: the 条例 it is made under and the report itself
+# (…编制本报告 / 本报告根据《条例》… / 特向社会公布…年度报告 / 现将…工作情况报告如下).
+_PREAMBLE = re.compile(
+    r"(?:根据|依据|按照)[^。]{0,120}?政府信息公开条例[^。]{0,200}?(?:编制|制作|撰写)本(?:年度)?报告"
+    r"|本(?:年度)?报告(?:是|由[^。]{0,40}?)?(?:根据|依据|按照)[^。]{0,40}?政府信息公开条例"
+    r"|特向社会公[布开][^。]{0,40}?(?:年度报告|年报)"
+    r"|政府信息公开条例[^。]{0,200}?现将[^。]{0,40}?(?:政府信息公开|政务公开)[^。]{0,20}?报告如下"
+)
+# Row labels of the national statistics tables (2019-60 and 2021-30 alike): a document printing
+# them is a report, or the national format notice (whose title says so).
+_TABLE_LABELS = (
+    "第二十条第(一)项",
+    "第二十条第(五)项",
+    "本年新收政府信息公开申请数量",
+    "上年结转政府信息公开申请数量",
+    "未经复议直接起诉",
+    "复议后起诉",
+)
+
+
+# The items of the report's 一、总体情况 (2021-30 format): （一）主动公开 …（五）监督保障.
+_SITUATION_ITEM = re.compile(
+    r"^\s*[(（][一二三四五六][)）][^\n]{0,6}?(主动公开|依申请公开|信息管理|平台建设|监督保障)", re.M
+)
+
+
+def shows_report_body(text: str) -> bool:
+    """Whether a text shows what only a report shows, when it names neither itself nor its
+    agency: the report's standard preamble, at least two row labels of the national tables, or
+    three of the standard items of its general situation (（一）主动公开…（四）平台建设)."""
+    n = norm(text[:20000])
+    if _PREAMBLE.search(n[:3000]) or sum(1 for label in _TABLE_LABELS if label in n) >= 2:
+        return True
+    return len({m.group(1) for m in _SITUATION_ITEM.finditer(text[:8000])}) >= 3
+
+
 def title_says_not_report(title: str | None) -> bool:
     """Titles with clear negative evidence (``core.titles.negative_evidence``): 解读/图解 pages,
     work plans, notices about compiling or submitting reports, the national format notice."""

@@ -19,8 +19,8 @@ from parser.labels import norm
 # 2020年政府信息公开工作年度报告", a heading "关于2022年度政府信息公开情况的报告". Someone else's
 # words about a report ("…正式向社会发布2020年…年度报告") are not. Matched on normalised text.
 _ANNOUNCED = re.compile(
-    r"(?:现(?:将|发布|公布|予以?公布|向社会公[开布])|特向社会公[开布]|^关于)《?([^。;,《》]{0,30}?)"
-    r"((?:19|20)\d{2})年度?[^。;]{0,20}?(?:政府信息公开|政务公开|信息公开)[^。;]{0,12}?报告"
+    r"(?:现将|现向社会公[开布]|特向社会公[开布]|现[公发]布|现公开|^关于)[^。；;]{0,30}?((?:19|20)\d{2})年度?[^。；;]{0,20}?"
+    r"(?:政府信息公开|政务公开|信息公开)[^。；;]{0,12}?报告"
 )
 # The preamble naming whose work the report covers: "结合宣城高新区管委会政府信息公开工作有关统计数据",
 # "结合2022年威海市人民政府办公室政府信息公开工作实际". (Not "由…编制": a government's report is

@@ -298,9 +298,22 @@ class Ingestor:
             return IngestResult("not_report", raw_id, sha, parsed=parsed, message="not an annual report")
         agency_name = hints.get("agency") or parsed.agency
         year = _int(hints.get("report_year")) or parsed.report_year
+        if not agency_name and year and site_id:
+            # Recall first: a report that never names its body (a partial text, a page without a
+            # title) is the report of the site's one expected agency when the site has only one;
+            # the report carries a warning saying so, for review.
+            with self._session(session) as s:
+                agency_name = _only_expected_agency(s, site_id)
+            if agency_name:
+                parsed.warnings = [
+                    f"agency not named in the document: filed under the site's only expected agency {agency_name}",
+                    *parsed.warnings,
+                ]
         if not agency_name or not year:
+            # Kept: the raw document stays in the raw store and its row records this outcome;
+            # the error names what is missing, for review (never dropped silently).
             missing = "agency" if not agency_name else "report year"
-            msg = f"report without {missing}: cannot be filed"
+            msg = f"report without {missing}: kept raw for review, not filed"
             self._record_error(crawl_run_id, site_id, url, "parse", msg, session=session)
             return IngestResult("failed", raw_id, sha, message=msg, parsed=parsed)
         with self._session(session) as s:
@@ -447,6 +460,12 @@ def _mark_done(s: Session, raw_id: int | None, outcome: str) -> None:
         .where(RawDocument.id == raw_id)
         .values(ingest_pending=False, ingest_claim=None, claimed_at=None, ingest_outcome=outcome)
     )
+
+
+def _only_expected_agency(s: Session, site_id: str) -> str | None:
+    """The name of the site's expected agency when the registry declares exactly one."""
+    names = s.scalars(select(Agency.name).where(Agency.site_id == site_id, Agency.expected.is_(True)).limit(2)).all()
+    return names[0] if len(names) == 1 else None
 
 
 def _agency(s: Session, site_id: str | None, name: str) -> Agency:
