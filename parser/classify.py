@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from core.keys import FORMAT_2019, FORMAT_2021, FORMAT_PRE2019
 from core.titles import mentions_report, negative_evidence
 from parser.labels import norm
