@@ -279,6 +279,26 @@ def test_robots_txt_forbidding_the_disclosure_path_is_obeyed_and_said(tmp_path: 
     assert "robots.txt" in err
 
 
+def test_page_budget_is_kept_and_said_when_it_runs_out(tmp_path: Path) -> None:
+    column = TrsColumn(prefix="", column_dir="zwgk/zfxxgk/zfxxgknb", site_name=SITE, articles=_reports(["某某县林草局"]))
+    routes = {
+        "/index.html": _home(NAV),
+        "/zwgk/index.html": _zwgk_page(),
+        "/zwgk/zfxxgk/index.html": _hub([*HUB_SIBLINGS, ("政府信息公开年报", column.index_path)]),
+        **_column_routes(column),
+    }
+    server = _serve(routes)
+    try:
+        code, out, err = _discover(tmp_path, server.base_url + "/", "--max-pages", "2")
+        pages = [r.path for r in server.requests() if r.path != "/robots.txt"]
+    finally:
+        server.stop()
+    assert code == 1, err[-3000:]
+    assert len(pages) == 2, pages
+    assert "--max-pages 2" in out
+    assert "page budget ran out" in err
+
+
 @pytest.mark.parametrize(
     "args",
     [("ftp://example.invalid/",), ("http://127.0.0.1:9/", "--max-pages", "0"), ("http://127.0.0.1:9/", "--id", "Bad Id")],
