@@ -279,6 +279,23 @@ def test_robots_txt_forbidding_the_disclosure_path_is_obeyed_and_said(tmp_path: 
     assert "robots.txt" in err
 
 
+def test_column_whose_list_a_script_loads_is_proposed_as_not_confirmed(tmp_path: Path) -> None:
+    """The link says 政府信息公开年报 but the page shows nothing to confirm it (its list comes by XHR)."""
+    routes = {
+        "/index.html": _home(NAV),
+        "/zwgk/index.html": _hub([*HUB_SIBLINGS, ("政府信息公开年报", "/zwgk/nianbao/index.html")]),
+        "/zwgk/nianbao/index.html": _html(SITE, '<div id="list"></div><script src="/js/list.js"></script>'),
+    }
+    server = _serve(routes)
+    try:
+        code, out, err = _discover(tmp_path, server.base_url + "/")
+    finally:
+        server.stop()
+    assert code == 0, err[-3000:]
+    assert _entry(out).start_urls == [server.base_url + "/zwgk/nianbao/index.html"]
+    assert "not confirmed" in out
+
+
 def test_page_budget_is_kept_and_said_when_it_runs_out(tmp_path: Path) -> None:
     column = TrsColumn(prefix="", column_dir="zwgk/zfxxgk/zfxxgknb", site_name=SITE, articles=_reports(["某某县林草局"]))
     routes = {
