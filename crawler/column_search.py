@@ -150,7 +150,7 @@ class ColumnSearch:
         return list_api_url(base, fragment, sid) if sid and fragment.isdigit() else None
 
     def _judge_again(self, cand: Candidate, base: str) -> None:
-        page = next((c for c in self.result.visited if urldefrag(c.url)[0] == base and c.status in ("column", "page")), None)
+        page = next((c for c in self.result.visited if base in (urldefrag(c.url)[0], urldefrag(c.final_url or "")[0]) and c.status in ("column", "page")), None)
         if page is None:
             cand.status, cand.note = "failed", "the same page failed before"
             return
@@ -170,6 +170,7 @@ class ColumnSearch:
         self.result.visited.append(cand)
         cand.final_url = final_url + (f"#{fragment}" if fragment.isdigit() and "#" not in final_url else "")
         cand.family = family
+        self._pages_seen.add(urldefrag(final_url)[0])  # a later link to where a redirect landed is not fetched again
         if cand.found_on is None:
             self.portal_hosts.add((urlsplit(final_url).hostname or "").lower())
         links = page_links(selector, final_url)
@@ -248,7 +249,10 @@ class ColumnSearch:
             key=lambda c: (c.status == "column", c.total, c.score.hub),
             reverse=True,
         )
-        columns = [c for c in res.columns if not any(o is not c and _inside(c, o) for o in res.columns)]
+        unique: dict[str, Candidate] = {}
+        for c in sorted(res.columns, key=lambda c: c.seq):  # one page reached by two links (a redirect) is one column
+            unique.setdefault(res.column_url(c), c)
+        columns = [c for c in unique.values() if not any(o is not c and _inside(c, o) for o in unique.values())]
         if any(not c.score.year_level for c in columns):
             columns = [c for c in columns if not c.score.year_level]
         if not columns:

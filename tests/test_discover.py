@@ -104,6 +104,17 @@ def _discover(tmp_path: Path, url: str, *args: str) -> tuple[int, str, str]:
     return proc.returncode, proc.stdout, proc.stderr
 
 
+def _discover_portal(tmp_path: Path, routes: dict, *args: str) -> tuple[str, int, str, str, list[str]]:
+    """Serve ``routes`` on 127.0.0.1, run discover from its root; (base URL, exit code, stdout,
+    stderr, paths the portal was asked for)."""
+    server = _serve(routes)
+    try:
+        code, out, err = _discover(tmp_path, server.base_url + "/", *args)
+        return server.base_url, code, out, err, [r.path for r in server.requests()]
+    finally:
+        server.stop()
+
+
 def _entry(stdout: str) -> SiteSpec:
     """The printed entry, loaded as settings.yaml would load it."""
     data = yaml.safe_load(stdout)
@@ -227,14 +238,10 @@ def test_reports_split_over_three_columns_are_all_listed(tmp_path: Path) -> None
     routes = {"/index.html": _home(NAV), "/zwgk/index.html": _hub(HUB_SIBLINGS, box)}
     for c in columns.values():
         routes.update(_column_routes(c))
-    server = _serve(routes)
-    try:
-        code, out, err = _discover(tmp_path, server.base_url + "/")
-    finally:
-        server.stop()
+    base, code, out, err, _ = _discover_portal(tmp_path, routes)
     assert code == 0, err[-3000:]
     site = _entry(out)
-    assert sorted(site.start_urls) == sorted(server.base_url + c.index_path for c in columns.values()), out
+    assert sorted(site.start_urls) == sorted(base + c.index_path for c in columns.values()), out
     assert site.cms == "trs"
     assert "found 3 年报 columns" in out
 
@@ -246,15 +253,11 @@ def test_portal_without_a_nianbao_column_exits_1_and_says_what_it_looked_at(tmp_
         "/zwgk/zfxxgk/index.html": _hub(HUB_SIBLINGS),
         "/zwgk/zfxxgk/fdzdgknr/index.html": _html("法定主动公开内容", '<ul><li><a href="/zwgk/zfxxgk/fdzdgknr/202401/t20240105_9.html">某某县2024年重点工作安排</a></li></ul>'),
     }
-    server = _serve(routes)
-    try:
-        code, out, err = _discover(tmp_path, server.base_url + "/")
-    finally:
-        server.stop()
+    base, code, out, err, _ = _discover_portal(tmp_path, routes)
     assert code == 1, err[-3000:]
     assert "no 年报 column found" in err
     assert yaml.safe_load(out) is None  # comments only: nothing an operator could paste by mistake
-    assert f"{server.base_url}/zwgk/zfxxgk/index.html" in out  # the hub it reached is named
+    assert f"{base}/zwgk/zfxxgk/index.html" in out  # the hub it reached is named
     assert "pages looked at" in out
 
 
@@ -267,16 +270,40 @@ def test_robots_txt_forbidding_the_disclosure_path_is_obeyed_and_said(tmp_path: 
         "/zwgk/zfxxgk/index.html": _hub([*HUB_SIBLINGS, ("政府信息公开年报", column.index_path)]),
         **_column_routes(column),
     }
-    server = _serve(routes)
-    try:
-        code, out, err = _discover(tmp_path, server.base_url + "/")
-        asked = [r.path for r in server.requests()]
-    finally:
-        server.stop()
+    base, code, out, err, asked = _discover_portal(tmp_path, routes)
     assert code == 1, err[-3000:]
     assert not [p for p in asked if p.startswith("/zwgk/")], asked
-    assert f"robots.txt forbids {server.base_url}/zwgk/index.html (政务公开)" in out
+    assert f"robots.txt forbids {base}/zwgk/index.html (政务公开)" in out
     assert "robots.txt" in err
+
+
+def test_column_whose_list_a_script_loads_is_proposed_as_not_confirmed(tmp_path: Path) -> None:
+    """The link says 政府信息公开年报 but the page shows nothing to confirm it (its list comes by XHR)."""
+    routes = {
+        "/index.html": _home(NAV),
+        "/zwgk/index.html": _hub([*HUB_SIBLINGS, ("政府信息公开年报", "/zwgk/nianbao/index.html")]),
+        "/zwgk/nianbao/index.html": _html(SITE, '<div id="list"></div><script src="/js/list.js"></script>'),
+    }
+    base, code, out, err, _ = _discover_portal(tmp_path, routes)
+    assert code == 0, err[-3000:]
+    assert _entry(out).start_urls == [base + "/zwgk/nianbao/index.html"]
+    assert "not confirmed" in out
+
+
+def test_page_budget_is_kept_and_said_when_it_runs_out(tmp_path: Path) -> None:
+    column = TrsColumn(prefix="", column_dir="zwgk/zfxxgk/zfxxgknb", site_name=SITE, articles=_reports(["某某县林草局"]))
+    routes = {
+        "/index.html": _home(NAV),
+        "/zwgk/index.html": _zwgk_page(),
+        "/zwgk/zfxxgk/index.html": _hub([*HUB_SIBLINGS, ("政府信息公开年报", column.index_path)]),
+        **_column_routes(column),
+    }
+    base, code, out, err, asked = _discover_portal(tmp_path, routes, "--max-pages", "2")
+    pages = [p for p in asked if p != "/robots.txt"]
+    assert code == 1, err[-3000:]
+    assert len(pages) == 2, pages
+    assert "--max-pages 2" in out
+    assert "page budget ran out" in err
 
 
 @pytest.mark.parametrize(
