@@ -98,8 +98,9 @@ class PageAudit:
             self.pagination = "followed"
         return True
 
-    def decisions(self, allows: Callable[[str], bool], year: int | None) -> list[tuple[ListEntry, str, str]]:
-        """(entry, decision, reason) for every listed entry, in list order."""
+    def decisions(self, allows: Callable[[str], bool], year: int | None, requested: set[str] = frozenset()) -> list[tuple[ListEntry, str, str]]:  # type: ignore[assignment]
+        """(entry, decision, reason) for every listed entry, in list order; ``requested``: the
+        detail URLs requested in this run (one fetched already is not due again: a duplicate)."""
         pending = {url: list(reasons) for url, reasons in self.requests.items()}
         out = []
         for entry in self.entries:
@@ -110,12 +111,16 @@ class PageAudit:
             if unwanted:
                 out.append((entry, "skipped", unwanted))
                 continue
-            made = pending.get(_request_url(entry.url))
-            reason = made.pop(0) if made else "not_due"  # due_entries leaves out only what is not due
+            key = _request_url(entry.url)
+            made = pending.get(key)
+            # due_entries leaves out only what is not due; fetched in this very run, it is a duplicate
+            reason = made.pop(0) if made else ("duplicate" if key in requested else "not_due")
             out.append((entry, "followed" if reason in FOLLOWED_REASONS else "skipped", reason))
         return out
 
-    def rows(self, allows: Callable[[str], bool], year: int | None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    def rows(
+        self, allows: Callable[[str], bool], year: int | None, requested: set[str] = frozenset()  # type: ignore[assignment]
+    ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         """The ``list_page_visits`` row and the ``list_sightings`` rows of the page."""
         counts: dict[str, int] = defaultdict(int)
         links = []
@@ -151,7 +156,7 @@ class PageAudit:
                 "decision": decision,
                 "reason": reason,
             }
-            for entry, decision, reason in self.decisions(allows, year)
+            for entry, decision, reason in self.decisions(allows, year, requested)
         ]
         return visit, sightings
 
@@ -173,7 +178,7 @@ class CrawlAudit:
         """Write the page's visit and sightings later, on the writer thread (one transaction)."""
         ctx = self.context
         site = ctx.site(audit.site_id)
-        visit, sightings = audit.rows(lambda url: ctx.site_allows(site, url), ctx.year)
+        visit, sightings = audit.rows(lambda url: ctx.site_allows(site, url), ctx.year, self.requested)
         ctx.write_later(ctx.known.record_list_page, visit, sightings)
 
     def list_failed(self, request: Request, failure: Failure) -> None:
