@@ -22,6 +22,7 @@ from nianbao.demo.server import Page, PortalServer
 from storage.db import Database
 from tests import pgserver
 from tests.portal_sim.harness import crawl, query, write_settings
+from tests.portal_sim.quirks import ruishu_challenge
 
 ROOT = Path(__file__).resolve().parents[1]
 OFFSITE = "http://127.0.0.99:9/nb/2024/0113/t20240113_4.html"
@@ -210,6 +211,27 @@ def test_findings_for_the_shrunk_column_and_the_failing_list(crawled: Crawled, c
     assert by_kind["column_unreachable"]["evidence"]["column_url"].endswith("/mz/index.html")
     # The paginated column read only up to its first known page is not taken for a shrunk one.
     assert not any(f["evidence"]["column_url"].endswith("/nb/index.html") for f in findings)
+
+
+def test_page_limit_and_waf_challenge_are_recorded(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    server = PortalServer(portal_routes(NOTICES)).start()
+    walled = PortalServer({"/robots.txt": Page(b"User-agent: *\n", content_type="text/plain"), "/nb/index.html": ruishu_challenge}).start()
+    try:
+        sites = [
+            SiteSpec(id="hongya", name="洪雅县人民政府", region="测试省/测试市", start_urls=[server.base_url + "/nb/index.html"]),
+            SiteSpec(id="walled", name="某县人民政府", region="测试省/测试市", start_urls=[walled.base_url + "/nb/index.html"]),
+        ]
+        config = write_settings(tmp_path, sites, crawler={"max_pages_per_site": 1})
+        summary = crawl(config)
+    finally:
+        server.stop()
+        walled.stop()
+    assert summary["blocked_sites"] == ["walled"]
+    code, out = _cli(capsys, config, "audit", "hongya", "--format", "json")
+    pages = json.loads(out)["pages"]
+    assert [(p["url"].removeprefix(server.base_url), p["pagination"], p["seen"]) for p in pages] == [("/nb/index.html", "max_pages", len(PAGE_ONE))]
+    code, out = _cli(capsys, config, "audit", "walled", "--format", "json")
+    assert [(p["status"], p["seen"]) for p in json.loads(out)["pages"]] == [("blocked", 0)]
 
 
 # The migration, on both databases ---------------------------------------------------------------

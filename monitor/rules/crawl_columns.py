@@ -18,7 +18,7 @@ from sqlalchemy import select
 from monitor.context import CheckContext
 from monitor.evidence import short_time
 from monitor.rules.base import FindingDraft, Rule
-from storage.crawl_audit import runs_of_site
+from storage.crawl_audit import CRAWL_KINDS
 from storage.export import local_time
 from storage.models import CrawlRun, ListPageVisit, ListSighting, Site
 
@@ -77,23 +77,30 @@ def _columns(ctx: CheckContext, run: CrawlRun, site_id: str) -> dict[str, _Colum
 
 
 class ColumnChangeCheck:
-    """Per site, the latest crawl's columns against the previous finished crawl's."""
+    """Per site, the latest finished crawl's columns against the previous finished crawl's."""
 
     lane = "set"
     rules = (SHRUNK, UNREACHABLE)
 
     def run(self, ctx: CheckContext) -> Iterator[FindingDraft]:
         sites = {sid: name for sid, name in ctx.session.execute(select(Site.id, Site.name))}
-        for site_id in sorted(sites):
-            if ctx.site_ids and site_id not in ctx.site_ids:
-                continue
-            runs = [r for r in runs_of_site(ctx.session, site_id) if r.status in ("finished", "failed")]
-            if len(runs) < 2:
-                continue
-            current, previous = runs[0], next((r for r in runs[1:] if r.status == "finished"), None)
-            if previous is None or current.status != "finished":
-                continue
-            yield from self._compare(ctx, site_id, sites[site_id], current, previous)
+        if ctx.site_ids:
+            sites = {k: v for k, v in sites.items() if k in ctx.site_ids}
+        pairs: dict[str, list[CrawlRun]] = defaultdict(list)  # site -> its two newest finished crawls
+        q = (
+            select(CrawlRun)
+            .where(CrawlRun.kind.in_(CRAWL_KINDS), CrawlRun.status == "finished")
+            .order_by(CrawlRun.started_at.desc(), CrawlRun.id.desc())
+        )
+        for run in ctx.session.scalars(q):
+            for sid in run.sites or list(sites):
+                if sid in sites and len(pairs[sid]) < 2:
+                    pairs[sid].append(run)
+            if len(pairs) == len(sites) and all(len(p) == 2 for p in pairs.values()):
+                break
+        for site_id, runs in sorted(pairs.items()):
+            if len(runs) == 2:
+                yield from self._compare(ctx, site_id, sites[site_id], runs[0], runs[1])
 
     def _compare(self, ctx: CheckContext, site_id: str, name: str, current: CrawlRun, previous: CrawlRun) -> Iterator[FindingDraft]:
         now, before = _columns(ctx, current, site_id), _columns(ctx, previous, site_id)
