@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -81,7 +82,7 @@ class PageAudit:
         self.family = family
         self.entries = list(page.entries)
         self.subcolumns = len(page.subcolumns)
-        self.dropped = list(getattr(page, "dropped", []))
+        self.dropped = list(page.dropped)
         self.pagination = "end" if page.next_page is None else None
 
     def note_request(self, request: Request, requested: set[str]) -> bool:
@@ -98,7 +99,7 @@ class PageAudit:
             self.pagination = "followed"
         return True
 
-    def decisions(self, allows: Callable[[str], bool], year: int | None, requested: set[str] = frozenset()) -> list[tuple[ListEntry, str, str]]:  # type: ignore[assignment]
+    def decisions(self, allows: Callable[[str], bool], year: int | None, requested: AbstractSet[str] = frozenset()) -> list[tuple[ListEntry, str, str]]:
         """(entry, decision, reason) for every listed entry, in list order; ``requested``: the
         detail URLs requested in this run (one fetched already is not due again: a duplicate)."""
         pending = {url: list(reasons) for url, reasons in self.requests.items()}
@@ -119,7 +120,7 @@ class PageAudit:
         return out
 
     def rows(
-        self, allows: Callable[[str], bool], year: int | None, requested: set[str] = frozenset()  # type: ignore[assignment]
+        self, allows: Callable[[str], bool], year: int | None, requested: AbstractSet[str] = frozenset()
     ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         """The ``list_page_visits`` row and the ``list_sightings`` rows of the page."""
         counts: dict[str, int] = defaultdict(int)

@@ -62,6 +62,8 @@ def _print_site(data: dict[str, Any]) -> None:
         for p in data["pages"]
     ]
     print_table(["list page", "status", "seen", "followed", "skipped", "became", "next page", "dropped links"], rows, max_col=70)
+    if not rows:
+        print("no list page recorded for this run (a run before the crawl audit, migration 0008, records none)")
     t = data["totals"]
     print(
         f"total: {t['pages']} list pages, {t['seen']} entries seen, {t['followed']} followed, "
