@@ -242,6 +242,7 @@ DEFAULT_CHECKS: dict[str, int] = {
     "monitor.rules.timeliness.TimelinessCheck": 300,
     "monitor.rules.backdating.BackdatingCheck": 400,
     "monitor.rules.crawl.CrawlHealthCheck": 500,
+    "monitor.rules.crawl_columns.ColumnChangeCheck": 510,
     "monitor.rules.duplicate.DuplicateCheck": 600,
     "monitor.rules.form.FormCheck": 700,
     "monitor.rules.text_table.TextTableCheck": 800,

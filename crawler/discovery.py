@@ -102,13 +102,18 @@ def wanted(entry: ListEntry, year: int | None = None) -> bool:
     """Whether to fetch an entry an adapter listed as an article: all but those whose title is
     clear negative evidence; with ``year`` (a year-restricted recrawl), not those whose title
     names another year (a title without a year is fetched)."""
+    return unwanted_reason(entry, year) is None
+
+
+def unwanted_reason(entry: ListEntry, year: int | None = None) -> str | None:
+    """Why ``wanted`` leaves an entry out (``excluded_title``, ``other_year``), else None."""
     if classify_title(entry.title) == "excluded":
-        return False
+        return "excluded_title"
     if year is not None:
         named = titles.report_year(entry.title)
         if named is not None and named != year:
-            return False
-    return True
+            return "other_year"
+    return None
 
 
 def normalize_date(text: str | None) -> str | None:

@@ -16,7 +16,7 @@ from sqlalchemy import insert, select, update
 from crawler.discovery import ListEntry
 from crawler.revisit import FetchState
 from storage.db import Database
-from storage.models import CrawlRun, ListSighting, RawDocument, Report
+from storage.models import CrawlRun, ListPageVisit, ListSighting, RawDocument, Report
 
 _CHUNK = 400  # SQLite's parameter limit is 999 on old builds
 
@@ -124,6 +124,14 @@ class KnownDocuments:
         if rows:  # Core executemany: one statement per page instead of an ORM object per entry
             with self.db.session() as s:
                 s.execute(insert(ListSighting), rows)
+
+    def record_list_page(self, visit: dict[str, Any], sightings: list[dict[str, Any]]) -> None:
+        """One list page of a run: its ``ListPageVisit`` row and its entries' sightings with the
+        crawl's decisions (``crawler.audit``), in one transaction."""
+        with self.db.session() as s:
+            s.execute(insert(ListPageVisit), [visit])
+            if sightings:
+                s.execute(insert(ListSighting), sightings)
 
     def attachments_seen_on(self, page_url: str) -> list[ListEntry]:
         """Links recorded as seen on ``page_url`` (a detail page's attachments), newest title first."""

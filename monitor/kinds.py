@@ -18,6 +18,8 @@ KIND_LABELS: dict[str, str] = {
     "text_table": "文字与表格矛盾",
     "crawl_blocked": "抓取受阻",
     "crawl_error": "抓取错误",
+    "column_shrunk": "年报栏目条目减少",
+    "column_unreachable": "年报栏目无法访问",
 }
 # Display order in digests: timeliness first, then tables, then form and text, then crawling.
 KIND_ORDER = tuple(KIND_LABELS)

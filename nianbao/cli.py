@@ -105,6 +105,19 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--site", action="append", metavar="ID")
     rep.add_argument("--year", type=_year)
 
+    au = sub.add_parser(
+        "audit",
+        help="explain a site's crawl: per list page, entries seen, followed, skipped (and why) and what they became",
+        description="Read what a crawl recorded about SITE (the latest run, or --run N): per list page the entries "
+        "seen, followed and skipped by reason, and what the followed ones became. With --url, the story of one link "
+        "in every run: where it was listed, what was decided, what was fetched and parsed, which report it became. "
+        "Reads the database only.",
+    )
+    au.add_argument("site", metavar="SITE", help="site id")
+    au.add_argument("--run", type=int, metavar="N", help="crawl run id (default: the latest run of the site)")
+    au.add_argument("--url", help="the story of this link")
+    au.add_argument("--format", choices=["table", "json"], default="table")
+
     dg = sub.add_parser("digest", help="build digests for the recipients and deliver them (SMTP or outbox)")
     dg.add_argument("--dry-run", action="store_true", help="print the digest, write and send nothing")
     dg.add_argument(

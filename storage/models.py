@@ -268,6 +268,35 @@ class ListSighting(Base):
     title: Mapped[str] = mapped_column(String(500), default="")
     list_date: Mapped[str | None] = mapped_column(String(20), nullable=True)
     seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # What the crawl decided about the entry (migration 0008; NULL: older rows, and links found on
+    # detail pages): ``followed`` or ``skipped``, with the reason (crawler/audit.py REASONS).
+    decision: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    reason: Mapped[str | None] = mapped_column(String(40), nullable=True)
+
+
+class ListPageVisit(Base):
+    """One list page a crawl run asked for: what it answered, how many entries it listed, what
+    the adapter dropped, and whether pagination went on (the crawl audit, migration 0008)."""
+
+    __tablename__ = "list_page_visits"
+    __table_args__ = (Index("ix_list_page_visits_run_site", "crawl_run_id", "site_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    crawl_run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"), nullable=True)
+    site_id: Mapped[str] = mapped_column(ForeignKey("sites.id"))
+    url: Mapped[str] = mapped_column(String(2000))
+    column_url: Mapped[str] = mapped_column(String(2000))  # the list's first page (start URL or sub-column)
+    page_index: Mapped[int] = mapped_column(Integer, default=0)
+    depth: Mapped[int] = mapped_column(Integer, default=0)  # 0: a configured start URL
+    family: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    status: Mapped[str] = mapped_column(String(20))  # read|failed|blocked|robots|moved|end|fallback
+    detail: Mapped[str] = mapped_column(String(500), default="")
+    entries: Mapped[int] = mapped_column(Integer, default=0)  # entries the adapter listed
+    subcolumns: Mapped[int] = mapped_column(Integer, default=0)
+    # end|followed|stopped_known|max_pages (NULL: the page was not read)
+    pagination: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    # Links the adapter dropped: {"counts": {reason: n}, "links": [{url, title, reason}, …]} (capped)
+    dropped: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class Outbox(Base):

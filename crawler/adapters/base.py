@@ -35,6 +35,8 @@ class ListPage:
     entries: list[ListEntry] = field(default_factory=list)  # article links (reports and others)
     subcolumns: list[ListEntry] = field(default_factory=list)  # year/category index pages to descend
     next_page: Request | None = None  # the following page of this same list, if any
+    # Links left out, with why (duplicate, self, navigation): the crawl audit's evidence.
+    dropped: list[tuple[ListEntry, str]] = field(default_factory=list)
 
 
 class CmsAdapter:
@@ -83,6 +85,7 @@ class CmsAdapter:
         for link in links:
             key = route_key(link.url)
             if key in seen or key == route_key(page_url):
+                page.dropped.append((link, "duplicate" if key in seen else "self"))
                 continue
             kind = classify_entry(link, article_url=self.is_detail_url(link.url))  # recall first
             if key != link.url.split("#")[0] and kind != "subcolumn" and _names_a_report(link.title):
@@ -101,6 +104,8 @@ class CmsAdapter:
                     page.subcolumns.append(link)  # a 年报 folder, never a report itself
                 else:
                     page.entries.append(link)
+            else:
+                page.dropped.append((link, "navigation"))
         return page
 
     def is_detail_url(self, url: str) -> bool:

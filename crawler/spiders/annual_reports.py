@@ -21,6 +21,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from crawler.adapters import AdapterRegistry
+from crawler.audit import CrawlAudit, PageAudit
 from crawler.context import CrawlContext, utcnow
 from crawler.discovery import ListEntry, wanted
 from crawler.items import FetchedDocument
@@ -39,6 +40,7 @@ class AnnualReportsSpider(Spider):
     name = "annual_reports"
     context: CrawlContext
     adapters: AdapterRegistry
+    audit: CrawlAudit
     _forbidden_starts: dict[str, int]
 
     @classmethod
@@ -47,6 +49,7 @@ class AnnualReportsSpider(Spider):
         spider.context = CrawlContext.of(crawler)
         spider.adapters = AdapterRegistry.from_paths(spider.context.settings.crawler.adapter_paths)
         spider._forbidden_starts = {}
+        spider.audit = CrawlAudit(spider.context)
         # Offsite filtering (redirects included) by host; each link is also checked against its own site.
         spider.allowed_domains = spider.context.all_allowed_hosts()
         return spider
@@ -165,20 +168,29 @@ class AnnualReportsSpider(Spider):
 
     # Lists -------------------------------------------------------------------------------------
     def parse_list(self, response: Response) -> Iterator[Request]:
+        """Read a list page (``read_list``); what became of each entry is recorded with the page's
+        sightings in one write on the writer thread (``crawler.audit``): only later runs read them."""
+        audit = self.audit.page(response)
+        for request in self.read_list(response, audit):
+            if self.audit.admit(audit, request):
+                yield request
+        self.audit.record(audit)
+
+    def read_list(self, response: Response, audit: PageAudit) -> Iterator[Request]:
         ctx = self.context
         meta = response.meta
         site = ctx.site(meta["site_id"])
         if ctx.is_blocked(site.id):
+            audit.status, audit.detail = "blocked", "the site was blocked earlier in the run"
             return
         family = self._family_of(response, site.cms)
         adapter = self.adapters.get(family)
         page = adapter.parse_list(response, site)
+        audit.read(page, family)
         ctx.counters.pages[site.id] += 1
 
         entries = [e for e in page.entries if ctx.site_allows(site, e.url)]
         known = ctx.known.seen_before([e.url for e in entries], ctx.run_id)
-        # Written by the crawl's writer thread: only later runs read them (``seen_before``).
-        ctx.write_later(ctx.known.record_sightings, ctx.run_id, site.id, response.url, entries, utcnow())
         for entry, stored in self.due_entries(site.id, [e for e in entries if self._wanted(e)], known):
             yield self.detail_request(entry, site.id, family, list_url=response.url, known=stored)
 
@@ -194,12 +206,14 @@ class AnnualReportsSpider(Spider):
         index = int(meta.get("page_index", 0)) + (0 if shell else 1)
         unknown = [e for e in entries if e.url not in known]
         if ctx.counters.pages[site.id] >= ctx.settings.crawler.max_pages_per_site:
+            audit.pagination = "max_pages"
             log.warning("site %s: max_pages_per_site reached, pagination stopped", site.id)
         elif ctx.mode == "recrawl" or shell or unknown or (not entries and index <= 1):
             yield self.list_request(
                 page.next_page.url, site.id, family, page_index=index, depth=depth, column_url=meta.get("column_url", response.url), template=page.next_page
             )
         else:
+            audit.pagination = "stopped_known"
             ctx.counters.stopped_early[site.id] += 1
             log.info("site %s: %s holds only known entries; pagination stops", site.id, response.url)
 
@@ -262,6 +276,7 @@ class AnnualReportsSpider(Spider):
         request: Request = failure.request  # type: ignore[attr-defined]
         site_id = request.meta.get("site_id")
         ctx = self.context
+        self.audit.list_failed(request, failure)  # a list page that did not answer: in the audit too
         if failure.check(BlockedByChallenge, RedirectRejected):
             return  # recorded by the WAF detector / the redirect landing check
         if failure.check(HttpError):  # before IgnoreRequest: HttpError is one
