@@ -210,9 +210,31 @@ def _check_path(path: str | None, where: str = "") -> None:
         raise ValueError(f"{where}{path!r} is not a dotted path such as 'package.module.ClassName'")
 
 
+class LimitSettings(_Model):
+    """Overrides of what one document may cost to read (parser.limits.DocumentLimits holds the
+    defaults and their meaning); a field left out keeps its default."""
+
+    document_bytes: int | None = Field(None, gt=0)
+    archive_members: int | None = Field(None, gt=0)
+    member_bytes: int | None = Field(None, gt=0)
+    archive_bytes: int | None = Field(None, gt=0)
+    compression_ratio: int | None = Field(None, gt=0)
+    ratio_floor_bytes: int | None = Field(None, ge=0)
+    xml_bytes: int | None = Field(None, gt=0)
+    sheet_cells: int | None = Field(None, gt=0)
+    pdf_pages: int | None = Field(None, gt=0)
+    converter_seconds: float | None = Field(None, gt=0)
+
+    def overrides(self) -> dict[str, int | float]:
+        """The limits set, by name (for parser.limits.DocumentLimits.with_overrides)."""
+        return self.model_dump(exclude_none=True)
+
+
 class ParserSettings(_Model):
     # Media type → dotted path of a reader class, merged over DEFAULT_READERS (null: no reader).
     readers: dict[str, str | None] = Field(default_factory=dict)
+    # Document limits (parser.limits): decompressed sizes, sheet cells, PDF pages, converter time.
+    limits: LimitSettings = Field(default_factory=LimitSettings)
 
     @field_validator("readers")
     @classmethod

@@ -8,6 +8,7 @@ order — which one label-driven interpreter (:mod:`parser.tables`) maps to cano
 from __future__ import annotations
 
 import contextlib
+import logging
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -28,14 +29,16 @@ from parser.identity import (
     report_name,
     signed_agency,
 )
+from parser.limits import LimitExceeded, check, in_force
 from parser.model import Cell, Link, ParsedReport, SectionProblem
-from parser.readers import Readers, reader_for
+from parser.readers import ReaderError, Readers, reader_for
 from parser.readers.scanned import image_only_report
 from parser.sections import split_sections
 from parser.spaced_rows import spaced_table_rows
 from parser.tables import TableResult, read_tables
 from parser.text_rows import Row, text_to_rows
 
+log = logging.getLogger(__name__)
 __all__ = ["Cell", "Link", "ParsedReport", "SectionProblem", "decode_text", "parse_document"]
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -165,7 +168,12 @@ def parse_document(
     if reader is None and media_type and not is_text_type(media_type):
         return unsupported_document(media_type, url, hints)  # kept raw, never read as text
     if reader is not None:
-        converted = reader.to_html(data)  # raises ReaderError on a damaged file
+        try:  # every reader failure becomes a status with its reason, never an exception out of here
+            with in_force(readers.limits if readers is not None else None) as limits:
+                check("document is", len(data), limits.document_bytes, "bytes")
+                converted = reader.to_html(data)
+        except Exception as exc:
+            return unreadable_document(exc, url, hints)
         if converted.image_only:
             return image_only_report(converted, url, hints)
         data, media_type, reader_warnings = (
@@ -267,6 +275,32 @@ def unsupported_document(media_type: str, url: str | None, hints: dict[str, Any]
     out = ParsedReport(kind="other", parse_status=UNSUPPORTED_FORMAT)  # type: ignore[arg-type]
     out.title = str(hints["title"]) if hints.get("title") else None
     out.warnings = [f"{base_type(media_type)}: {what}"]
+    return out
+
+
+def unreadable_document(exc: Exception, url: str | None, hints: dict[str, Any]) -> ParsedReport:
+    """A document its reader could not read, or over a limit (parser.limits): status ``failed``
+    and the reason; the raw bytes stay in the raw store. Recall first: one its title hint names
+    this year's report is still a report (no format, no cells, never zeros)."""
+    if isinstance(exc, LimitExceeded):
+        reason = f"limit: {exc}"
+    elif isinstance(exc, ReaderError):
+        reason = str(exc) if str(exc).startswith("limit:") else f"unreadable: {exc}"
+    else:  # a reader bug or a library's own failure on a damaged file
+        log.warning("reader failed on %s", url, exc_info=True)
+        reason = f"unreadable: {type(exc).__name__}: {exc}"
+    reason = reason[:500]
+    out = ParsedReport(kind="other", parse_status="failed", warnings=[reason])
+    title = str(hints["title"]) if hints.get("title") else None
+    out.title = fields.clean_title(title) if title else None
+    year = fields.year_from_title(title) if title else None
+    if hints.get("report_year"):
+        with contextlib.suppress(ValueError):
+            year = int(str(hints["report_year"]).strip()[:4])
+    agency = str(hints["agency"]).strip() if hints.get("agency") else (fields.agency_from_title(title) if title else None)
+    if year is not None and _names_report(title, hints):
+        out.kind, out.report_year, out.agency = "report", year, agency
+        out.problems = [SectionProblem("report", reason)]
     return out
 
 

@@ -24,6 +24,7 @@ from core.registry import load_objects
 from core.settings import DEFAULT_FILED_HOOKS, Settings
 from core.mediatype import sniff_media_type
 from parser import parse_document
+from parser.limits import DEFAULT_LIMITS
 from parser.model import ParsedReport
 from parser.readers import Readers
 from storage.db import Database
@@ -113,7 +114,8 @@ class Ingestor:
             db,
             store,
             load_objects(settings.ingest.filed_hooks, "ingest.filed_hooks"),
-            Readers.from_paths(settings.parser.reader_paths),
+            Readers.from_paths(settings.parser.reader_paths,
+                               limits=DEFAULT_LIMITS.with_overrides(settings.parser.limits.overrides())),
         )
 
     def ingest(
@@ -294,6 +296,10 @@ class Ingestor:
             return IngestResult("link_page", raw_id, sha, links=[l.url for l in parsed.links], parsed=parsed)
         if parsed.kind != "report" and parsed.parse_status == "unsupported_format":  # kept raw, not read
             return IngestResult("unsupported_format", raw_id, sha, parsed=parsed, message="; ".join(parsed.warnings))
+        if parsed.kind != "report" and parsed.parse_status == "failed":  # unreadable or over a limit: kept raw
+            msg = "; ".join(parsed.warnings) or "unreadable"
+            self._record_error(crawl_run_id, site_id, url, "parse", msg, session=session)
+            return IngestResult("failed", raw_id, sha, message=msg, parsed=parsed)
         if parsed.kind != "report":
             return IngestResult("not_report", raw_id, sha, parsed=parsed, message="not an annual report")
         agency_name = hints.get("agency") or parsed.agency

@@ -34,7 +34,7 @@ from sqlalchemy import case, func, or_, select, update
 
 from core.process_memory import peak_rss_mb
 from core.registry import load_objects
-from core.settings import Settings
+from core.settings import DEFAULT_READERS, Settings
 from storage.db import Database
 from storage.models import RawDocument
 from storage.rawstore import RawStore
@@ -74,9 +74,10 @@ def outcomes_of_run(db: Database, run_id: int) -> dict[str, Counter[str]]:
 
 
 def components(settings: Settings) -> dict[str, Any]:
-    """What a consumer files with, as settings name it: ``filed_hooks`` and ``readers`` (dotted
-    paths, so that they cross into a worker process as they are)."""
-    return {"filed_hooks": settings.ingest.filed_hooks, "readers": settings.parser.reader_paths}
+    """What a consumer files with, as settings name it: ``filed_hooks``, ``readers`` (dotted
+    paths, so that they cross into a worker process as they are) and ``limits`` (overrides)."""
+    return {"filed_hooks": settings.ingest.filed_hooks, "readers": settings.parser.reader_paths,
+            "limits": settings.parser.limits.overrides()}
 
 
 class IngestQueue:
@@ -91,9 +92,11 @@ class IngestQueue:
         stale_after: timedelta = STALE_CLAIM,
         filed_hooks: list[str] | None = None,
         readers: dict[str, str] | None = None,
+        limits: dict[str, Any] | None = None,
     ) -> None:
         """``filed_hooks`` and ``readers``: dotted paths as settings give them
-        (``ingest.filed_hooks``, ``parser.reader_paths``); None: the built-ins."""
+        (``ingest.filed_hooks``, ``parser.reader_paths``); None: the built-ins. ``limits``:
+        overrides of the document limits (``parser.limits``)."""
         if batch < 1:
             raise ValueError("batch must be at least 1")
         self.db = db
@@ -102,10 +105,15 @@ class IngestQueue:
         self.stale_after = stale_after
         from storage.ingest import Ingestor  # imports the parser: only where documents are filed
 
+        from parser.limits import DEFAULT_LIMITS
         from parser.readers import Readers
 
         hooks = None if filed_hooks is None else load_objects(filed_hooks, "ingest.filed_hooks")
-        self.ingestor = Ingestor(db, store, hooks, None if readers is None else Readers.from_paths(readers))
+        in_use = None  # the parser's built-in readers and limits
+        if readers is not None or limits:
+            in_use = Readers.from_paths(readers if readers is not None else DEFAULT_READERS,
+                                        limits=DEFAULT_LIMITS.with_overrides(limits))
+        self.ingestor = Ingestor(db, store, hooks, in_use)
         self.token = f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
 
     def claim(self) -> list[RawDocument]:
@@ -201,6 +209,7 @@ def consume(
     filed_hooks: list[str] | None = None,
     poll: float = 0.2,
     readers: dict[str, str] | None = None,
+    limits: dict[str, Any] | None = None,
 ) -> None:
     """Body of the worker process: file pending documents until told to finish; then, if asked,
     until the queue is empty. Runs at a lower CPU priority than the crawl it serves: fetching
@@ -219,7 +228,8 @@ def consume(
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s ingest: %(message)s")
     started = time.monotonic()
     queue = IngestQueue(
-        Database(database_url, migrate=False), RawStore(storage_dir), filed_hooks=filed_hooks, readers=readers
+        Database(database_url, migrate=False), RawStore(storage_dir), filed_hooks=filed_hooks, readers=readers,
+        limits=limits,
     )
     total: Counter[str] = Counter()
     while not stopped.is_set() and os.getppid() == parent:  # else told to stop, or the crawl was killed
@@ -247,6 +257,7 @@ class IngestWorker:
         storage_dir: str,
         filed_hooks: list[str] | None = None,
         readers: dict[str, str] | None = None,
+        limits: dict[str, Any] | None = None,
     ) -> None:
         ctx = multiprocessing.get_context("spawn")  # no copy of the crawl's reactor, threads, sockets
         self._finishing = ctx.Event()
@@ -255,7 +266,7 @@ class IngestWorker:
         self._process = ctx.Process(
             target=consume,
             args=(database_url, storage_dir, self._finishing, self._drain, self._results, filed_hooks),
-            kwargs={"readers": readers},
+            kwargs={"readers": readers, "limits": limits},
             name="nianbao-ingest",
             daemon=True,
         )

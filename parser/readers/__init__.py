@@ -19,6 +19,7 @@ from typing import Protocol, cast, runtime_checkable
 
 from core.registry import ComponentError, load_object
 from core.settings import DEFAULT_READERS
+from parser.limits import DEFAULT_LIMITS, DocumentLimits
 
 
 @dataclass
@@ -65,18 +66,19 @@ def load_reader(path: str, setting: str = "parser.readers") -> Reader:
 class Readers:
     """The readers in use, by media type (parameters such as ``; charset=`` ignored)."""
 
-    def __init__(self, by_media_type: Mapping[str, Reader]) -> None:
+    def __init__(self, by_media_type: Mapping[str, Reader], limits: DocumentLimits | None = None) -> None:
         self._by_media_type = {media_type.lower(): reader for media_type, reader in by_media_type.items()}
+        self.limits = limits or DEFAULT_LIMITS  # what one document may cost them (parser.limits)
 
     @classmethod
-    def from_paths(cls, paths: Mapping[str, str], setting: str = "parser.readers") -> Readers:
+    def from_paths(cls, paths: Mapping[str, str], setting: str = "parser.readers", limits: DocumentLimits | None = None) -> Readers:
         """Readers from ``media type → dotted path`` (settings' ``parser.reader_paths``), each
         loaded and checked now: a misspelt path fails here, naming the setting, not mid-crawl."""
         instances: dict[str, Reader] = {}
         for media_type, path in paths.items():
             if path not in instances:
                 instances[path] = load_reader(path, f"{setting}[{media_type!r}]")
-        return cls({media_type: instances[path] for media_type, path in paths.items()})
+        return cls({media_type: instances[path] for media_type, path in paths.items()}, limits)
 
     def reader_for(self, media_type: str | None) -> Reader | None:
         """The reader for ``media_type``, or None (HTML and text are read by the parser itself)."""

@@ -12,8 +12,10 @@ from __future__ import annotations
 import io
 import posixpath
 import zipfile
+import zlib
 from typing import Any, Iterator
 
+from parser.limits import check_archive, read_member
 from parser.readers import ReaderError, ReaderResult
 from parser.readers.docx_numbering import Numbering
 from parser.readers.html import HtmlWriter, TableCell, TableRow
@@ -40,14 +42,18 @@ def read_package(data: bytes) -> tuple[Any, Numbering]:
 
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as package:
+            check_archive(package, "docx")  # declared sizes first: a bomb is refused unread
             main = _related(package, "", OFFICE_DOCUMENT) or "word/document.xml"
-            root = lxml.etree.fromstring(package.read(main), _xml_parser())
+            root = lxml.etree.fromstring(read_member(package, main, "docx"), _xml_parser())
             numbering_name = _related(package, main, NUMBERING)
-            numbering_xml = (lxml.etree.fromstring(package.read(numbering_name), _xml_parser())
+            numbering_xml = (lxml.etree.fromstring(read_member(package, numbering_name, "docx"), _xml_parser())
                              if numbering_name in package.namelist() else None)
             styles_name = _related(package, main, STYLES)
-            styles_bytes = package.read(styles_name) if styles_name in package.namelist() else b""
-    except (zipfile.BadZipFile, KeyError, lxml.etree.XMLSyntaxError, OSError) as exc:
+            styles_bytes = read_member(package, styles_name, "docx") if styles_name in package.namelist() else b""
+    # What a damaged package raises: a bad header, an unknown compression method, a truncated
+    # or corrupt deflate stream, a bad CRC, an encrypted member, XML that is not well formed.
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, zlib.error, EOFError, RuntimeError,
+            ValueError, KeyError, lxml.etree.XMLSyntaxError, OSError) as exc:
         raise ReaderError(f"not a readable DOCX: {type(exc).__name__}: {exc}") from exc
     body = root.find(W + "body")
     if body is None:
@@ -72,7 +78,7 @@ def _related(package: zipfile.ZipFile, source: str, type_suffix: str) -> str | N
     rels_name = posixpath.join(folder, "_rels", f"{name}.rels") if source else "_rels/.rels"
     if rels_name not in package.namelist():
         return None
-    rels = lxml.etree.fromstring(package.read(rels_name), _xml_parser())
+    rels = lxml.etree.fromstring(read_member(package, rels_name, "docx"), _xml_parser())
     for rel in rels.iter(PKG_REL + "Relationship"):
         if (rel.get("Type") or "").endswith(type_suffix) and rel.get("TargetMode") != "External":
             target = rel.get("Target") or ""

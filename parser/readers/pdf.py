@@ -20,6 +20,7 @@ import io
 from dataclasses import dataclass, field
 from typing import Any
 
+from parser.limits import LimitExceeded, check, current
 from parser.readers import ReaderError, ReaderResult
 from parser.readers.html import HtmlWriter
 from parser.readers.pdf_columns import take_unruled_tables
@@ -55,6 +56,7 @@ class PdfReader:
         try:
             with pdfplumber.open(io.BytesIO(data)) as pdf:
                 pdf.doc.caching = False  # keep no document-wide object cache (memory)
+                check("PDF has", len(pdf.pages), current().pdf_pages, "pages")
                 for number, page in enumerate(pdf.pages, start=1):
                     try:
                         content = read_page(page)
@@ -69,6 +71,8 @@ class PdfReader:
                     blocks = _join_across_pages(pending, content.blocks)
                     _flush(writer, pending[:-1])
                     pending = pending[-1:] + blocks
+        except LimitExceeded:
+            raise
         except PDFSyntaxError as exc:
             raise ReaderError(f"not a readable PDF: {exc}") from exc
         except Exception as exc:  # pdfminer raises many kinds on damaged files

@@ -12,9 +12,11 @@ from __future__ import annotations
 import datetime as dt
 import io
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
+from parser.limits import LimitExceeded, check, check_archive, current
 from parser.readers import ReaderError, ReaderResult
 from parser.readers.html import HtmlWriter, rows_from_grid
 
@@ -115,10 +117,17 @@ class XlsxReader:
         import openpyxl
 
         try:
+            with zipfile.ZipFile(io.BytesIO(data)) as package:
+                scan_package(package)  # sizes, cells and merges counted before openpyxl allocates them
             # Not read_only: only the full mode knows merged ranges and borders.
             wb = openpyxl.load_workbook(io.BytesIO(data), data_only=True)
-        except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-            raise ReaderError(f"not a readable XLSX: {exc}") from exc
+        except LimitExceeded:
+            raise
+        # What a damaged package raises (openpyxl passes most of them on): a bad header, an
+        # unknown compression method, a corrupt deflate stream, XML that is not well formed…
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, zlib.error, EOFError, RuntimeError,
+                KeyError, ValueError, TypeError, AttributeError, IndexError, SyntaxError, OSError) as exc:
+            raise ReaderError(f"not a readable XLSX: {type(exc).__name__}: {exc}") from exc
         writer = HtmlWriter()
         sheets = 0
         for ws in wb.worksheets:
@@ -130,20 +139,65 @@ class XlsxReader:
         return ReaderResult(writer.render(), pages=sheets, text_chars=writer.text_chars, image_only=False)
 
 
+SHEET_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+
+
+def scan_package(package: zipfile.ZipFile) -> None:
+    """Check an XLSX package against the limits without building it: declared member sizes,
+    then each worksheet streamed through once, counting its cells and the cells its merged
+    ranges cover (openpyxl makes an object for every one of them). A sheet's ``<dimension>``
+    is not believed: it may claim A1:A1048576 for one cell."""
+    import lxml.etree
+    from openpyxl.utils.cell import range_boundaries
+
+    check_archive(package, "xlsx")
+    limits = current()
+    for info in package.infolist():
+        if not (info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")):
+            continue
+        check(f"xlsx member {info.filename} inflates to", info.file_size, limits.xml_bytes, "bytes")
+        cells = merged = 0
+        with package.open(info) as stream:
+            events = lxml.etree.iterparse(stream, events=("end",), tag=(SHEET_NS + "c", SHEET_NS + "mergeCell"),
+                                          resolve_entities=False, no_network=True)
+            for _event, el in events:
+                if el.tag == SHEET_NS + "c":
+                    cells += 1
+                else:
+                    c0, r0, c1, r1 = range_boundaries(el.get("ref") or "")
+                    merged += (r1 - r0 + 1) * (c1 - c0 + 1)
+                el.clear()
+                check(f"xlsx sheet {info.filename} holds", cells, limits.sheet_cells, "cells")
+                check(f"xlsx sheet {info.filename} merged ranges cover", merged, limits.sheet_cells, "cells")
+
+
 def _openpyxl_sheet(ws: Any) -> SheetData:
-    grid: list[list[str]] = []
-    bordered: set[tuple[int, int]] = set()
-    min_row, min_col = ws.min_row, ws.min_column
-    for r, row in enumerate(ws.iter_rows(min_row=min_row, max_row=ws.max_row, min_col=min_col, max_col=ws.max_column)):
-        texts = []
-        for c, cell in enumerate(row):
-            texts.append(cell_text(cell.value))
-            b = cell.border
-            if b is not None and any(side is not None and side.style for side in (b.left, b.right, b.top, b.bottom)):
-                bordered.add((r, c))
-        grid.append(texts)
-    merges = [(m.min_row - min_row, m.min_col - min_col, m.max_row - min_row, m.max_col - min_col)
-              for m in ws.merged_cells.ranges]
+    """The cells that exist (not the range ``ws.max_row`` claims): those with a value or a
+    border, and the merged ranges, placed in the smallest grid that holds them."""
+    found: dict[tuple[int, int], str] = {}
+    bordered_at: set[tuple[int, int]] = set()
+    for (r, c), cell in ws._cells.items():  # only what the file holds; iter_rows would create the rest
+        text = cell_text(cell.value)
+        b = cell.border
+        edged = b is not None and any(side is not None and side.style for side in (b.left, b.right, b.top, b.bottom))
+        if text or edged:
+            found[(r, c)] = text
+            if edged:
+                bordered_at.add((r, c))
+    ranges = [(m.min_row, m.min_col, m.max_row, m.max_col) for m in ws.merged_cells.ranges]
+    corners = list(found) + [(m[0], m[1]) for m in ranges] + [(m[2], m[3]) for m in ranges]
+    if not corners:
+        return SheetData([], [])
+    min_row, min_col = min(r for r, _ in corners), min(c for _, c in corners)
+    max_row, max_col = max(r for r, _ in corners), max(c for _, c in corners)
+    n_rows, n_cols = max_row - min_row + 1, max_col - min_col + 1
+    check(f"xlsx sheet {ws.title!r} used range {n_rows:,} rows × {n_cols:,} columns =", n_rows * n_cols,
+          current().sheet_cells, "cells")
+    grid = [[""] * n_cols for _ in range(n_rows)]
+    for (r, c), text in found.items():
+        grid[r - min_row][c - min_col] = text
+    bordered = {(r - min_row, c - min_col) for r, c in bordered_at}
+    merges = [(m[0] - min_row, m[1] - min_col, m[2] - min_row, m[3] - min_col) for m in ranges]
     return SheetData(_trim(grid), merges, bordered)
 
 
@@ -177,18 +231,26 @@ class XlsReader:
         import xlrd
 
         try:
-            book = xlrd.open_workbook(file_contents=data, formatting_info=True, on_demand=True)
+            # ragged_rows: a short row is not padded to the widest, so a record claiming column
+            # 255 of row 65535 costs one cell, not 16 million.
+            book = xlrd.open_workbook(file_contents=data, formatting_info=True, on_demand=True, ragged_rows=True)
         except Exception as exc:  # xlrd raises XLRDError, CompDocError, struct errors, …
             raise ReaderError(f"xlrd could not read the workbook: {type(exc).__name__}: {exc}") from exc
         writer = HtmlWriter()
         sheets = 0
         try:
             for index in range(book.nsheets):
-                sh = book.sheet_by_index(index)
-                if sh.visibility != 0:
-                    continue
+                try:
+                    sh = book.sheet_by_index(index)
+                    if sh.visibility != 0:
+                        continue
+                    sheet = _xlrd_sheet(book, sh)
+                except LimitExceeded:
+                    raise
+                except Exception as exc:  # a damaged sheet: xlrd asserts, indexes past its tables…
+                    raise ReaderError(f"xlrd could not read sheet {index + 1}: {type(exc).__name__}: {exc}") from exc
                 sheets += 1
-                sheet_html(_xlrd_sheet(book, sh), writer)
+                sheet_html(sheet, writer)
                 book.unload_sheet(index)
         finally:
             book.release_resources()
@@ -198,11 +260,19 @@ class XlsReader:
 def _xlrd_sheet(book: Any, sh: Any) -> SheetData:
     import xlrd
 
+    check(f"xls sheet {sh.name!r} used range {sh.nrows:,} rows × {sh.ncols:,} columns =", sh.nrows * sh.ncols,
+          current().sheet_cells, "cells")
     grid: list[list[str]] = []
     bordered: set[tuple[int, int]] = set()
     for r in range(sh.nrows):
         texts = []
+        row_len = sh.row_len(r)
         for c in range(sh.ncols):
+            if c >= row_len:  # past the end of a ragged row: an empty cell, formatted as xlrd pads it
+                texts.append("")
+                if _bordered(book.xf_list[_padded_xf_index(sh, r, c)]):
+                    bordered.add((r, c))
+                continue
             cell = sh.cell(r, c)
             if cell.ctype == xlrd.XL_CELL_DATE:
                 value: Any = xlrd.xldate.xldate_as_datetime(cell.value, book.datemode)
@@ -213,9 +283,25 @@ def _xlrd_sheet(book: Any, sh: Any) -> SheetData:
             else:
                 value = cell.value
             texts.append(cell_text(value))
-            border = book.xf_list[sh.cell_xf_index(r, c)].border
-            if border.top_line_style or border.bottom_line_style or border.left_line_style or border.right_line_style:
+            if _bordered(book.xf_list[sh.cell_xf_index(r, c)]):
                 bordered.add((r, c))
         grid.append(texts)
     merges = [(r0, c0, r1 - 1, c1 - 1) for r0, r1, c0, c1 in sh.merged_cells]
     return SheetData(_trim(grid), merges, bordered)
+
+
+def _bordered(xf: Any) -> bool:
+    border = xf.border
+    return bool(border.top_line_style or border.bottom_line_style or border.left_line_style or border.right_line_style)
+
+
+def _padded_xf_index(sh: Any, r: int, c: int) -> int:
+    """The XF index xlrd's ``cell_xf_index`` gives a cell it pads a short row with (row format,
+    else column format, else the default 15): kept so that reading ragged rows changes nothing."""
+    row_info = sh.rowinfo_map.get(r)
+    if row_info is not None and row_info.xf_index > -1:
+        return int(row_info.xf_index)
+    col_info = sh.colinfo_map.get(c)
+    if col_info is not None:
+        return 15 if col_info.xf_index == -1 else int(col_info.xf_index)
+    return 15
