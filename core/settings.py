@@ -355,6 +355,9 @@ class Settings(_Model):
     database: str = "sqlite:///data/nianbao.db"
     storage: str = "data/raw"
     outbox: str = "data/outbox"
+    site_folder: str = "data/site"  # where `nianbao site` (and demo, serve) write the officers' static site
+    # Where that folder is published (e.g. https://intranet.example/nianbao/): digests link to its pages.
+    site_url: str | None = None
     sites: list[SiteSpec] = Field(default_factory=list)
     crawler: CrawlerSettings = Field(default_factory=CrawlerSettings)
     ingest: IngestSettings = Field(default_factory=IngestSettings)
@@ -400,6 +403,10 @@ class Settings(_Model):
     @property
     def outbox_dir(self) -> Path:
         return self.path(self.outbox)
+
+    @property
+    def site_dir(self) -> Path:
+        return self.path(self.site_folder)
 
     def site(self, site_id: str) -> SiteSpec:
         for s in self.sites:

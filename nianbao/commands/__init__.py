@@ -22,6 +22,7 @@ HANDLERS = {
     "findings": "results:run_findings",
     "reports": "results:run_reports",
     "digest": "digest:run",
+    "site": "site:run",
     "serve": "serve:run_serve",
     "jobs": "serve:run_jobs",
 }
