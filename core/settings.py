@@ -370,6 +370,13 @@ class Settings(_Model):
     base_dir: Path = Field(default_factory=Path.cwd, exclude=True)
     source: str = Field(default="<embedded defaults>", exclude=True)
 
+    @field_validator("site_url")
+    @classmethod
+    def _site_url(cls, v: str | None) -> str | None:
+        if v is not None and not re.match(r"^https?://[^/\s]+", v):
+            raise ValueError(f"{v!r} is not an http(s) URL")
+        return v
+
     @model_validator(mode="after")
     def _unique_sites(self) -> Settings:
         seen: set[str] = set()

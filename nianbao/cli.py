@@ -90,6 +90,9 @@ def build_parser() -> argparse.ArgumentParser:
     ck = sub.add_parser("check", help="run every rule and update findings (new/open/resolved)")
     ck.add_argument("--as-of", type=_date, help="check date (default: today)")
     ck.add_argument("--site", action="append", metavar="ID")
+    ck.add_argument(
+        "--write-site", action="store_true", help="then regenerate the static site (the site_folder setting); the scheduler uses this"
+    )
 
     f = sub.add_parser("findings", help="list findings; `findings ack ID --reason …` acknowledges one")
     f.add_argument("action", nargs="?", choices=["list", "ack"], default="list")

@@ -8,6 +8,7 @@ balance. Every page is then opened from file:// and checked as an officer would 
 from __future__ import annotations
 
 import json
+import re
 import os
 import shutil
 import signal
@@ -233,3 +234,19 @@ def test_pages_escape_text_and_link_only_http(tmp_path: Path) -> None:
     assert safe_url("https://www.example.gov.cn/a.html") == "https://www.example.gov.cn/a.html"
     html = environment().from_string("{{ x }}").render(x="<script>alert(1)</script>")
     assert "<script>" not in html and "&lt;script&gt;" in html
+
+
+def test_digest_links_to_the_site_when_site_url_is_set(built) -> None:
+    cfg = built["root"] / "published.yaml"
+    cfg.write_text(
+        "database: sqlite:///data/nianbao.db\nstorage: data/raw\noutbox: data/outbox-published\n"
+        "site_url: https://intranet.example/nianbao\n"
+        "recipients:\n  - email: officer@example.org\n    name: 政务公开办\n",
+        encoding="utf-8",
+    )
+    out = run_cli("digest", "--dry-run", "--as-of", "2025-06-30", config=cfg)
+    assert out.returncode == 0, out.stderr[-2000:]
+    linked = {int(n) for n in re.findall(r"https://intranet\.example/nianbao/findings/(\d+)\.html", out.stdout)}
+    assert linked, out.stdout[-2000:]
+    for n in linked:  # each link names a page the site has
+        assert (built["out"] / "findings" / f"{n}.html").exists()

@@ -68,6 +68,7 @@ def environment() -> Environment:
         keep_trailing_newline=True,
     )
     css, js = _static("site.css"), _static("site.js")
+    env.filters["when"] = lambda v: (v or "")[:16].replace("T", " ")  # China time, to the minute
     env.globals.update(
         css=css,
         js=js,

@@ -134,7 +134,7 @@ def cell_changes(fmt: str | None, before: Cells, after: Cells) -> list[CellChang
     for k in sorted(set(before) | set(after), key=lambda k: (order.get(k, len(order)), k)):
         b, a = before.get(k, (None, ""))[0], after.get(k, (None, ""))[0]
         change = a - b if a is not None and b is not None else None
-        out.append(CellChange(k, f"{keys.SECTION_LABELS[k[0]][:2]}{cell_name(*k, fmt)}", plain_number(b), plain_number(a), change))
+        out.append(CellChange(k, ("二、" if k[0] == keys.ACTIVE else "") + cell_name(*k, fmt), plain_number(b), plain_number(a), change))
     # Stable sort: cells whose change is known, largest first; the rest after, in form order.
     out.sort(key=lambda c: (c.change is None, -abs(c.change) if c.change is not None else 0))
     return out
