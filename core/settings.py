@@ -378,6 +378,9 @@ class Settings(_Model):
     database: str = "sqlite:///data/nianbao.db"
     storage: str = "data/raw"
     outbox: str = "data/outbox"
+    site_folder: str = "data/site"  # where `nianbao site` (and demo, serve) write the officers' static site
+    # Where that folder is published (e.g. https://intranet.example/nianbao/): digests link to its pages.
+    site_url: str | None = None
     sites: list[SiteSpec] = Field(default_factory=list)
     crawler: CrawlerSettings = Field(default_factory=CrawlerSettings)
     ingest: IngestSettings = Field(default_factory=IngestSettings)
@@ -389,6 +392,13 @@ class Settings(_Model):
     demo: DemoSettings = Field(default_factory=DemoSettings)
     base_dir: Path = Field(default_factory=Path.cwd, exclude=True)
     source: str = Field(default="<embedded defaults>", exclude=True)
+
+    @field_validator("site_url")
+    @classmethod
+    def _site_url(cls, v: str | None) -> str | None:
+        if v is not None and not re.match(r"^https?://[^/\s]+", v):
+            raise ValueError(f"{v!r} is not an http(s) URL")
+        return v
 
     @model_validator(mode="after")
     def _unique_sites(self) -> Settings:
@@ -423,6 +433,10 @@ class Settings(_Model):
     @property
     def outbox_dir(self) -> Path:
         return self.path(self.outbox)
+
+    @property
+    def site_dir(self) -> Path:
+        return self.path(self.site_folder)
 
     def site(self, site_id: str) -> SiteSpec:
         for s in self.sites:

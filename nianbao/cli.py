@@ -90,6 +90,9 @@ def build_parser() -> argparse.ArgumentParser:
     ck = sub.add_parser("check", help="run every rule and update findings (new/open/resolved)")
     ck.add_argument("--as-of", type=_date, help="check date (default: today)")
     ck.add_argument("--site", action="append", metavar="ID")
+    ck.add_argument(
+        "--write-site", action="store_true", help="then regenerate the static site (the site_folder setting); the scheduler uses this"
+    )
 
     f = sub.add_parser("findings", help="list findings; `findings ack ID --reason …` acknowledges one")
     f.add_argument("action", nargs="?", choices=["list", "ack"], default="list")
@@ -126,6 +129,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="only recipients whose frequency (daily/weekly/monthly) has come round; the scheduler uses this",
     )
     dg.add_argument("--as-of", type=_date, help="check date (default: today)")
+
+    st = sub.add_parser(
+        "site",
+        help="write the officers' static site (board, reports, findings, year-on-year) from the database",
+        description="Generate a static HTML site (Chinese, no remote resources, relative links: open index.html "
+        "from disk or publish the folder under any URL). Only pages whose content changed are rewritten.",
+    )
+    st.add_argument("--out", metavar="DIR", help="output folder (default: the `site` setting, data/site)")
+    st.add_argument("--as-of", type=_date, help="date the board's deadlines are judged at (default: today)")
+    st.add_argument("--site", action="append", metavar="ID", help="only this site (repeatable)")
 
     sub.add_parser("serve", help="run the scheduler (crawl, check, digest on their cron schedules)")
     sub.add_parser("jobs", help="list scheduled jobs and their next run times")

@@ -70,7 +70,8 @@ def planned_jobs(settings: Settings, config_path: str | None) -> list[dict[str, 
             continue
         args = ["crawl"] + [a for sid in ids for a in ("--site", sid)]
         jobs.append({"id": f"crawl:{group}", "expr": expr, "args": args})
-    jobs.append({"id": "check", "expr": sched.check, "args": ["check"]})
+    # Officers read the static site: every scheduled check leaves it current.
+    jobs.append({"id": "check", "expr": sched.check, "args": ["check", "--write-site"]})
     jobs.append({"id": "digest", "expr": sched.digest, "args": ["digest", "--due"]})
     child_config = config_path or (str(Path(settings.source).resolve()) if Path(settings.source).is_file() else None)
     for j in jobs:

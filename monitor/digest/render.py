@@ -64,6 +64,9 @@ def environment(settings: Settings | None = None) -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    # Where the static site (`nianbao site`) is published: findings link to their pages there.
+    site_url = settings.site_url if settings is not None else None
+    env.globals["site_url"] = (site_url.rstrip("/") + "/") if site_url else None
     env.filters["kind_label"] = lambda k: KIND_LABELS.get(k, k)
     env.filters["severity_label"] = lambda s: SEVERITY_LABELS.get(s, s)
     env.filters["level_label"] = lambda lv: LEVEL_LABELS.get(lv, lv or "")

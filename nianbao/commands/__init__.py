@@ -23,6 +23,7 @@ HANDLERS = {
     "reports": "results:run_reports",
     "audit": "audit:run",
     "digest": "digest:run",
+    "site": "site:run",
     "serve": "serve:run_serve",
     "jobs": "serve:run_jobs",
 }

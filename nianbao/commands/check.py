@@ -21,6 +21,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     file_waiting_documents(app)
     summary = run_check(app.db, settings, as_of, site_ids=args.site)
     print_check_summary(summary, as_of)
+    if args.write_site:
+        from nianbao.commands.site import write_site
+
+        write_site(app, as_of=as_of)
     return EXIT_OK  # problems found are findings, not a failure of `check`
 
 

@@ -73,5 +73,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     paths = delivery.get("paths") or []
     print(f"digest: {', '.join(str(p) for p in paths) if paths else 'unchanged since the last run, not written again'}")
     print(f"database: {dsettings.database_url}")
-    print("next: `nianbao findings`, `nianbao reports --format json`")
+    from nianbao.commands.site import write_site
+
+    write_site(app, as_of=as_of, site_ids=site_ids)
+    print("next: open the site's index.html in a browser, or `nianbao findings`, `nianbao reports --format json`")
     return EXIT_OK

@@ -1,0 +1,1 @@
+"""The officers' static site: board, report pages, findings and year-on-year comparisons."""

@@ -1,0 +1,183 @@
+"""A report's tables laid out like the official form, and a year-on-year comparison.
+
+Labels and row/column order come from core/keys.py only. A cell is "failing" when an open
+finding of the report names it in its evidence (``evidence.cells``).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from core import keys
+from monitor.evidence import cell_name, column_label, plain_number
+
+CellKey = tuple[str, str, str]
+Cells = dict[CellKey, tuple[Decimal | None, str]]
+OPEN = frozenset({"new", "open", "reopened"})
+
+
+@dataclass
+class FormCell:
+    key: CellKey
+    text: str  # the value as a number, or 空白
+    raw: str
+    present: bool  # the parser found this cell at all
+    failing: bool = False
+    acknowledged: bool = False  # failing only for acknowledged findings
+    finding_ids: list[int] = field(default_factory=list)
+
+    @property
+    def anchor(self) -> str:
+        return "c-" + "-".join(self.key).replace(".", "_")
+
+
+@dataclass
+class FormTable:
+    """One printed table: header rows (label, colspan) and body rows (label, cells)."""
+
+    headers: list[list[tuple[str, int]]]
+    rows: list[tuple[str, list[FormCell]]]
+
+
+@dataclass
+class FormSection:
+    key: str
+    label: str
+    tables: list[FormTable]
+
+
+def failing_cells(findings: list[dict[str, Any]]) -> dict[CellKey, list[dict[str, Any]]]:
+    """Cells named by the open findings' evidence, with those findings."""
+    out: dict[CellKey, list[dict[str, Any]]] = {}
+    for f in findings:
+        if f["status"] not in OPEN:
+            continue
+        for c in f.get("cells") or []:
+            if isinstance(c, dict) and {"section", "row", "column"} <= c.keys():
+                out.setdefault((c["section"], c["row"], c["column"]), []).append(f)
+    return out
+
+
+def _cell(key: CellKey, cells: Cells, failing: dict[CellKey, list[dict[str, Any]]]) -> FormCell:
+    value, raw = cells.get(key, (None, ""))
+    hits = failing.get(key, [])
+    return FormCell(
+        key,
+        plain_number(value) if key in cells else "—",
+        raw,
+        key in cells,
+        failing=bool(hits),
+        acknowledged=bool(hits) and all(f.get("acknowledged") for f in hits),
+        finding_ids=[f["id"] for f in hits],
+    )
+
+
+def form_sections(fmt: str | None, cells: Cells, findings: list[dict[str, Any]]) -> list[FormSection]:
+    """The three tables of ``fmt`` (二、三、四) in official order; off-form cells in a last table."""
+    failing = failing_cells(findings)
+    fmt = fmt or ""
+    used: set[CellKey] = set()
+    out: list[FormSection] = []
+    for section in keys.SECTIONS:
+        specs = keys.rows_for(section, fmt)
+        tables: list[FormTable] = []
+        if section == keys.ACTIVE:
+            group: list[keys.RowSpec] = []
+            for spec in (*specs, None):
+                if group and (spec is None or spec.columns != group[0].columns):
+                    head = [("信息内容", 1)] + [(column_label(section, c), 1) for c in group[0].columns]
+                    rows = [(s.label, [_cell((section, s.key, c), cells, failing) for c in s.columns]) for s in group]
+                    tables.append(FormTable([head], rows))
+                    group = []
+                if spec is not None:
+                    group.append(spec)
+        elif section == keys.REQUESTS and specs:
+            top = [("", 1), ("申请人情况", 7)]
+            mid = [("", 1), ("自然人", 1), ("法人或其他组织", 5), ("总计", 1)]
+            low = [("", 2)] + [(column_label(section, c), 1) for c in keys.APPLICANT_COLUMNS[1:]] + [("", 1)]
+            rows = [(s.label, [_cell((section, s.key, c), cells, failing) for c in s.columns]) for s in specs]
+            tables.append(FormTable([top, mid, low], rows))
+        elif section == keys.APPEALS and specs:
+            top = [("行政复议", 5), ("行政诉讼", 10)]
+            mid = [("", 5), ("未经复议直接起诉", 5), ("复议后起诉", 5)]
+            low = [(column_label(section, c), 1) for s in specs for c in s.columns]
+            row = [_cell((section, s.key, c), cells, failing) for s in specs for c in s.columns]
+            tables.append(FormTable([top, mid, low], [("", row)]))
+        for s in specs:
+            used.update((section, s.key, c) for c in s.columns)
+        out.append(FormSection(section, keys.SECTION_LABELS[section], tables))
+    extra = sorted(k for k in cells if k not in used)
+    if extra:
+        rows = [(cell_name(*k, fmt or None), [_cell(k, cells, failing)]) for k in extra]
+        out.append(FormSection("other", "表外数据（未按官方表格识别的单元格）", [FormTable([[("项目", 1), ("数值", 1)]], rows)]))
+    return out
+
+
+# --- Year-on-year ---------------------------------------------------------------------------
+@dataclass
+class CellChange:
+    key: CellKey
+    label: str
+    before: str
+    after: str
+    change: Decimal | None
+
+
+def cell_changes(fmt: str | None, before: Cells, after: Cells) -> list[CellChange]:
+    """Every cell of either year with its change, largest absolute change first."""
+    order = {k: i for i, k in enumerate(keys.expected_cells(fmt or keys.FORMAT_2021))}
+    out = []
+    for k in sorted(set(before) | set(after), key=lambda k: (order.get(k, len(order)), k)):
+        b, a = before.get(k, (None, ""))[0], after.get(k, (None, ""))[0]
+        change = a - b if a is not None and b is not None else None
+        out.append(CellChange(k, ("二、" if k[0] == keys.ACTIVE else "") + cell_name(*k, fmt), plain_number(b), plain_number(a), change))
+    # Stable sort: cells whose change is known, largest first; the rest after, in form order.
+    out.sort(key=lambda c: (c.change is None, -abs(c.change) if c.change is not None else 0))
+    return out
+
+
+@dataclass
+class CarryOver:
+    column: str
+    label: str
+    carried_out: str  # year Y−1: 四、结转下年度继续办理
+    carried_in: str  # year Y: 二、上年结转
+    agrees: bool | None  # None: a side is blank
+
+
+def carry_over(before: Cells, after: Cells) -> list[CarryOver]:
+    """Y−1's 结转下年度继续办理 against Y's 上年结转, column by column."""
+    out = []
+    for col in keys.REQUEST_COLUMNS:
+        out_v = before.get((keys.REQUESTS, "carried_out", col), (None, ""))[0]
+        in_v = after.get((keys.REQUESTS, "carried_in", col), (None, ""))[0]
+        agrees = None if out_v is None or in_v is None else out_v == in_v
+        out.append(CarryOver(col, column_label(keys.REQUESTS, col), plain_number(out_v), plain_number(in_v), agrees))
+    return out
+
+
+TEXT_SECTIONS = {"一": "一、总体情况", "五": "五、存在的主要问题及改进情况", "六": "六、其他需要报告的事项"}
+
+
+def _clauses(text: str) -> list[str]:
+    return [c.strip() for c in re.split(r"(?<=[。；！？\n])", text or "") if c.strip()]
+
+
+def text_diff(before: dict[str, str], after: dict[str, str]) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Per section 一/五/六: clauses as (op, text) with op ``same``, ``removed`` or ``added``."""
+    out = []
+    for sec, label in TEXT_SECTIONS.items():
+        a, b = _clauses(before.get(sec, "")), _clauses(after.get(sec, ""))
+        lines: list[tuple[str, str]] = []
+        for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+            if op == "equal":
+                lines.extend(("same", t) for t in a[i1:i2])
+            else:
+                lines.extend(("removed", t) for t in a[i1:i2])
+                lines.extend(("added", t) for t in b[j1:j2])
+        out.append((label, lines))
+    return out

@@ -1,0 +1,252 @@
+"""The officers' static site, opened in a real browser (Debian's headless Chromium via Selenium).
+
+The demo is run as a user runs it; one of its reports then gets a misread total (as an older
+parser might have stored it) and the demo runs again, so that the site has a table that does not
+balance. Every page is then opened from file:// and checked as an officer would see it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import run_cli
+
+CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
+FLAGS = (
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+)
+pytestmark = pytest.mark.skipif(
+    not (CHROMIUM.exists() and CHROMEDRIVER.exists()), reason="chromium and chromium-driver (scripts/install-system-deps)"
+)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """The demo's database with one unbalanced table, and the site written from it."""
+    root = tmp_path_factory.mktemp("site")
+    cfg = root / "settings.yaml"
+    cfg.write_text("database: sqlite:///data/nianbao.db\nstorage: data/raw\noutbox: data/outbox\n", encoding="utf-8")
+    first = run_cli("demo", "--port", "0", config=cfg)
+    assert first.returncode == 0, first.stderr[-3000:]
+    assert str(root / "data" / "site" / "index.html") in first.stdout  # the demo writes the site and says where
+    with sqlite3.connect(root / "data" / "nianbao.db") as con:
+        con.execute(
+            "UPDATE report_cells SET value = 9, raw = '9' WHERE section = 'requests' AND row_key = 'new' AND col_key = 'total' "
+            "AND report_id = (SELECT r.id FROM reports r JOIN agencies a ON a.id = r.agency_id "
+            "WHERE a.name = '平罗县审批服务管理局' AND r.report_year = 2024 AND NOT r.superseded)"
+        )
+        con.execute("DELETE FROM report_facts")
+    again = run_cli("demo", "--port", "0", config=cfg)
+    assert again.returncode == 0, again.stderr[-3000:]
+    out = root / "site"
+    made = run_cli("site", "--out", str(out), "--as-of", "2025-06-30", config=cfg)
+    assert made.returncode == 0, made.stderr[-3000:]
+    findings = json.loads(run_cli("findings", "--format", "json", "--status", "all", config=cfg).stdout)
+    reports = json.loads(run_cli("reports", "--format", "json", config=cfg).stdout)
+    return {"root": root, "cfg": cfg, "out": out, "findings": findings, "reports": reports, "stdout": made.stdout}
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory):
+    """Chromium driven by chromedriver in a process group of its own, ended with it."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    profile = tmp_path_factory.mktemp("chromium-profile")
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = str(CHROMIUM)
+    for flag in (*FLAGS, f"--user-data-dir={profile}", "--window-size=1280,900"):
+        opts.add_argument(flag)
+    opts.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
+    service = Service(str(CHROMEDRIVER), popen_kw={"start_new_session": True})
+    driver = webdriver.Chrome(service=service, options=opts)
+    pgid = service.process.pid
+    try:
+        yield driver
+    finally:
+        try:
+            driver.quit()
+        finally:
+            try:
+                os.killpg(pgid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline and _group_alive(pgid):
+                time.sleep(0.05)
+            if _group_alive(pgid):
+                os.killpg(pgid, signal.SIGKILL)
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    # Zombies of the group (already ended, not yet reaped by us) count as ended.
+    out = subprocess.run(["ps", "-o", "stat=", "-g", str(pgid)], capture_output=True, text=True).stdout.split()
+    return any(not s.startswith("Z") for s in out)
+
+
+def _open(driver, path: Path) -> tuple[list[dict], list[str]]:
+    """Load ``path``; return its console messages at error level and every URL it requested."""
+    driver.get_log("browser"), driver.get_log("performance")  # drain earlier pages' entries
+    driver.get(path.as_uri())
+    deadline = time.monotonic() + 10
+    while driver.execute_script("return document.readyState") != "complete":
+        assert time.monotonic() < deadline, f"{path} did not finish loading"
+        time.sleep(0.05)
+    errors = [e for e in driver.get_log("browser") if e["level"] in ("SEVERE", "ERROR")]
+    urls = []
+    for entry in driver.get_log("performance"):
+        msg = json.loads(entry["message"])["message"]
+        if msg["method"] == "Network.requestWillBeSent":
+            urls.append(msg["params"]["request"]["url"])
+    return errors, urls
+
+
+def test_every_page_loads_from_file_without_errors_or_remote_requests(built, browser) -> None:
+    pages = sorted(built["out"].rglob("*.html"))
+    pages = [p for p in pages if "raw" not in p.relative_to(built["out"]).parts]  # stored copies are the portals' pages
+    kinds = {p.relative_to(built["out"]).parts[0] for p in pages}
+    assert {"index.html", "reports", "findings", "compare"} <= kinds
+    for page in pages:
+        errors, urls = _open(browser, page)
+        assert not errors, (page, errors)
+        # chrome:// requests are the browser's own start page, never the network.
+        leaving = [u for u in urls if not u.startswith(("file://", "data:", "chrome://", "about:"))]
+        assert not leaving, (page, leaving)
+        assert browser.find_element("css selector", "meta[http-equiv='Content-Security-Policy']")
+        # Every link stays in the site or is an http(s) source link.
+        for href in browser.execute_script("return [...document.querySelectorAll('a[href]')].map(a => a.href)"):
+            assert href.startswith(("file://", "http://", "https://")), (page, href)
+            if href.startswith("file://"):
+                target = Path(href.split("#")[0].removeprefix("file://"))
+                assert target.exists(), (page, href)
+
+
+def _board(driver) -> dict[tuple[str, int], tuple[str, str]]:
+    cells = driver.execute_script(
+        "return [...document.querySelectorAll('table.board td[data-status]')].map(td => "
+        "[td.closest('tr').dataset.agency, +td.dataset.year, td.dataset.status, td.querySelector('a, span + *') ? "
+        "td.innerText : td.innerText])"
+    )
+    return {(a, y): (s, text) for a, y, s, text in cells}
+
+
+def test_board_shows_the_statuses_of_the_findings(built, browser) -> None:
+    _open(browser, built["out"] / "index.html")
+    board = _board(browser)
+    open_ = [f for f in built["findings"] if f["status"] in ("new", "open", "reopened") and not f["acknowledged"]]
+    missing = {(f["agency"], f["report_year"]) for f in open_ if f["kind"] == "missing_year"}
+    late = {(f["agency"], f["report_year"]): f["evidence"]["days_late"] for f in open_ if f["kind"] == "late"}
+    unbalanced = {(f["agency"], f["report_year"]) for f in open_ if f["kind"] in ("balance", "carryover")}
+    assert missing and late and unbalanced
+    for key in missing:
+        assert board[key][0] == "missing" and "缺报" in board[key][1], key
+    for key, days in late.items():
+        if key not in missing | unbalanced:
+            assert board[key][0] == "late" and f"逾期 {days} 天" in board[key][1], key
+    for key in unbalanced - missing:
+        assert board[key][0] == "unbalanced" and "表格不平衡" in board[key][1], key
+    flagged = missing | set(late) | unbalanced
+    for r in built["reports"]:
+        key = (r["agency"], r["report_year"])
+        if r["current"] and key not in flagged:
+            assert board[key][0] == "on_time" and "按时" in board[key][1], key
+    # The filters work over the same data: only the missing reports' rows stay visible.
+    browser.execute_script(
+        "const s = document.querySelector('select[data-filter=status]'); s.value = 'missing';"
+        "s.dispatchEvent(new Event('change'));"
+    )
+    visible = browser.execute_script(
+        "return [...document.querySelectorAll('table.board tbody tr')].filter(r => r.offsetParent).map(r => r.dataset.agency)"
+    )
+    assert set(visible) == {a for a, _ in missing}
+
+
+def test_failing_cell_is_highlighted_with_its_equation(built, browser) -> None:
+    named = [
+        f for f in built["findings"]
+        if f["agency"] == "平罗县审批服务管理局" and f["report_year"] == 2024 and f["status"] != "resolved"
+        and any(c["section"] == "requests" and c["row"] == "new" and c["column"] == "total" for c in f["cells"])
+    ]
+    balance = [f for f in named if f["kind"] == "balance"]
+    assert balance, "the misread total breaks a balance rule"
+    bad = balance[0]
+    _open(browser, built["out"] / "reports" / f"{bad['report_id']}.html")
+    cell = browser.find_element("id", "c-requests-new-total")
+    assert "fail" in cell.get_attribute("class") and cell.text == "9"
+    assert set(cell.get_attribute("data-findings").split()) == {str(f["id"]) for f in named}
+    # A cell no finding names is not highlighted.
+    assert "fail" not in browser.find_element("id", "c-requests-disclosed-natural_person").get_attribute("class")
+    body = browser.find_element("tag name", "body").text
+    for f in balance:
+        assert f["evidence"]["equation"] in body
+        if "left" in f["evidence"]:  # both sides of the equation
+            assert f"左边 {f['evidence']['left']} ≠ 右边 {f['evidence']['right']}" in body
+    assert "三、收到和处理政府信息公开申请情况" in body and "（七）总计" in body
+    shot = built["root"] / "report.png"
+    browser.save_screenshot(str(shot))
+    print(f"report page screenshot: {shot}")
+
+
+def test_index_fits_a_phone_screen(built, browser) -> None:
+    browser.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride", {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True}
+    )
+    try:
+        _open(browser, built["out"] / "index.html")
+        width = browser.execute_script("return [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+        assert width[0] <= width[1] == 390, width
+        shot = built["root"] / "index-390.png"
+        browser.save_screenshot(str(shot))
+        print(f"index screenshot at 390 px: {shot}")
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    _open(browser, built["out"] / "index.html")
+    shot = built["root"] / "index.png"
+    browser.save_screenshot(str(shot))
+    print(f"index screenshot: {shot}")
+
+
+def test_regeneration_rewrites_nothing_when_nothing_changed(built) -> None:
+    again = run_cli("site", "--out", str(built["out"]), "--as-of", "2025-06-30", config=built["cfg"])
+    assert again.returncode == 0
+    assert "written 0," in again.stdout and "removed 0" in again.stdout, again.stdout
+
+
+def test_pages_escape_text_and_link_only_http(tmp_path: Path) -> None:
+    from monitor.site.build import environment, safe_url
+
+    assert safe_url("javascript:alert(1)") is None and safe_url("file:///etc/passwd") is None
+    assert safe_url("https://www.example.gov.cn/a.html") == "https://www.example.gov.cn/a.html"
+    html = environment().from_string("{{ x }}").render(x="<script>alert(1)</script>")
+    assert "<script>" not in html and "&lt;script&gt;" in html
+
+
+def test_digest_links_to_the_site_when_site_url_is_set(built) -> None:
+    cfg = built["root"] / "published.yaml"
+    cfg.write_text(
+        "database: sqlite:///data/nianbao.db\nstorage: data/raw\noutbox: data/outbox-published\n"
+        "site_url: https://intranet.example/nianbao\n"
+        "recipients:\n  - email: officer@example.org\n    name: 政务公开办\n",
+        encoding="utf-8",
+    )
+    out = run_cli("digest", "--dry-run", "--as-of", "2025-06-30", config=cfg)
+    assert out.returncode == 0, out.stderr[-2000:]
+    linked = {int(n) for n in re.findall(r"https://intranet\.example/nianbao/findings/(\d+)\.html", out.stdout)}
+    assert linked, out.stdout[-2000:]
+    for n in linked:  # each link names a page the site has
+        assert (built["out"] / "findings" / f"{n}.html").exists()
