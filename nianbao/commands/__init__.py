@@ -21,6 +21,7 @@ HANDLERS = {
     "check": "check:run",
     "findings": "results:run_findings",
     "reports": "results:run_reports",
+    "export": "export:run",
     "digest": "digest:run",
     "serve": "serve:run_serve",
     "jobs": "serve:run_jobs",
