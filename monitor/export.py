@@ -98,11 +98,25 @@ CELL_HEADERS = [
 SECTION_SHEETS = {keys.ACTIVE: "二、主动公开", keys.REQUESTS: "三、依申请公开", keys.APPEALS: "四、复议诉讼"}
 
 
+WIDE_SHEETS = {keys.ACTIVE: "二（宽表）", keys.REQUESTS: "三（宽表）", keys.APPEALS: "四（宽表）"}
+# Column order of the wide sheets: the official tables' own order.
+SECTION_COLUMNS = {
+    keys.ACTIVE: tuple(keys.ACTIVE_COLUMN_LABELS),
+    keys.REQUESTS: keys.REQUEST_COLUMNS,
+    keys.APPEALS: keys.APPEAL_COLUMNS,
+}
+
+
 def cell_tables(
-    session: Session, *, sites: list[str] | None = None, year: int | None = None
+    session: Session,
+    *,
+    sites: list[str] | None = None,
+    year: int | None = None,
+    wide: bool = False,
 ) -> list[Table]:
     """One long table per section (二/三/四): a row per cell, reports one after another, the
-    cells of each report in the form's row and column order."""
+    cells of each report in the form's row and column order. With ``wide``, also one sheet per
+    section laid out like the form: a row per report and table row, a column per table column."""
     q = (
         select(Report)
         .options(selectinload(Report.cells), selectinload(Report.agency))
@@ -115,6 +129,7 @@ def cell_tables(
         q = q.where(Report.report_year == year)
     tables = {s: Table(SECTION_SHEETS[s], CELL_HEADERS) for s in keys.SECTIONS}
     site_of = {s.id: s for s in session.scalars(select(Site))}
+    grid: dict[str, dict[tuple[int, str], list[Any]]] = {s: {} for s in keys.SECTIONS}
     for rep in session.scalars(q):
         fmt = rep.format or keys.FORMAT_2021
         order = {k: i for i, k in enumerate(keys.expected_cells(fmt))}
@@ -123,14 +138,27 @@ def cell_tables(
             key=lambda c: (order.get((c.section, c.row_key, c.col_key), len(order)), c.id),
         )
         site = site_of.get(rep.site_id or "")
+        who = [site.region if site else "", site.name if site else rep.site_id, rep.agency.name, rep.report_year]
         for c in cells:
             tables[c.section].rows.append([
-                site.region if site else "", site.name if site else rep.site_id,
-                rep.agency.name, rep.report_year, rep.format, rep.id,
+                *who, rep.format, rep.id,
                 keys.SECTION_LABELS[c.section], row_label(c.section, c.row_key, fmt),
                 column_label(c.section, c.col_key), c.value, c.raw, rep.source_url,
             ])
-    return list(tables.values())
+            line = grid[c.section].setdefault((rep.id, c.row_key), [*who, row_label(c.section, c.row_key, fmt), {}])
+            line[-1][c.col_key] = c.value
+    if not wide:
+        return list(tables.values())
+    return [*tables.values(), *(_wide(section, lines) for section, lines in grid.items())]
+
+
+def _wide(section: str, lines: dict[tuple[int, str], list[Any]]) -> Table:
+    used = {col for line in lines.values() for col in line[-1]}
+    columns = [c for c in SECTION_COLUMNS[section] if c in used]
+    t = Table(WIDE_SHEETS[section], ["地区", "网站", "机关", "年度", "行", *(column_label(section, c) for c in columns)])
+    for line in lines.values():  # insertion order: reports, then the form's rows
+        t.rows.append([*line[:-1], *(line[-1].get(c) for c in columns)])
+    return t
 
 
 def board_table(
@@ -160,12 +188,14 @@ def build_tables(
     as_of: date,
     sites: list[str] | None = None,
     year: int | None = None,
+    wide: bool = False,
 ) -> list[Table]:
-    """The sheets of one export (``what``: findings | cells | board)."""
+    """The sheets of one export (``what``: findings | cells | board; ``wide``: add the cells'
+    form-shaped sheets, for a workbook)."""
     if what == "findings":
         return [findings_table(session, sites=sites, year=year)]
     if what == "cells":
-        return cell_tables(session, sites=sites, year=year)
+        return cell_tables(session, sites=sites, year=year, wide=wide)
     if what == "board":
         return [board_table(session, settings, as_of, sites=sites, year=year)]
     raise ValueError(f"unknown export {what!r}; choose one of {', '.join(WHATS)}")
@@ -231,7 +261,9 @@ def export(
     year: int | None = None,
 ) -> dict[str, int]:
     """Write the export to ``out``; returns rows per sheet."""
-    tables = build_tables(session, settings, what, as_of=as_of, sites=sites, year=year)
+    tables = build_tables(
+        session, settings, what, as_of=as_of, sites=sites, year=year, wide=fmt == "xlsx"
+    )
     if fmt == "xlsx":
         write_xlsx(tables, out)
     elif fmt == "csv":

@@ -224,3 +224,20 @@ def test_channel_settings_are_validated():
         ChatChannel(type="slack", webhook_env="X")
     with pytest.raises(ValidationError):
         ChatChannel(type="dingtalk", webhook_env="")
+
+
+def test_card_links_to_the_site_and_fits_wecom(tmp_path):
+    from monitor.channels import MAX_MARKDOWN_BYTES, build_card
+
+    db = make_db(tmp_path)
+    add_unbalanced_report(db)
+    settings = make_settings(tmp_path, recipients=[{"email": "officer@example.cn"}])
+    run_check(db, settings, AS_OF)
+    [digest] = build_digests(db, settings, AS_OF)
+    card = build_card(digest.subject, digest.summary, digest.counts, "https://intranet.example/nianbao/")
+    assert card["text"].endswith("[查看详情](https://intranet.example/nianbao/)")
+    assert "勾稽关系不符" in card["text"] and card["title"] == digest.subject
+    many = {**digest.summary, "worst": digest.summary["worst"] * 200}
+    long = build_card(digest.subject, many, digest.counts, "https://intranet.example/nianbao/")
+    assert len(long["text"].encode()) <= MAX_MARKDOWN_BYTES and "查看详情" in long["text"]
+    assert "查看详情" not in build_card(digest.subject, digest.summary, digest.counts)["text"]

@@ -124,7 +124,7 @@ def test_findings_xlsx_has_labels_and_defused_text(world):
 
 def test_cells_xlsx_one_sheet_per_section_in_form_order(world):
     wb = load_workbook(_export(world, "cells", "xlsx", "--site", "xihu", "--year", "2024"))
-    assert wb.sheetnames == ["二、主动公开", "三、依申请公开", "四、复议诉讼"]
+    assert wb.sheetnames == ["二、主动公开", "三、依申请公开", "四、复议诉讼", "二（宽表）", "三（宽表）", "四（宽表）"]
     ws = wb["三、依申请公开"]
     rows = _sheet_rows(ws)
     assert rows[0] == ["地区", "网站", "机关", "年度", "格式", "报告编号", "栏目", "行", "列", "数值", "原文", "来源网址"]
@@ -137,6 +137,14 @@ def test_cells_xlsx_one_sheet_per_section_in_form_order(world):
     assert all(isinstance(r[9], (int, float)) for r in gov)
     unbalanced = [r for r in rows[1:] if r[2] == "西湖区教育局" and r[7].startswith("（七）") and r[8] == "总计"]
     assert unbalanced and unbalanced[0][9] == 13
+    # The form-shaped sheet: a row per report and table row, the form's columns.
+    wide = _sheet_rows(wb["三（宽表）"])
+    assert wide[0][:5] == ["地区", "网站", "机关", "年度", "行"]
+    assert wide[0][5:] == [keys.REQUEST_COLUMN_LABELS[c] for c in keys.REQUEST_COLUMNS]
+    total = next(r for r in wide[1:] if r[2] == "西湖区教育局" and r[4].startswith("（七）"))
+    assert total[-1] == 13
+    gov_wide = [r for r in wide[1:] if r[2] == "西湖区人民政府"]
+    assert [r[4] for r in gov_wide] == [x[7] for x in gov if x[8] == gov[0][8]]
     active = _sheet_rows(wb["二、主动公开"])
     hostile = [r for r in active[1:] if r[10] and "HYPERLINK" in r[10]]
     assert [r[10] for r in hostile] == ["'" + HOSTILE]
