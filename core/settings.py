@@ -308,6 +308,26 @@ class MonitorSettings(_Model):
         return [path for _, _, path in ordered]
 
 
+class ChatChannel(_Model):
+    """A group-chat robot that gets a short card of each digest (DingTalk, WeCom, Feishu).
+
+    The webhook URL (it holds the robot's token or key) and the signing secret are read from the
+    environment variables named here, never from this file.
+    """
+
+    type: Literal["dingtalk", "wecom", "feishu"]
+    webhook_env: str = Field(min_length=1)
+    secret_env: str | None = None  # DingTalk 加签 / Feishu 签名校验; WeCom has none (key in URL)
+    timeout: float = Field(default=10.0, gt=0)
+    retries: int = Field(default=3, ge=0, le=20)
+
+    def webhook(self) -> str | None:
+        return os.environ.get(self.webhook_env) or None
+
+    def secret(self) -> str | None:
+        return os.environ.get(self.secret_env or "") or None
+
+
 class Recipient(_Model):
     email: str
     name: str = ""
@@ -315,6 +335,7 @@ class Recipient(_Model):
     sites: list[str] = Field(default_factory=list)
     levels: list[str] = Field(default_factory=list)  # government|department|township
     frequency: Literal["daily", "weekly", "monthly"] = "weekly"
+    channels: list[ChatChannel] = Field(default_factory=list)  # group chats besides e-mail
 
     @field_validator("email")
     @classmethod

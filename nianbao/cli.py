@@ -121,6 +121,19 @@ def build_parser() -> argparse.ArgumentParser:
     au.add_argument("--url", help="the story of this link")
     au.add_argument("--format", choices=["table", "json"], default="table")
 
+    ex = sub.add_parser(
+        "export",
+        help="write findings, report cells or the board (bodies × years) as an Excel workbook or CSV, in Chinese",
+        description="Chinese headers and official labels; one sheet per table section for cells; header row frozen; "
+        "text that a spreadsheet would run as a formula is neutralised; CSV is UTF-8 with a byte-order mark.",
+    )
+    ex.add_argument("--what", choices=["findings", "cells", "board"], required=True, help="what to export")
+    ex.add_argument("--format", choices=["xlsx", "csv"], help="file format (default: from --out's extension, else xlsx)")
+    ex.add_argument("--out", required=True, metavar="FILE", help="file to write")
+    ex.add_argument("--site", action="append", metavar="ID", help="only this site (repeatable)")
+    ex.add_argument("--year", type=_year, help="only this report year")
+    ex.add_argument("--as-of", type=_date, help="date the board's statuses are judged at (default: today)")
+
     dg = sub.add_parser("digest", help="build digests for the recipients and deliver them (SMTP or outbox)")
     dg.add_argument("--dry-run", action="store_true", help="print the digest, write and send nothing")
     dg.add_argument(

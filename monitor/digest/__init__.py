@@ -2,11 +2,11 @@
 
 ``build_digests`` selects and renders; ``deliver_digests`` writes every digest to the outbox
 first (never lost) and sends it by SMTP when configured (never twice); ``retry_pending`` sends
-what an earlier delivery could not; ``due_recipients`` applies each recipient's frequency.
+what an earlier delivery could not (``retry_chat_pending``: the group-chat cards); ``due_recipients`` applies each recipient's frequency.
 """
 
 from monitor.digest.model import Digest
-from monitor.digest.outbox import deliver_digests, retry_pending
+from monitor.digest.outbox import deliver_digests, retry_chat_pending, retry_pending
 from monitor.digest.render import build_digests
 from monitor.digest.schedule import due_recipients
 
@@ -15,5 +15,6 @@ __all__ = [
     "build_digests",
     "deliver_digests",
     "due_recipients",
+    "retry_chat_pending",
     "retry_pending",
 ]

@@ -21,3 +21,6 @@ class Digest:
         default_factory=list
     )  # new/changed findings: marked notified once written
     counts: dict[str, Any] = field(default_factory=dict)
+    # For the group-chat card (monitor/channels.py): ``by_kind`` [{label, open, new}], ``worst``
+    # (the most severe new findings), ``scope``; the same selection as the e-mail.
+    summary: dict[str, Any] = field(default_factory=dict)

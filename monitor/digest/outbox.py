@@ -2,30 +2,39 @@
 
 Statuses: ``pending`` (to be sent), ``sent`` (SMTP accepted it; its Message-ID is kept, so it is
 never sent again), ``written`` (no SMTP configured: the files are the delivery).
+
+A recipient's group-chat channels (DingTalk, WeCom, Feishu) get one more outbox row each per
+digest, with the card written beside the e-mail (``….chat-<type>-<n>.json``); their Message-ID
+begins with ``<chat.``, which keeps them out of the SMTP queue. They are sent whether or not SMTP
+is configured, under the same rules: written first, retried, never sent twice.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import re
 from datetime import UTC, datetime
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import func, select, update
 
+from monitor.channels import ChatSender, build_card
 from monitor.context import chunked
 from monitor.digest.message import build_message
 from monitor.digest.model import Digest
 from monitor.digest.smtp import SmtpNotifier
-from core.settings import Settings
+from core.settings import ChatChannel, Settings
 from storage.atomic import write_atomic
 from storage.db import Database
 from storage.models import Finding, Outbox
 
 log = logging.getLogger(__name__)
 DEFAULT_SENDER = "nianbao@localhost"
+CHAT_PREFIX = "<chat."  # Message-ID prefix of group-chat card rows
 
 
 def _now() -> datetime:
@@ -47,7 +56,8 @@ def deliver_digests(
     same recipient and check date is already in the outbox.
 
     Returns ``{"dry_run", "digests", "written": n, "skipped", "paths": [eml paths], "sent", "failed",
-    "pending", "previews": [{"recipient", "subject", "text"}]}`` (previews only on a dry run,
+    "pending", "previews": [{"recipient", "subject", "text"}]}``, plus ``chat_sent`` and
+    ``chat_failed`` when group-chat channels are configured (previews only on a dry run,
     which writes and sends nothing; ``pending`` counts every message still waiting to be sent).
     """
     result: dict[str, Any] = {
@@ -104,10 +114,113 @@ def deliver_digests(
         result["written"] += 1
         result["paths"].append(str(eml))
         log.info("digest for %s written to %s", d.recipient, eml)
+        _queue_chat_cards(db, settings, d, folder, stem, msg["Message-ID"], now)
     if settings.smtp:
         sent = retry_pending(db, settings, backoff=backoff)
         result.update(sent=sent["sent"], failed=sent["failed"], pending=sent["pending"])
+    if any(r.channels for r in settings.recipients) or _pending_count(db, _is_chat()):
+        chat = retry_chat_pending(db, settings, backoff=backoff)
+        result.update(
+            chat_sent=chat["sent"],
+            chat_failed=chat["failed"],
+            pending=result["pending"] + _pending_count(db, _is_chat()),
+        )
     return result
+
+
+def _queue_chat_cards(
+    db: Database, settings: Settings, d: Digest, folder: Path, stem: str, message_id: str, now: datetime
+) -> None:
+    """One outbox row (and card file) per group-chat channel of the digest's recipient."""
+    recipient = next((r for r in settings.recipients if r.email == d.recipient), None)
+    if recipient is None or not recipient.channels:
+        return
+    card = build_card(d.subject, d.summary, d.counts, getattr(settings, "site_url", None))
+    token = hashlib.sha1(message_id.encode()).hexdigest()[:16]
+    with db.session() as s:
+        for n, ch in enumerate(recipient.channels):
+            path = folder / f"{stem}.chat-{ch.type}-{n}.json"
+            stored = {"channel": {"type": ch.type, "webhook_env": ch.webhook_env}, "card": card}
+            write_atomic(path, json.dumps(stored, ensure_ascii=False, indent=1).encode("utf-8"))
+            s.add(
+                Outbox(
+                    recipient=d.recipient,
+                    as_of=d.as_of,
+                    subject=f"[{ch.type}] {d.subject}"[:500],
+                    message_id=f"{CHAT_PREFIX}{ch.type}.{n}.{token}@nianbao>",
+                    eml_path=str(path),
+                    html_path=str(path),
+                    created_at=now,
+                    status="pending",
+                    attempts=0,
+                    finding_ids=[],
+                )
+            )
+
+
+def retry_chat_pending(
+    db: Database, settings: Settings, *, backoff: float | None = None
+) -> dict[str, int]:
+    """Send every pending group-chat card (oldest first). Returns ``{"sent", "failed"}``."""
+
+    def send(row: Outbox) -> tuple[bool, int, str | None]:
+        try:
+            stored = json.loads(Path(row.eml_path).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            return False, 0, f"outbox file unreadable: {exc}"
+        channel = _configured_channel(settings, row.recipient, stored["channel"])
+        if channel is None:  # kept pending, not dropped: the operator may put the channel back
+            return False, 0, "channel no longer configured for this recipient"
+        outcome = ChatSender(channel, backoff=backoff).send(stored["card"])
+        return outcome.ok, outcome.attempts, outcome.error
+
+    return _drain(db, _is_chat(), send)
+
+
+def _drain(
+    db: Database, where: Any, send: Callable[[Outbox], tuple[bool, int, str | None]]
+) -> dict[str, int]:
+    """Offer each pending row that ``where`` selects to ``send`` (oldest first), one transaction
+    per row; a row sent meanwhile by another process is skipped, so nothing goes twice."""
+    counts = {"sent": 0, "failed": 0}
+    with db.session() as s:
+        ids = list(
+            s.scalars(select(Outbox.id).where(Outbox.status == "pending", where).order_by(Outbox.id))
+        )
+    for oid in ids:
+        with db.session() as s:
+            row = s.get(Outbox, oid)
+            if row is None or row.status != "pending":  # sent meanwhile: never twice
+                continue
+            ok, attempts, error = send(row)
+            row.attempts = (row.attempts or 0) + attempts
+            if ok:
+                row.status, row.sent_at, row.last_error = "sent", _now(), None
+                counts["sent"] += 1
+                log.info("digest %s sent to %s", row.message_id, row.recipient)
+            else:
+                row.last_error = (error or "unknown error")[:2000]
+                counts["failed"] += 1
+                log.warning(
+                    "digest %s to %s stays pending: %s",
+                    row.message_id,
+                    row.recipient,
+                    row.last_error,
+                )
+    return counts
+
+
+def _configured_channel(settings: Settings, email: str, ref: dict[str, Any]) -> ChatChannel | None:
+    for r in settings.recipients:
+        if r.email == email:
+            for ch in r.channels:
+                if ch.type == ref.get("type") and ch.webhook_env == ref.get("webhook_env"):
+                    return ch
+    return None
+
+
+def _is_chat() -> Any:
+    return Outbox.message_id.like(f"{CHAT_PREFIX}%")
 
 
 def _already_written(db: Database, d: Digest) -> bool:
@@ -126,51 +239,31 @@ def _already_written(db: Database, d: Digest) -> bool:
 def retry_pending(
     db: Database, settings: Settings, *, backoff: float | None = None
 ) -> dict[str, int]:
-    """Send every pending outbox message (oldest first). Returns ``{"sent", "failed", "pending"}``."""
+    """Send every pending e-mail in the outbox (oldest first; group-chat cards go by
+    ``retry_chat_pending``). Returns ``{"sent", "failed", "pending"}``."""
     counts = {"sent": 0, "failed": 0, "pending": 0}
     if settings.smtp is None:
-        counts["pending"] = _pending_count(db)
+        counts["pending"] = _pending_count(db, ~_is_chat())
         return counts
     notifier = SmtpNotifier(settings.smtp, backoff=backoff)
-    with db.session() as s:
-        ids = list(
-            s.scalars(
-                select(Outbox.id).where(Outbox.status == "pending").order_by(Outbox.id)
-            )
-        )
-    for oid in ids:
-        with db.session() as s:
-            row = s.get(Outbox, oid)
-            if row is None or row.status != "pending":  # sent meanwhile: never twice
-                continue
-            try:
-                raw = Path(row.eml_path).read_bytes()
-            except OSError as exc:
-                row.last_error = f"outbox file unreadable: {exc}"
-                counts["failed"] += 1
-                continue
-            outcome = notifier.send(raw, row.recipient)
-            row.attempts = (row.attempts or 0) + outcome.attempts
-            if outcome.ok:
-                row.status, row.sent_at, row.last_error = "sent", _now(), None
-                counts["sent"] += 1
-                log.info("digest %s sent to %s", row.message_id, row.recipient)
-            else:
-                row.last_error = (outcome.error or "unknown error")[:2000]
-                counts["failed"] += 1
-                log.warning(
-                    "digest %s to %s stays pending: %s",
-                    row.message_id,
-                    row.recipient,
-                    row.last_error,
-                )
-    counts["pending"] = _pending_count(db)
+
+    def send(row: Outbox) -> tuple[bool, int, str | None]:
+        try:
+            raw = Path(row.eml_path).read_bytes()
+        except OSError as exc:
+            return False, 0, f"outbox file unreadable: {exc}"
+        outcome = notifier.send(raw, row.recipient)
+        return outcome.ok, outcome.attempts, outcome.error
+
+    # Group-chat cards go by their own channel, never by SMTP.
+    counts.update(_drain(db, ~_is_chat(), send))
+    counts["pending"] = _pending_count(db, ~_is_chat())
     return counts
 
 
-def _pending_count(db: Database) -> int:
+def _pending_count(db: Database, *where: Any) -> int:
     with db.session() as s:
-        q = select(func.count()).select_from(Outbox).where(Outbox.status == "pending")
+        q = select(func.count()).select_from(Outbox).where(Outbox.status == "pending", *where)
         return s.scalar(q) or 0
 
 

@@ -28,7 +28,7 @@ from monitor.digest.selection import (
     split,
 )
 from monitor.digest.stats import agency_outcomes, region_rates
-from monitor.kinds import KIND_LABELS, KIND_ORDER, LEVEL_LABELS, SEVERITY_LABELS
+from monitor.kinds import KIND_LABELS, KIND_ORDER, LEVEL_LABELS, SEVERITY_LABELS, SEVERITY_ORDER
 from storage.export import CHINA
 from core.settings import Recipient, Settings
 from storage.db import Database
@@ -40,6 +40,8 @@ MAX_DETAILED = (
 )
 MAX_OPEN_LISTED = 200
 MAX_CELLS_SHOWN = 8
+MAX_CARD_FINDINGS = 5  # the worst new findings a group-chat card names
+KIND_RANK = {k: i for i, k in enumerate(KIND_ORDER)}
 
 
 def template_dir_override(settings: Settings) -> Path | None:
@@ -187,6 +189,14 @@ def _digest(
             "open": len(open_now),
             "resolved": len(resolved),
             "changed": len(detailed),
+        },
+        summary={
+            "by_kind": by_kind,
+            "scope": context["scope"],
+            "worst": sorted(
+                (d for d in sections.changed if d["status"] != "resolved"),
+                key=lambda d: (SEVERITY_ORDER.get(d["severity"], 9), KIND_RANK.get(d["kind"], 99), d["id"]),
+            )[:MAX_CARD_FINDINGS],
         },
     )
 

@@ -22,6 +22,7 @@ HANDLERS = {
     "findings": "results:run_findings",
     "reports": "results:run_reports",
     "audit": "audit:run",
+    "export": "export:run",
     "digest": "digest:run",
     "site": "site:run",
     "serve": "serve:run_serve",
