@@ -216,20 +216,24 @@ _NAME_SUFFIX = re.compile(
 )
 _NOT_IN_NAME = re.compile(
     r"信息公开|政务公开|公开工作|年度|报告|年报|位置|首页|网站|政府网|门户网|关于|做好|报送|根据|依据|主动|申请|"
-    r"以下简称|通知|要求|正文|名称|标题|索引|[我了0-9<>/|\\_=+*#@:,.;!?、。，；：“”《》-]"
+    r"以下简称|通知|要求|正文|名称|标题|索引|[我了<>/|\\_=+*#@:,.;!?、。，；：“”《》-]"
 )
 _NOT_NAME_START = re.compile(r"^(?:由|党政|综合|我|本|全|各|该|今|上述|此|其|在|对|为|共(?!青团)|县级|市级|区级)")
 _LEVEL_ONLY_START = re.compile(r"^(?:自治区|自治州|自治县|自治旗|省|市|县|区|旗|盟|州)")
 
 
 def looks_like_agency_name(name: str | None, *, need_suffix: bool = True) -> bool:
-    """Whether ``name`` has the shape of an agency's name (see above); ``need_suffix=False`` for
-    the name printed before the year in a title, where the title itself says it is the body."""
+    """Whether ``name`` has the shape of an agency's name (see above). ``need_suffix=False`` for a
+    name the page itself presents as the body (before the year in a title, after a 发布机构 label,
+    on its own line): it need not end as names do (the caller checks what it needs) and may hold
+    a digit."""
     if not name:
         return False
     n = clean_name(name)
     if not 2 <= len(n) <= 40 or _NOT_IN_NAME.search(n) or _NOT_NAME_START.match(n):
         return False
+    if need_suffix and re.search(r"\d", n):
+        return False  # running text (2022年…, 第20条…); a title or label may print 第10局
     outside = re.sub(r"\([^()]*\)", "", n)  # 贵阳市人民政府(市人民政府办公厅) is one body
     if outside.count("政府") > 1 or outside.count("(") != outside.count(")"):
         return False  # a banner of several sites (中国政府网山西省政府忻州市政府), a name cut short

@@ -221,7 +221,7 @@ def agency_from_title(title: str) -> str | None:
         return name if looks_like_agency_name(name, need_suffix=False) else None
     after = _SUBJECT.split(title[end:], maxsplit=1)[0]
     name = _clean_agency(after)
-    return name if name and _AGENCY_END.search(name) and looks_like_agency_name(name) else None
+    return name if name and _AGENCY_END.search(name) and looks_like_agency_name(name, need_suffix=False) else None
 
 
 def agency_from_line(line: str) -> str | None:
@@ -229,7 +229,7 @@ def agency_from_line(line: str) -> str | None:
     t = _clean_agency(clean_title(line))
     if not t or any(w in t for w in REPORT_WORDS) or re.search(r"\d", t):
         return None
-    return t if (_AGENCY_END.search(t) or t.endswith("机关")) and looks_like_agency_name(t) else None
+    return t if (_AGENCY_END.search(t) or t.endswith("机关")) and looks_like_agency_name(t, need_suffix=False) else None
 
 
 def agency_from_labels(lines: list[str]) -> str | None:
@@ -242,7 +242,7 @@ def agency_from_labels(lines: list[str]) -> str | None:
                 rest = lines[i + 1].strip().split("\t")[0]
             rest = re.split(r"\s{2,}|\s(?=\S+[:：])|[:：]", rest)[0]
             name = _clean_agency(rest)
-            if name and _AGENCY_END.search(name) and "网" not in name[-2:] and looks_like_agency_name(name):
+            if name and _AGENCY_END.search(name) and "网" not in name[-2:] and looks_like_agency_name(name, need_suffix=False):
                 return name
     return None
 

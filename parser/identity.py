@@ -46,11 +46,6 @@ class ReportName:
     agency: str | None = None  # the body named with it, as printed ("临洮县新添镇")
 
 
-def is_breadcrumb(line: str) -> bool:
-    """A 'you are here' trail (首页 > 政府信息公开 > 年报), which names columns, not a document."""
-    return ">" in line or "位置" in line[:8]
-
-
 def names_report(text: str) -> bool:
     """Whether ``text`` is a report title that ends with the report (not '…报告发布', '…报告的函')."""
     if not fields.is_report_title(text):
@@ -101,7 +96,7 @@ def two_line_title(lines: list[str]) -> tuple[str, int] | None:
 def _from_heading(lines: list[str]) -> ReportName | None:
     for _, raw in head_lines(lines):
         line = fields.clean_title(raw)
-        if is_breadcrumb(line) or len(norm(line)) > 90:
+        if fields.is_breadcrumb(line) or len(norm(line)) > 90:
             continue
         year = fields.year_from_title(line) if names_report(line) else None
         if year:
@@ -192,7 +187,7 @@ def looks_like_list(lines: list[str]) -> bool:
     titles: list[str] = []
     for _, line in head_lines(lines, 30):
         t = norm(fields.clean_title(line))
-        if is_breadcrumb(t) or not fields.is_report_title(t):
+        if fields.is_breadcrumb(t) or not fields.is_report_title(t):
             continue
         m = _TITLE_CORE.search(t)
         core = m.group(0) if m else None
