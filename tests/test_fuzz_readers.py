@@ -172,3 +172,17 @@ def test_bad_limit_settings_are_rejected_naming_the_key(bad: dict) -> None:
 
     with pytest.raises(SettingsError, match=r"parser\.limits\." + next(iter(bad))):
         settings_from_dict({"parser": {"limits": bad}})
+
+
+def test_plain_text_served_as_wps_is_read_without_libreoffice() -> None:
+    import time
+
+    from parser import parse_document
+
+    text = next(iter(fuzzing.seeds("text")))[1].decode("utf-8")
+    body = (text * (240_000 // len(text.encode("utf-8")) + 1)).encode("utf-8")
+    assert len(body) > 235_000
+    started = time.monotonic()
+    parsed = parse_document(body, fuzzing.MEDIA_TYPES["wps"])
+    assert time.monotonic() - started < 5
+    assert parsed.parse_status != "failed" and text.splitlines()[0].strip() in parsed.text
