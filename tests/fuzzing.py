@@ -120,7 +120,7 @@ def zip_member_corruption(rng: random.Random, data: bytes) -> bytes:
 
 
 def _central_entry(data: bytearray, name: str) -> int | None:
-    at = data.find(b"PK\x01\x02" + b"")
+    at = data.find(b"PK\x01\x02")
     encoded = name.encode("utf-8")
     while at != -1:
         name_len = struct.unpack_from("<H", data, at + 28)[0]
