@@ -233,7 +233,8 @@ class XlsReader:
         try:
             # ragged_rows: a short row is not padded to the widest, so a record claiming column
             # 255 of row 65535 costs one cell, not 16 million.
-            book = xlrd.open_workbook(file_contents=data, formatting_info=True, on_demand=True, ragged_rows=True)
+            book = xlrd.open_workbook(file_contents=data, formatting_info=True, on_demand=True, ragged_rows=True,
+                                      logfile=_Discard())  # its warnings on damaged files: not our stdout
         except Exception as exc:  # xlrd raises XLRDError, CompDocError, struct errors, …
             raise ReaderError(f"xlrd could not read the workbook: {type(exc).__name__}: {exc}") from exc
         writer = HtmlWriter()
@@ -288,6 +289,16 @@ def _xlrd_sheet(book: Any, sh: Any) -> SheetData:
         grid.append(texts)
     merges = [(r0, c0, r1 - 1, c1 - 1) for r0, r1, c0, c1 in sh.merged_cells]
     return SheetData(_trim(grid), merges, bordered)
+
+
+class _Discard:
+    """A file that forgets what is written to it (xlrd's log)."""
+
+    def write(self, text: str) -> int:
+        return len(text)
+
+    def flush(self) -> None:
+        pass
 
 
 def _bordered(xf: Any) -> bool:
