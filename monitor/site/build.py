@@ -28,7 +28,7 @@ from monitor.deadlines import DeadlineCalendar
 from monitor.evidence import plain_number
 from monitor.kinds import LEVEL_LABELS, STATUS_LABELS as FINDING_STATUS_LABELS
 from monitor.site.board import STATUS_LABELS, BoardCell, cell_status, on_time_rate
-from monitor.site.form import carry_over, cell_changes, form_sections, text_diff
+from monitor.site.form import carry_over, cell_changes, changes_html, form_sections, text_diff
 from monitor.site.load import SiteData, iter_report_bodies, load_site_data
 from core.settings import Settings
 from storage.rawstore import RawStore
@@ -76,6 +76,7 @@ def environment() -> Environment:
         f"style-src {_hash(css)}; script-src {_hash(js)}; base-uri 'none'; form-action 'none'",
         safe_url=safe_url,
         num=plain_number,
+        changes_html=changes_html,
         status_labels=STATUS_LABELS,
         level_labels=LEVEL_LABELS,
         finding_status_labels=FINDING_STATUS_LABELS,

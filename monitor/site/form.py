@@ -7,10 +7,14 @@ finding of the report names it in its evidence (``evidence.cells``).
 from __future__ import annotations
 
 import difflib
+from html import escape  # str in, str out: cheaper than markupsafe's per cell
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
+
+from markupsafe import Markup
 
 from core import keys
 from monitor.evidence import cell_name, column_label, plain_number
@@ -34,6 +38,15 @@ class FormCell:
     def anchor(self) -> str:
         return "c-" + "-".join(self.key).replace(".", "_")
 
+    def html(self) -> str:
+        """The ``<td>``, every text escaped (built here, not in Jinja: a site renders millions)."""
+        cls = "num" + (" fail" if self.failing else "") + (" ack" if self.acknowledged else "") + ("" if self.present else " absent")
+        attrs = ""
+        if self.failing:
+            ids = " ".join(map(str, self.finding_ids))
+            attrs = f' data-findings="{ids}" title="核查发现 #{", #".join(map(str, self.finding_ids))}"'
+        return f'<td id="{escape(self.anchor)}" class="{cls}"{attrs}>{escape(self.text)}</td>'
+
 
 @dataclass
 class FormTable:
@@ -41,6 +54,14 @@ class FormTable:
 
     headers: list[list[tuple[str, int]]]
     rows: list[tuple[str, list[FormCell]]]
+
+    def body_html(self) -> Markup:
+        """The ``<tbody>`` rows; a lone unlabelled wide row (section 四) has no row header."""
+        out = []
+        for label, cells in self.rows:
+            head = f'<th scope="row">{escape(label)}</th>' if label or len(self.rows) > 1 or len(cells) < 10 else ""
+            out.append(f"<tr>{head}{''.join(c.html() for c in cells)}</tr>")
+        return Markup("\n".join(out))
 
 
 @dataclass
@@ -62,12 +83,21 @@ def failing_cells(findings: list[dict[str, Any]]) -> dict[CellKey, list[dict[str
     return out
 
 
+def _number(value: Decimal | None) -> str:
+    """``plain_number``, with a fast path for the whole counts most cells hold."""
+    if value is not None:
+        whole = int(value)
+        if whole == value:
+            return str(whole)
+    return plain_number(value)
+
+
 def _cell(key: CellKey, cells: Cells, failing: dict[CellKey, list[dict[str, Any]]]) -> FormCell:
     value, raw = cells.get(key, (None, ""))
     hits = failing.get(key, [])
     return FormCell(
         key,
-        plain_number(value) if key in cells else "—",
+        _number(value) if key in cells else "—",
         raw,
         key in cells,
         failing=bool(hits),
@@ -126,15 +156,40 @@ class CellChange:
     after: str
     change: Decimal | None
 
+    def html(self) -> str:
+        if self.change is None:
+            cls, text = "num", "—"
+        else:
+            cls = "num up" if self.change > 0 else "num down" if self.change < 0 else "num"
+            text = ("+" if self.change > 0 else "") + plain_number(self.change)
+        return (
+            f'<tr><th scope="row">{escape(self.label)}</th><td class="num">{escape(self.before)}</td>'
+            f'<td class="num">{escape(self.after)}</td><td class="{cls}">{text}</td></tr>'
+        )
+
+
+def changes_html(changes: list[CellChange]) -> Markup:
+    return Markup("\n".join(c.html() for c in changes))
+
+
+@lru_cache(maxsize=4096)
+def _change_label(key: CellKey, fmt: str | None) -> str:
+    return ("二、" if key[0] == keys.ACTIVE else "") + cell_name(*key, fmt)
+
+
+@lru_cache(maxsize=8)
+def _form_order(fmt: str) -> dict[CellKey, int]:
+    return {k: i for i, k in enumerate(keys.expected_cells(fmt))}
+
 
 def cell_changes(fmt: str | None, before: Cells, after: Cells) -> list[CellChange]:
     """Every cell of either year with its change, largest absolute change first."""
-    order = {k: i for i, k in enumerate(keys.expected_cells(fmt or keys.FORMAT_2021))}
+    order = _form_order(fmt or keys.FORMAT_2021)
     out = []
     for k in sorted(set(before) | set(after), key=lambda k: (order.get(k, len(order)), k)):
         b, a = before.get(k, (None, ""))[0], after.get(k, (None, ""))[0]
         change = a - b if a is not None and b is not None else None
-        out.append(CellChange(k, ("二、" if k[0] == keys.ACTIVE else "") + cell_name(*k, fmt), plain_number(b), plain_number(a), change))
+        out.append(CellChange(k, _change_label(k, fmt), _number(b), _number(a), change))
     # Stable sort: cells whose change is known, largest first; the rest after, in form order.
     out.sort(key=lambda c: (c.change is None, -abs(c.change) if c.change is not None else 0))
     return out
