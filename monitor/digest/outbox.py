@@ -21,6 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
 
 from monitor.channels import ChatSender, build_card
 from monitor.context import chunked
@@ -107,6 +108,8 @@ def deliver_digests(
                     finding_ids=list(d.finding_ids),
                 )
             )
+            # In the e-mail's transaction: the findings are never marked notified without their cards.
+            _queue_chat_cards(s, settings, d, folder, stem, msg["Message-ID"], now)
             for ids in chunked(d.finding_ids):
                 s.execute(
                     update(Finding).where(Finding.id.in_(ids)).values(notified_at=now)
@@ -114,7 +117,6 @@ def deliver_digests(
         result["written"] += 1
         result["paths"].append(str(eml))
         log.info("digest for %s written to %s", d.recipient, eml)
-        _queue_chat_cards(db, settings, d, folder, stem, msg["Message-ID"], now)
     if settings.smtp:
         sent = retry_pending(db, settings, backoff=backoff)
         result.update(sent=sent["sent"], failed=sent["failed"], pending=sent["pending"])
@@ -129,33 +131,34 @@ def deliver_digests(
 
 
 def _queue_chat_cards(
-    db: Database, settings: Settings, d: Digest, folder: Path, stem: str, message_id: str, now: datetime
+    s: Session, settings: Settings, d: Digest, folder: Path, stem: str, message_id: str, now: datetime
 ) -> None:
     """One outbox row (and card file) per group-chat channel of the digest's recipient."""
     recipient = next((r for r in settings.recipients if r.email == d.recipient), None)
     if recipient is None or not recipient.channels:
         return
+    # ``site_url`` (where the officers' static site is published) is the site branch's setting;
+    # read so that the card links to it once both are merged, and works without it.
     card = build_card(d.subject, d.summary, d.counts, getattr(settings, "site_url", None))
     token = hashlib.sha1(message_id.encode()).hexdigest()[:16]
-    with db.session() as s:
-        for n, ch in enumerate(recipient.channels):
-            path = folder / f"{stem}.chat-{ch.type}-{n}.json"
-            stored = {"channel": {"type": ch.type, "webhook_env": ch.webhook_env}, "card": card}
-            write_atomic(path, json.dumps(stored, ensure_ascii=False, indent=1).encode("utf-8"))
-            s.add(
-                Outbox(
-                    recipient=d.recipient,
-                    as_of=d.as_of,
-                    subject=f"[{ch.type}] {d.subject}"[:500],
-                    message_id=f"{CHAT_PREFIX}{ch.type}.{n}.{token}@nianbao>",
-                    eml_path=str(path),
-                    html_path=str(path),
-                    created_at=now,
-                    status="pending",
-                    attempts=0,
-                    finding_ids=[],
-                )
+    for n, ch in enumerate(recipient.channels):
+        path = folder / f"{stem}.chat-{ch.type}-{n}.json"
+        stored = {"channel": {"type": ch.type, "webhook_env": ch.webhook_env}, "card": card}
+        write_atomic(path, json.dumps(stored, ensure_ascii=False, indent=1).encode("utf-8"))
+        s.add(
+            Outbox(
+                recipient=d.recipient,
+                as_of=d.as_of,
+                subject=f"[{ch.type}] {d.subject}"[:500],
+                message_id=f"{CHAT_PREFIX}{ch.type}.{n}.{token}@nianbao>",
+                eml_path=str(path),
+                html_path=str(path),
+                created_at=now,
+                status="pending",
+                attempts=0,
+                finding_ids=[],
             )
+        )
 
 
 def retry_chat_pending(
