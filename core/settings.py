@@ -353,6 +353,8 @@ class SmtpSettings(_Model):
     username_env: str | None = "NIANBAO_SMTP_USER"
     password_env: str | None = "NIANBAO_SMTP_PASSWORD"
     timeout: float = Field(default=30.0, gt=0)
+    # The wait for the reply to the end of a message: RFC 5321 4.5.3.2.6 allows the server 10 min.
+    data_timeout: float = Field(default=600.0, gt=0)
     retries: int = Field(default=3, ge=0, le=20)
 
     def credentials(self) -> tuple[str, str] | None:

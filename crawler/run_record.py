@@ -6,6 +6,7 @@ Nothing is written until ``start()``; the crawl starts its record when the spide
 from __future__ import annotations
 
 import logging
+import os
 from collections import Counter, defaultdict
 from datetime import UTC, datetime
 from typing import Any
@@ -14,6 +15,7 @@ from sqlalchemy import func, select
 
 from crawler.plan import CrawlPlan
 from storage.db import Database
+from storage.liveness import holder_gone, this_host
 from storage.models import CrawlError, CrawlRun
 
 log = logging.getLogger(__name__)
@@ -21,6 +23,21 @@ log = logging.getLogger(__name__)
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def mark_died_runs(db: Database) -> list[int]:
+    """Mark ``died`` the crawl runs still ``running`` whose process (on this host) is gone."""
+    died = []
+    with db.session() as s:
+        for run in s.scalars(select(CrawlRun).where(CrawlRun.status == "running")):
+            holder = (run.stats or {}).get("holder")
+            if isinstance(holder, str) and holder_gone(holder):
+                run.status = "died"
+                run.finished_at = utcnow()
+                died.append(run.id)
+    for run_id in died:
+        log.warning("crawl run %s was left running by a process that is gone: marked died", run_id)
+    return died
 
 
 class RunRecord:
@@ -32,10 +49,14 @@ class RunRecord:
         self.id: int | None = None  # the CrawlRun row's, once started
 
     def start(self) -> int:
-        """Create the ``CrawlRun`` row (the first call only) and return its id."""
+        """Create the ``CrawlRun`` row (the first call only) and return its id. Runs of this host
+        left ``running`` by a process that is gone are marked ``died`` first."""
         if self.id is None:
+            mark_died_runs(self.db)
             with self.db.session() as s:
-                run = CrawlRun(kind=self.plan.mode, started_at=utcnow(), sites=self.plan.site_ids, stats={}, status="running")
+                # Who runs it (``stats`` until the run closes): a later crawl can tell it died.
+                holder = {"holder": f"{this_host()}:{os.getpid()}"}
+                run = CrawlRun(kind=self.plan.mode, started_at=utcnow(), sites=self.plan.site_ids, stats=holder, status="running")
                 s.add(run)
                 s.flush()
                 self.id = run.id

@@ -142,6 +142,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="only recipients whose frequency (daily/weekly/monthly) has come round; the scheduler uses this",
     )
     dg.add_argument("--as-of", type=_date, help="check date (default: today)")
+    dg.add_argument(
+        "--resend-uncertain",
+        action="store_true",
+        help="send again the e-mails whose delivery is uncertain (no reply after the message was sent; "
+        "check first that they did not arrive)",
+    )
 
     st = sub.add_parser(
         "site",

@@ -6,6 +6,10 @@ Jobs live in an SQLAlchemy job store in the project's database, so they survive 
 scheduler down). A lock row in the database (``JobLock``) keeps two runs of one job apart, even
 across several scheduler processes sharing the database. SIGTERM/SIGINT stop the scheduler
 gracefully: running children get SIGTERM (Scrapy then finishes what is in flight).
+
+Each child runs in its own process group and is always ended with its whole group, and its output
+goes to a file, never a pipe: a grandchild still running (a crawl's ingest worker) would hold a
+pipe open, and reading it to the end would wait as long as the grandchild lives.
 """
 
 from __future__ import annotations
@@ -13,9 +17,9 @@ from __future__ import annotations
 import logging
 import os
 import signal
-import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from datetime import datetime, timedelta, timezone
@@ -28,12 +32,12 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
 
 from storage.export import local_time
 from core.settings import INTERVAL, Settings
 from storage.db import Database
-from storage.models import JobLock, JobRun
+from storage.locks import process_holder, release_lock, take_lock
+from storage.models import JobRun
 
 log = logging.getLogger("nianbao.scheduler")
 JOB_TABLE = "apscheduler_jobs"
@@ -46,6 +50,8 @@ _children_lock = threading.Lock()
 # recorded as interrupted rather than failed.
 _stopping = threading.Event()
 INTERRUPTED = "interrupted: the scheduler stopped while this run was going"
+# How long the rest of a child's process group gets after SIGTERM before SIGKILL.
+GROUP_GRACE_SECONDS = 3.0
 
 
 def trigger_for(expr: str, tz: str) -> BaseTrigger:
@@ -83,7 +89,7 @@ def planned_jobs(settings: Settings, config_path: str | None) -> list[dict[str, 
 def run_nianbao_job(job_id: str, database_url: str, config_path: str | None, args: list[str]) -> int:
     """Run one scheduled ``nianbao`` command as a child process, under the job's lock."""
     db = Database(database_url, migrate=False)
-    holder = f"{socket.gethostname()}:{os.getpid()}"
+    holder = process_holder()
     try:
         if not _take_lock(db, job_id, holder):
             log.info("job %s skipped: another run holds its lock", job_id)
@@ -104,11 +110,18 @@ def run_nianbao_job(job_id: str, database_url: str, config_path: str | None, arg
                 return -1
             # Its own process group: a command killed after the grace period takes the processes
             # it started (a crawl's ingest workers) with it.
-            proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=os.name == "posix")
+            output_file = tempfile.TemporaryFile()
+            proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=output_file, stderr=subprocess.STDOUT,
+                                    start_new_session=os.name == "posix")
             _children.add(proc)
         try:
-            output, _ = proc.communicate()
+            proc.wait()
+            # What the child left running (an ingest worker it could not stop) ends with it.
+            end_group(proc.pid, GROUP_GRACE_SECONDS)
+            output_file.seek(0)
+            output = output_file.read()
         finally:
+            output_file.close()
             with _children_lock:
                 _children.discard(proc)
         tail = output.decode("utf-8", "replace").strip().splitlines()[-5:]
@@ -129,20 +142,11 @@ def run_nianbao_job(job_id: str, database_url: str, config_path: str | None, arg
 
 
 def _take_lock(db: Database, job_id: str, holder: str) -> bool:
-    now = datetime.now(timezone.utc)
-    with db.session() as s:  # a lapsed lock of a crashed holder is removed first
-        s.execute(delete(JobLock).where(JobLock.job_id == job_id, JobLock.expires_at < now))
-    try:
-        with db.session() as s:
-            s.add(JobLock(job_id=job_id, holder=holder, expires_at=now + LOCK_TTL))
-        return True
-    except IntegrityError:
-        return False
+    return take_lock(db, job_id, holder, LOCK_TTL)
 
 
 def _release_lock(db: Database, job_id: str, holder: str) -> None:
-    with db.session() as s:
-        s.execute(delete(JobLock).where(JobLock.job_id == job_id, JobLock.holder == holder))
+    release_lock(db, job_id, holder)
 
 
 def build_scheduler(settings: Settings) -> BackgroundScheduler:
@@ -197,28 +201,57 @@ def serve(settings: Settings, config_path: str | None = None) -> None:
     # A child started before the signal is in _children (added under the lock with the check).
     with _children_lock:  # let running commands end cleanly (Scrapy closes the spider, keeps JOBDIR)
         running = list(_children)
+    grace = settings.schedules.stop_grace_seconds
     for proc in running:
-        proc.terminate()
-    deadline = time.monotonic() + settings.schedules.stop_grace_seconds
+        _signal_group(proc.pid, signal.SIGTERM)
+    deadline = time.monotonic() + grace
     for proc in running:
         try:
             proc.wait(timeout=max(0.0, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
-            log.warning("child %s still running %ss after SIGTERM: killed", proc.pid, settings.schedules.stop_grace_seconds)
-            _kill_group(proc)
-    scheduler.shutdown(wait=True)
+            log.warning("child %s still running %ss after SIGTERM: killed", proc.pid, grace)
+            _signal_group(proc.pid, signal.SIGKILL)
+    # The job threads now only record how their child ended; never wait on them without end.
+    scheduler.shutdown(wait=False)
+    last = deadline + GROUP_GRACE_SECONDS + 5
+    for thread in [t for t in threading.enumerate() if t is not threading.current_thread() and not t.daemon]:
+        thread.join(timeout=max(0.0, last - time.monotonic()))
+    stuck = [t.name for t in threading.enumerate() if t is not threading.current_thread() and not t.daemon and t.is_alive()]
+    if stuck:  # the interpreter would wait for them at exit: a stop must end
+        log.error("scheduler stopped with job threads still running (%s): exiting now", ", ".join(stuck))
+        logging.shutdown()
+        os._exit(1)
     log.info("scheduler stopped")
 
 
-def _kill_group(proc: subprocess.Popen[bytes]) -> None:
-    """SIGKILL a child and every process of its group."""
-    if os.name == "posix":
+def _signal_group(pgid: int, sig: signal.Signals) -> bool:
+    """Send ``sig`` to every process of the group ``pgid``; False if none is left."""
+    if os.name != "posix":
         try:
-            os.killpg(proc.pid, signal.SIGKILL)
-            return
+            os.kill(pgid, sig)
+            return True
         except OSError:
-            pass
-    proc.kill()
+            return False
+    try:
+        os.killpg(pgid, sig)
+        return True
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # a member exists but is not ours to signal (cannot happen for our children)
+
+
+def end_group(pgid: int, grace: float) -> None:
+    """End what is left of the process group ``pgid``: SIGTERM, then SIGKILL after ``grace`` s."""
+    if not _signal_group(pgid, signal.SIGTERM):
+        return
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline:
+        if not _signal_group(pgid, 0):
+            return
+        time.sleep(0.1)
+    log.warning("processes of group %s still running %ss after SIGTERM: killed", pgid, grace)
+    _signal_group(pgid, signal.SIGKILL)
 
 
 def list_jobs(settings: Settings, config_path: str | None = None) -> list[dict[str, Any]]:

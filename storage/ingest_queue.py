@@ -11,7 +11,8 @@ A consumer claims a batch with one portable ``UPDATE`` (claim token and time; th
 repeated outside the sub-select so that, on PostgreSQL, a row another consumer claimed meanwhile is
 re-checked and skipped), files it through ``Ingestor.file_many`` (which marks each row done with its
 outcome) and takes the next. A claim older than ``stale_after`` belongs to a consumer that died:
-it is taken over.
+it is taken over; so is, at once, a claim whose consumer ran on this host and is gone (the claim
+token names host and pid).
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ import logging
 import multiprocessing
 import os
 import signal
-import socket
 import threading
 import time
 import uuid
@@ -36,6 +36,7 @@ from core.process_memory import peak_rss_mb
 from core.registry import load_objects
 from core.settings import DEFAULT_READERS, Settings
 from storage.db import Database
+from storage.liveness import holder_gone, this_host
 from storage.models import RawDocument
 from storage.rawstore import RawStore
 
@@ -114,12 +115,15 @@ class IngestQueue:
             in_use = Readers.from_paths(readers if readers is not None else DEFAULT_READERS,
                                         limits=DEFAULT_LIMITS.with_overrides(limits))
         self.ingestor = Ingestor(db, store, hooks, in_use)
-        self.token = f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+        self.token = f"{this_host()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
 
     def claim(self) -> list[RawDocument]:
         """Claim up to ``batch`` pending documents, oldest first (none: the queue is empty)."""
         now = datetime.now(UTC)
         free = or_(RawDocument.ingest_claim.is_(None), RawDocument.claimed_at < now - self.stale_after)
+        dead = self._dead_claims()
+        if dead:
+            free = or_(free, RawDocument.ingest_claim.in_(dead))
         oldest = (
             select(RawDocument.id).where(RawDocument.ingest_pending.is_(True), free).order_by(RawDocument.id).limit(self.batch)
         )
@@ -137,6 +141,16 @@ class IngestQueue:
             ).all()
             s.expunge_all()
         return list(rows)
+
+    def _dead_claims(self) -> list[str]:
+        """Claim tokens of consumers on this host that are no longer running."""
+        with self.db.session() as s:
+            tokens = s.scalars(
+                select(RawDocument.ingest_claim)
+                .where(RawDocument.ingest_pending.is_(True), RawDocument.ingest_claim.like(f"{this_host()}:%"))
+                .distinct()
+            ).all()
+        return [t for t in tokens if t != self.token and holder_gone(t)]
 
     def run_once(self) -> Counter[str]:
         """Claim one batch and file it: outcome → count (empty: nothing was pending)."""
@@ -210,9 +224,11 @@ def consume(
     poll: float = 0.2,
     readers: dict[str, str] | None = None,
     limits: dict[str, Any] | None = None,
+    parent: int | None = None,
 ) -> None:
     """Body of the worker process: file pending documents until told to finish; then, if asked,
-    until the queue is empty. Runs at a lower CPU priority than the crawl it serves: fetching
+    until the queue is empty; or until ``parent`` (the crawl's pid) is no longer its parent
+    (the crawl was killed: nobody will tell it to finish). Runs at a lower CPU priority than the crawl it serves: fetching
     on time (politeness, timeouts) matters more than filing at once."""
     try:
         os.nice(19)
@@ -224,7 +240,8 @@ def consume(
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     stopped = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
-    parent = os.getppid()
+    # The pid the crawl passed, not getppid() now: the crawl may have died while this one started.
+    parent = os.getppid() if parent is None else parent
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s ingest: %(message)s")
     started = time.monotonic()
     queue = IngestQueue(
@@ -266,7 +283,7 @@ class IngestWorker:
         self._process = ctx.Process(
             target=consume,
             args=(database_url, storage_dir, self._finishing, self._drain, self._results, filed_hooks),
-            kwargs={"readers": readers, "limits": limits},
+            kwargs={"readers": readers, "limits": limits, "parent": os.getpid()},
             name="nianbao-ingest",
             daemon=True,
         )

@@ -239,7 +239,7 @@ class CrawlRun(Base):
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     sites: Mapped[list[Any]] = mapped_column(JSON, default=list)
     stats: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    status: Mapped[str] = mapped_column(String(20), default="running")  # running|finished|failed
+    status: Mapped[str] = mapped_column(String(20), default="running")  # running|finished|failed|died
 
 
 class CrawlError(Base):

@@ -210,3 +210,47 @@ def test_unchanged_digest_for_same_date_is_not_written_twice(tmp_path, smtp_serv
     assert (later["written"], later["sent"]) == (1, 1)
     body = message_from_bytes(handler.messages[-1][2], policy=default).get_body(("plain",))
     assert "新发现 0 条，未解决共 3 条" in body.get_content()
+
+
+class SlowRecorder(Recorder):
+    """Answers 250 to the end of a message only after the client has stopped waiting."""
+
+    def __init__(self, delay: float) -> None:
+        super().__init__()
+        self.delay = delay
+
+    async def handle_DATA(self, server, session, envelope):
+        import asyncio
+
+        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content or envelope.content))
+        await asyncio.sleep(self.delay)
+        return "250 OK"
+
+
+def test_a_server_slower_than_the_data_timeout_gets_the_digest_once(tmp_path):
+    from monitor.digest.outbox import resend_uncertain
+
+    handler = SlowRecorder(delay=3)
+    port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        db, settings = setup(tmp_path, port)
+        settings.smtp.data_timeout = 1  # the server answers after 3 s
+        settings.smtp.retries = 3
+        result = deliver_digests(db, settings, build_digests(db, settings, AS_OF), backoff=0)
+        assert result["sent"] == 0 and result["pending"] == 0
+        [(status, attempts, message_id, error)] = outbox_rows(db)
+        assert status == "uncertain" and attempts == 1 and "may have accepted" in error
+        assert retry_pending(db, settings, backoff=0)["sent"] == 0  # never resent on its own
+        assert len(handler.messages) == 1
+        # The operator resends it, to a server that now answers in time: same Message-ID.
+        assert resend_uncertain(db) == 1
+        handler.delay = 0
+        assert retry_pending(db, settings, backoff=0)["sent"] == 1
+    finally:
+        controller.stop()
+    assert len(handler.messages) == 2
+    ids = {message_from_bytes(raw, policy=default)["Message-ID"] for _, _, raw in handler.messages}
+    assert ids == {message_id}
+    assert outbox_rows(db)[0][0] == "sent"

@@ -1,7 +1,9 @@
 """Delivery: every digest is written to the outbox (files + a row) before any attempt to send.
 
 Statuses: ``pending`` (to be sent), ``sent`` (SMTP accepted it; its Message-ID is kept, so it is
-never sent again), ``written`` (no SMTP configured: the files are the delivery).
+never sent again), ``written`` (no SMTP configured: the files are the delivery), ``uncertain``
+(the connection failed after the whole message went out: the server may have it; never resent
+on our own, ``resend_uncertain`` puts it back to ``pending`` when an operator says so).
 
 A recipient's group-chat channels (DingTalk, WeCom, Feishu) get one more outbox row each per
 digest, with the card written beside the e-mail (``….chat-<type>-<n>.json``); their Message-ID
@@ -27,7 +29,7 @@ from monitor.channels import ChatSender, build_card
 from monitor.context import chunked
 from monitor.digest.message import build_message
 from monitor.digest.model import Digest
-from monitor.digest.smtp import SmtpNotifier
+from monitor.digest.smtp import SendResult, SmtpNotifier
 from core.settings import ChatChannel, Settings
 from storage.atomic import write_atomic
 from storage.db import Database
@@ -166,23 +168,20 @@ def retry_chat_pending(
 ) -> dict[str, int]:
     """Send every pending group-chat card (oldest first). Returns ``{"sent", "failed"}``."""
 
-    def send(row: Outbox) -> tuple[bool, int, str | None]:
+    def send(row: Outbox) -> Any:
         try:
             stored = json.loads(Path(row.eml_path).read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
-            return False, 0, f"outbox file unreadable: {exc}"
+            return SendResult(False, 0, f"outbox file unreadable: {exc}")
         channel = _configured_channel(settings, row.recipient, stored["channel"])
         if channel is None:  # kept pending, not dropped: the operator may put the channel back
-            return False, 0, "channel no longer configured for this recipient"
-        outcome = ChatSender(channel, backoff=backoff).send(stored["card"])
-        return outcome.ok, outcome.attempts, outcome.error
+            return SendResult(False, 0, "channel no longer configured for this recipient")
+        return ChatSender(channel, backoff=backoff).send(stored["card"])
 
     return _drain(db, _is_chat(), send)
 
 
-def _drain(
-    db: Database, where: Any, send: Callable[[Outbox], tuple[bool, int, str | None]]
-) -> dict[str, int]:
+def _drain(db: Database, where: Any, send: Callable[[Outbox], Any]) -> dict[str, int]:
     """Offer each pending row that ``where`` selects to ``send`` (oldest first), one transaction
     per row; a row sent meanwhile by another process is skipped, so nothing goes twice."""
     counts = {"sent": 0, "failed": 0}
@@ -195,9 +194,14 @@ def _drain(
             row = s.get(Outbox, oid)
             if row is None or row.status != "pending":  # sent meanwhile: never twice
                 continue
-            ok, attempts, error = send(row)
-            row.attempts = (row.attempts or 0) + attempts
-            if ok:
+            outcome = send(row)  # .ok, .attempts, .error (and .uncertain for e-mail)
+            ok, error = outcome.ok, outcome.error
+            row.attempts = (row.attempts or 0) + outcome.attempts
+            if getattr(outcome, "uncertain", False):
+                row.status, row.last_error = "uncertain", (error or "")[:2000]
+                counts["failed"] += 1
+                log.warning("digest %s to %s may have been delivered: not resent (%s)", row.message_id, row.recipient, error)
+            elif ok:
                 row.status, row.sent_at, row.last_error = "sent", _now(), None
                 counts["sent"] += 1
                 log.info("digest %s sent to %s", row.message_id, row.recipient)
@@ -250,18 +254,31 @@ def retry_pending(
         return counts
     notifier = SmtpNotifier(settings.smtp, backoff=backoff)
 
-    def send(row: Outbox) -> tuple[bool, int, str | None]:
+    def send(row: Outbox) -> SendResult:
         try:
             raw = Path(row.eml_path).read_bytes()
         except OSError as exc:
-            return False, 0, f"outbox file unreadable: {exc}"
-        outcome = notifier.send(raw, row.recipient)
-        return outcome.ok, outcome.attempts, outcome.error
+            return SendResult(False, 0, f"outbox file unreadable: {exc}")
+        return notifier.send(raw, row.recipient)
 
     # Group-chat cards go by their own channel, never by SMTP.
     counts.update(_drain(db, ~_is_chat(), send))
     counts["pending"] = _pending_count(db, ~_is_chat())
     return counts
+
+
+def resend_uncertain(db: Database) -> int:
+    """Put every ``uncertain`` e-mail back to ``pending`` (an operator checked it did not arrive);
+    the next delivery sends it with its Message-ID unchanged. Returns how many."""
+    with db.session() as s:
+        result = s.execute(update(Outbox).where(Outbox.status == "uncertain").values(status="pending"))
+        return int(result.rowcount or 0)
+
+
+def uncertain_count(db: Database) -> int:
+    """E-mails whose delivery is uncertain (see ``resend_uncertain``)."""
+    with db.session() as s:
+        return int(s.scalar(select(func.count()).select_from(Outbox).where(Outbox.status == "uncertain")) or 0)
 
 
 def _pending_count(db: Database, *where: Any) -> int:

@@ -1,8 +1,15 @@
-"""Send stored messages over SMTP (SSL, STARTTLS or plain), with retries and backoff."""
+"""Send stored messages over SMTP (SSL, STARTTLS or plain), with retries and backoff.
+
+A message is never sent twice on our own account: when the connection fails or times out after
+the final dot of DATA, the server may have accepted it without our hearing so. That send is
+``uncertain``: not retried (an operator may resend it). The reply to the final dot is awaited
+``data_timeout`` seconds (RFC 5321 4.5.3.2.6: 10 minutes), every other reply ``timeout``.
+"""
 
 from __future__ import annotations
 
 import logging
+import re
 import smtplib
 import ssl
 import time
@@ -19,6 +26,11 @@ class SendResult:
     ok: bool
     attempts: int
     error: str | None = None
+    uncertain: bool = False  # the server may have accepted it: do not send it again on our own
+
+
+class UncertainDelivery(Exception):
+    """The connection failed after the whole message was sent, before the server's reply."""
 
 
 class SmtpNotifier:
@@ -35,6 +47,10 @@ class SmtpNotifier:
             try:
                 self._send_once(raw, recipient)
                 return SendResult(True, attempt)
+            except UncertainDelivery as exc:
+                error = f"no reply to the end of the message (the server may have accepted it): {exc}"
+                log.warning("SMTP send to %s uncertain, not retried: %s", recipient, error)
+                return SendResult(False, attempt, error, uncertain=True)
             except smtplib.SMTPResponseException as exc:
                 text = exc.smtp_error
                 if isinstance(text, bytes):
@@ -77,4 +93,30 @@ class SmtpNotifier:
             creds = s.credentials()
             if creds:
                 client.login(*creds)
-            client.sendmail(s.sender, [recipient], raw)
+            options = [f"size={len(raw)}"] if client.has_extn("size") else []
+            code, resp = client.mail(s.sender, options)
+            if code != 250:
+                raise smtplib.SMTPSenderRefused(code, resp, s.sender)
+            code, resp = client.rcpt(recipient)
+            if code not in (250, 251):
+                raise smtplib.SMTPRecipientsRefused({recipient: (code, resp)})
+            self._data(client, raw)
+
+    def _data(self, client: smtplib.SMTP, raw: bytes) -> None:
+        """DATA as smtplib does it, but the final reply is awaited ``data_timeout`` and a failure
+        once the final dot is sent is an ``UncertainDelivery``."""
+        code, resp = client.docmd("data")
+        if code != 354:
+            raise smtplib.SMTPDataError(code, resp)
+        body = re.sub(rb"(?m)^\.", b"..", raw)
+        if not body.endswith(b"\r\n"):
+            body += b"\r\n"
+        client.send(body + b".\r\n")
+        try:
+            if client.sock is not None:
+                client.sock.settimeout(self.settings.data_timeout)
+            code, resp = client.getreply()
+        except (smtplib.SMTPServerDisconnected, OSError) as exc:
+            raise UncertainDelivery(f"{type(exc).__name__}: {exc}") from exc
+        if code != 250:
+            raise smtplib.SMTPDataError(code, resp)

@@ -3,20 +3,42 @@
 from __future__ import annotations
 
 import argparse
-from datetime import date
+import sys
+from datetime import date, timedelta
 
-from nianbao.cli import EXIT_OK
+from nianbao.cli import EXIT_OK, EXIT_PROBLEMS
 from nianbao.commands.context import App, open_app
 from core.settings import Settings
 
 
+# One check at a time per database: two would both add the same new finding.
+CHECK_LOCK = "nianbao check"
+CHECK_LOCK_TTL = timedelta(hours=2)
+CHECK_LOCK_WAIT_SECONDS = 600.0
+
+
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    from monitor.check import run_check
+    from storage.locks import lock_holder, process_holder, release_lock, take_lock, wait_for_lock
 
     app = open_app(settings)
     if args.site:
         for sid in args.site:
             settings.site(sid)
+    holder = process_holder()
+    if not take_lock(app.db, CHECK_LOCK, holder, CHECK_LOCK_TTL):
+        print(f"another check is running ({lock_holder(app.db, CHECK_LOCK) or 'just ended'}): waiting for it to end", file=sys.stderr)
+        if not wait_for_lock(app.db, CHECK_LOCK, holder, CHECK_LOCK_TTL, CHECK_LOCK_WAIT_SECONDS):
+            print(f"check skipped: another check still running after {CHECK_LOCK_WAIT_SECONDS:.0f}s", file=sys.stderr)
+            return EXIT_PROBLEMS
+    try:
+        return _check(app, args, settings)
+    finally:
+        release_lock(app.db, CHECK_LOCK, holder)
+
+
+def _check(app: App, args: argparse.Namespace, settings: Settings) -> int:
+    from monitor.check import run_check
+
     as_of = args.as_of or date.today()
     file_waiting_documents(app)
     summary = run_check(app.db, settings, as_of, site_ids=args.site)

@@ -12,8 +12,11 @@ from core.settings import Settings
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
     from monitor.digest import build_digests, deliver_digests, due_recipients
+    from monitor.digest.outbox import resend_uncertain, uncertain_count
 
     app = open_app(settings)
+    if getattr(args, "resend_uncertain", False):
+        print(f"{resend_uncertain(app.db)} e-mail(s) of uncertain delivery put back to be sent")
     as_of = args.as_of or date.today()
     if not settings.recipients:
         print("no recipients configured (settings: recipients): nothing to send")
@@ -35,5 +38,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             result.get("sent", 0), result.get("written", 0), result.get("pending", 0), result.get("skipped", 0)
         )
     )
+    uncertain = uncertain_count(app.db)
+    if uncertain:
+        print(f"{uncertain} e-mail(s) of uncertain delivery (the server may have them): not resent; "
+              "`nianbao digest --resend-uncertain` sends them again")
     print(f"outbox: {settings.outbox_dir}")
     return EXIT_PROBLEMS if result.get("pending") else EXIT_OK
