@@ -144,6 +144,10 @@ def build_board(
             LEVEL_LABELS.get(agency.level, agency.level or ""),
         )
         start = max(settings.monitor.first_year, agency.first_year or 0)
+        if not agency.expected:
+            # A body found by crawling, not declared: nothing says it had to publish before its
+            # first report (the missing-year rule too only judges declared bodies).
+            start = max(start, min(y for aid, y in [*reports, *findings] if aid == agency.id))
         for year in years:
             key = (agency.id, year)
             if year < start and key not in reports and key not in findings:
