@@ -30,11 +30,15 @@ def _page(key: str, agency: str | None = None) -> bytes:
     return f"<html><head><meta charset='utf-8'><title>{name}年度报告</title></head><body>{body}</body></html>".encode()
 
 
+# Copies are filed under other bodies' names: real names carry no digits ("…管理局1" is no agency).
+_NUMERALS = "〇一二三四五六七八九十"
+
+
 def _docs(copies: int = 1, *, defer: bool, run_id: int | None = None) -> list[IncomingDocument]:
     """Every seed report, ``copies`` times under different agencies and URLs."""
     return [
         IncomingDocument(
-            url=f"http://t.example/{n}/{key}.html", body=_page(key, f"{SEED_SUBJECTS[key][0]}{n}" if n else None),
+            url=f"http://t.example/{n}/{key}.html", body=_page(key, f"{SEED_SUBJECTS[key][0]}第{_NUMERALS[n]}分局" if n else None),
             site_id=None, media_type="text/html", hints={"title": f"{key}年报", "list_date": "2024-01-15"},
             defer=defer, crawl_run_id=run_id,
         )
