@@ -50,6 +50,11 @@ def template_dir_override(settings: Settings) -> Path | None:
     return settings.path(name) if name else None
 
 
+def is_web_url(value: object) -> bool:
+    """True for an absolute http(s) URL (what may be an ``href`` in a digest)."""
+    return isinstance(value, str) and value.strip().lower().startswith(("http://", "https://"))
+
+
 def environment(settings: Settings | None = None) -> Environment:
     loaders = []
     override = template_dir_override(settings) if settings is not None else None
@@ -69,6 +74,8 @@ def environment(settings: Settings | None = None) -> Environment:
     # Where the static site (`nianbao site`) is published: findings link to their pages there.
     site_url = settings.site_url if settings is not None else None
     env.globals["site_url"] = (site_url.rstrip("/") + "/") if site_url else None
+    # Only http(s) addresses become links: a crawled or imported ``javascript:`` URL stays text.
+    env.tests["web_url"] = is_web_url
     env.filters["kind_label"] = lambda k: KIND_LABELS.get(k, k)
     env.filters["severity_label"] = lambda s: SEVERITY_LABELS.get(s, s)
     env.filters["level_label"] = lambda lv: LEVEL_LABELS.get(lv, lv or "")
