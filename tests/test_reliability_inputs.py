@@ -70,7 +70,22 @@ def test_a_read_only_data_folder_is_one_line(tmp_path: Path) -> None:
     data.chmod(0o555)
     try:
         cfg = tmp_path / "settings.yaml"
-        cfg.write_text("database: sqlite:///ro/sub/nianbao.db\n", encoding="utf-8")
+        cfg.write_text("database: sqlite:///ro/nianbao.db\n", encoding="utf-8")
         _one_line_exit_2(run_cli("jobs", config=cfg), "database", "cannot open")
     finally:
         data.chmod(0o755)
+
+
+def test_a_database_folder_that_does_not_exist_is_refused(tmp_path: Path) -> None:
+    cfg = tmp_path / "settings.yaml"
+    cfg.write_text("database: sqlite:///dta/nianbao.db\n", encoding="utf-8")  # a typo for data/
+    _one_line_exit_2(run_cli("reports", config=cfg), "does not exist")
+    assert not (tmp_path / "dta").exists()
+
+
+def test_a_broken_template_override_is_one_line(project, tmp_path: Path) -> None:
+    (tmp_path / "tpl").mkdir()
+    (tmp_path / "tpl" / "digest.txt.j2").write_text("{% if %}broken\n", encoding="utf-8")
+    cfg = project({"monitor": {"digest_templates": "tpl"},
+                   "recipients": [{"email": "officer@example.org", "name": "王科长"}]})
+    _one_line_exit_2(run_cli("digest", "--dry-run", "--as-of", "2025-06-30", config=cfg), "digest template", "digest.txt.j2")

@@ -12,6 +12,8 @@ from typing import Any
 
 from jinja2 import (
     ChoiceLoader,
+    TemplateError,
+    TemplateSyntaxError,
     Environment,
     FileSystemLoader,
     StrictUndefined,
@@ -30,6 +32,7 @@ from monitor.digest.selection import (
 from monitor.digest.stats import agency_outcomes, region_rates
 from monitor.kinds import KIND_LABELS, KIND_ORDER, LEVEL_LABELS, SEVERITY_LABELS, SEVERITY_ORDER
 from storage.export import CHINA
+from core.errors import UsageError
 from core.settings import Recipient, Settings
 from storage.db import Database
 
@@ -181,8 +184,12 @@ def _digest(
     subject = f"{TITLE}{as_of.isoformat()}：新发现 {context['totals']['new']} 条，未解决 {len(open_now)} 条"
     if r.regions:
         subject += f"（{'、'.join(r.regions)}）"
-    text = env.get_template("digest.txt.j2").render(**context)
-    html = env.get_template("digest.html.j2").render(**context)
+    try:
+        text = env.get_template("digest.txt.j2").render(**context)
+        html = env.get_template("digest.html.j2").render(**context)
+    except TemplateError as exc:  # a broken override (settings: digest_templates)
+        where = f"{exc.filename}:{exc.lineno}: " if isinstance(exc, TemplateSyntaxError) and exc.filename else ""
+        raise UsageError(f"digest template {where}{type(exc).__name__}: {exc.message or exc}".replace("\n", " ")) from None
     return Digest(
         recipient=r.email,
         recipient_name=r.name,
