@@ -98,8 +98,10 @@ def leftover_processes() -> list[tuple[int, str]]:
 
     return [
         (pid, _cmdline(pid))
-        for pid, (_, _, started) in sorted(stats.items())
-        if descends(pid) or (started >= mine[2] and _cmdline(pid).startswith(venv))
+        for pid, (parent, _, started) in sorted(stats.items())
+        if (descends(pid) or (started >= mine[2] and _cmdline(pid).startswith(venv)))
+        # multiprocessing's resource tracker of pytest itself: it ends when pytest does
+        and not (parent == me and "multiprocessing.resource_tracker" in _cmdline(pid))
     ]
 
 
