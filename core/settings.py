@@ -13,6 +13,7 @@ import re
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -366,9 +367,36 @@ class SmtpSettings(_Model):
 INTERVAL = re.compile(r"^every\s+(\d+)\s*([smh])$")
 
 
+_CRON_FIELDS = [("minute", 0, 59), ("hour", 0, 23), ("day", 1, 31), ("month", 1, 12), ("weekday", 0, 7)]
+_CRON_NAMES = {
+    3: {m: i + 1 for i, m in enumerate("jan feb mar apr may jun jul aug sep oct nov dec".split())},
+    4: {d: i for i, d in enumerate("sun mon tue wed thu fri sat".split())},
+}
+
+
+def _cron_problem(expr: str) -> str | None:
+    """What is wrong with a 5-field cron expression (None: nothing)."""
+    fields = expr.split()
+    if len(fields) != 5:
+        return "is not a 5-field cron expression"
+    for i, (field, (name, low, high)) in enumerate(zip(fields, _CRON_FIELDS)):
+        names = _CRON_NAMES.get(i, {})
+        for part in field.split(","):
+            span, _, step = part.partition("/")
+            if step and not (step.isdigit() and int(step) > 0):
+                return f"has a bad step {part!r} in the {name} field"
+            if span == "*":
+                continue
+            for bound in span.split("-", 1):
+                value = names.get(bound.lower()) if not bound.isdigit() else int(bound)
+                if value is None or not low <= value <= high:
+                    return f"has {bound!r} in the {name} field ({low}-{high})"
+    return None
+
+
 def is_schedule(expr: str) -> bool:
     """A 5-field cron expression, or ``every N s|m|h`` (short intervals, mostly for testing)."""
-    return len(expr.split()) == 5 or bool(INTERVAL.match(expr.strip()))
+    return bool(INTERVAL.match(expr.strip())) or _cron_problem(expr) is None
 
 
 class Schedules(_Model):
@@ -388,7 +416,11 @@ class Schedules(_Model):
     def _crons(self) -> Schedules:
         for name, expr in [*(("crawl." + k, v) for k, v in self.crawl.items()), ("check", self.check), ("digest", self.digest)]:
             if not is_schedule(expr):
-                raise ValueError(f"{name}: {expr!r} is not a 5-field cron expression (or 'every N s|m|h')")
+                raise ValueError(f"{name}: {expr!r} {_cron_problem(expr)} (or 'every N s|m|h')")
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"timezone: {self.timezone!r} is not a known time zone (e.g. Asia/Shanghai)") from None
         return self
 
 
@@ -481,6 +513,8 @@ def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:
         raise SettingsError(f"{file}: settings file not found")
     try:
         data = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+    except UnicodeDecodeError as exc:
+        raise SettingsError(f"{file}: not UTF-8 text (save the file as UTF-8): {exc.reason} at byte {exc.start}") from None
     except yaml.YAMLError as exc:
         raise SettingsError(f"{file}: not valid YAML: {exc}".replace("\n", " ")) from exc
     if not isinstance(data, dict):
@@ -490,6 +524,9 @@ def load_settings(path: str | os.PathLike[str] | None = None) -> Settings:
 
 def settings_from_dict(data: dict[str, Any], *, base_dir: Path | None = None, source: str = "<dict>") -> Settings:
     """Validate a settings mapping; errors name the key path and the reason."""
+    for key in data:  # the loader's own arguments, or keys no keyword can carry
+        if not isinstance(key, str) or key in ("base_dir", "source"):
+            raise SettingsError(f"{source}: {key!r}: unknown key")
     try:
         return Settings(**data, base_dir=base_dir or Path.cwd(), source=source)
     except ValidationError as exc:

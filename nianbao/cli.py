@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from datetime import date
@@ -21,9 +22,13 @@ EXIT_INTERRUPTED = 130  # stopped by SIGINT/SIGTERM before the end (a crawl can 
 
 def _date(value: str) -> date:
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{value!r} is not a date (YYYY-MM-DD)") from None
+    # Deadlines are computed from it: a date near the calendar's end would overflow them.
+    if not 2000 <= day.year <= 2100:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date between 2000 and 2100")
+    return day
 
 
 def _year(value: str) -> int:
@@ -189,6 +194,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("nianbao: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (`nianbao findings | head`): nothing left to say to it. Point
+        # stdout at /dev/null so that the interpreter's final flush does not fail again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_OK
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -7,7 +7,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+
+from core.errors import UsageError
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -18,14 +21,24 @@ class Database:
 
     def __init__(self, url: str, *, migrate: bool = True) -> None:
         self.url = url
-        if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
-            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        self.engine: Engine = create_engine(url, future=True)
-        if self.engine.dialect.name == "sqlite":
-            event.listen(self.engine, "connect", _sqlite_pragmas)
-        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
-        if migrate:
-            self.migrate()
+        try:
+            shown = make_url(url).render_as_string(hide_password=True)
+        except ArgumentError:
+            raise UsageError(f"database {url!r}: not a database URL (e.g. sqlite:///data/nianbao.db)") from None
+        try:
+            if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
+                Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+            self.engine: Engine = create_engine(url, future=True)
+            if self.engine.dialect.name == "sqlite":
+                event.listen(self.engine, "connect", _sqlite_pragmas)
+            self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+            if migrate:
+                self.migrate()
+        except (NoSuchModuleError, ImportError):
+            raise UsageError(f"database {shown}: unknown database driver") from None
+        except (OperationalError, OSError) as exc:  # unreachable server, unwritable folder
+            reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+            raise UsageError(f"database {shown}: cannot open it: {reason}") from None
 
     def migrate(self) -> None:
         """Upgrade the schema to the newest revision (idempotent)."""

@@ -51,3 +51,80 @@ def break_parser_on(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
         return real(body, media_type, **kw)
 
     monkeypatch.setattr(storage.ingest, "parse_document", parse)
+
+
+# Processes the tests leave running ---------------------------------------------------------------
+def _proc_stat(pid: int) -> tuple[int, str, int] | None:
+    """(parent pid, state, start time in clock ticks) of a process, None if it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            fields = f.read().rsplit(b")", 1)[1].split()
+        return int(fields[1]), fields[0].decode(), int(fields[19])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return f.read().replace(b"\0", b" ").decode("utf-8", "replace").strip()
+    except OSError:
+        return ""
+
+
+def leftover_processes() -> list[tuple[int, str]]:
+    """Running processes this test session started and did not end: descendants of pytest, and
+    processes of this checkout's .venv started after pytest."""
+    me = os.getpid()
+    mine = _proc_stat(me)
+    if mine is None:
+        return []
+    venv = str(ROOT / ".venv")
+    stats = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit() and int(entry) != me:
+            st = _proc_stat(int(entry))
+            if st is not None and st[1] != "Z":
+                stats[int(entry)] = st
+
+    def descends(pid: int) -> bool:
+        seen = set()
+        while pid in stats and pid not in seen:
+            seen.add(pid)
+            pid = stats[pid][0]
+            if pid == me:
+                return True
+        return False
+
+    return [
+        (pid, _cmdline(pid))
+        for pid, (parent, _, started) in sorted(stats.items())
+        if (descends(pid) or (started >= mine[2] and _cmdline(pid).startswith(venv)))
+        # multiprocessing's resource tracker of pytest itself: it ends when pytest does
+        and not (parent == me and "multiprocessing.resource_tracker" in _cmdline(pid))
+    ]
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Fail the run when a process a test started is still running at the end (after a short
+    grace for those ending now), naming each; then end them, so that none outlives the run."""
+    if not Path("/proc/self/stat").exists():
+        return
+    import signal
+    import time
+
+    deadline = time.monotonic() + 5
+    left = leftover_processes()
+    while left and time.monotonic() < deadline:
+        time.sleep(0.2)
+        left = leftover_processes()
+    if not left:
+        return
+    lines = "\n".join(f"  pid {pid}: {cmd[:200]}" for pid, cmd in left)
+    sys.stderr.write(f"\nprocesses started by the tests still running at the end:\n{lines}\n")
+    for pid, _ in left:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+    session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -190,3 +190,17 @@ def test_due_recipients_by_frequency(tmp_path):
         recipients=due_recipients(db, settings, now + timedelta(days=1)),
     )
     assert [d.recipient for d in only] == ["d@example.org"]
+
+
+def test_only_web_addresses_become_links(tmp_path):
+    from sqlalchemy import update
+
+    from storage.models import Report
+
+    db, settings = setup(tmp_path)
+    with db.session() as s:  # what `import --url javascript:…` would have stored
+        s.execute(update(Report).values(source_url="javascript:alert(document.cookie)"))
+    run_check(db, settings, AS_OF)
+    hz = build_digests(db, settings, AS_OF)[0]
+    assert "javascript:alert(document.cookie)" in hz.text  # still shown, as text
+    assert 'href="javascript:' not in hz.html and "href=\"https://xihu.gov.cn/" not in hz.html

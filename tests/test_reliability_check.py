@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import ROOT, SEEDS, run_cli
 
 
@@ -41,3 +43,34 @@ def test_two_checks_at_once_store_each_finding_once(project, tmp_path: Path) -> 
             total = con.execute("SELECT count(*) FROM findings").fetchone()[0]
             twice = con.execute("SELECT fingerprint FROM findings GROUP BY fingerprint HAVING count(*) > 1").fetchall()
         assert total > 0 and twice == []
+
+
+def test_two_checks_at_once_on_postgresql_store_each_finding_once(project, tmp_path: Path) -> None:
+    from sqlalchemy import text
+
+    from storage.db import Database
+    from tests import pgserver
+
+    if not pgserver.available():
+        pytest.fail("PostgreSQL server binaries missing: run scripts/install-system-deps")
+    with pgserver.postgres_server() as url:
+        cfg = project({"monitor": {"first_year": 2024}, "database": url})
+        seed = next(SEEDS.glob("002_*.txt"))
+        assert run_cli("import", str(seed), config=cfg).returncode == 0
+        db = Database(url, migrate=False)
+        try:
+            with db.session() as s:  # a misread total: the check has a finding to add
+                s.execute(text("UPDATE report_cells SET value = 9, raw = '9' WHERE section = 'requests' AND row_key = 'new' AND col_key = 'total'"))
+                s.execute(text("DELETE FROM report_facts"))
+            for _ in range(5):
+                with db.session() as s:
+                    s.execute(text("DELETE FROM findings"))
+                procs = [_check(cfg), _check(cfg)]
+                for proc, (_, err) in zip(procs, [p.communicate(timeout=300) for p in procs]):
+                    assert proc.returncode == 0 and "Error" not in err, err
+                with db.session() as s:
+                    total = s.scalar(text("SELECT count(*) FROM findings"))
+                    twice = s.execute(text("SELECT fingerprint FROM findings GROUP BY fingerprint HAVING count(*) > 1")).all()
+                assert total > 0 and twice == []
+        finally:
+            db.dispose()

@@ -12,6 +12,8 @@ from typing import Any
 
 from jinja2 import (
     ChoiceLoader,
+    TemplateError,
+    TemplateSyntaxError,
     Environment,
     FileSystemLoader,
     StrictUndefined,
@@ -30,6 +32,7 @@ from monitor.digest.selection import (
 from monitor.digest.stats import agency_outcomes, region_rates
 from monitor.kinds import KIND_LABELS, KIND_ORDER, LEVEL_LABELS, SEVERITY_LABELS, SEVERITY_ORDER
 from storage.export import CHINA
+from core.errors import UsageError
 from core.settings import Recipient, Settings
 from storage.db import Database
 
@@ -48,6 +51,11 @@ def template_dir_override(settings: Settings) -> Path | None:
     """The operator's template directory, if the settings name one."""
     name = settings.monitor.digest_templates
     return settings.path(name) if name else None
+
+
+def is_web_url(value: object) -> bool:
+    """True for an absolute http(s) URL (what may be an ``href`` in a digest)."""
+    return isinstance(value, str) and value.strip().lower().startswith(("http://", "https://"))
 
 
 def environment(settings: Settings | None = None) -> Environment:
@@ -69,6 +77,8 @@ def environment(settings: Settings | None = None) -> Environment:
     # Where the static site (`nianbao site`) is published: findings link to their pages there.
     site_url = settings.site_url if settings is not None else None
     env.globals["site_url"] = (site_url.rstrip("/") + "/") if site_url else None
+    # Only http(s) addresses become links: a crawled or imported ``javascript:`` URL stays text.
+    env.tests["web_url"] = is_web_url
     env.filters["kind_label"] = lambda k: KIND_LABELS.get(k, k)
     env.filters["severity_label"] = lambda s: SEVERITY_LABELS.get(s, s)
     env.filters["level_label"] = lambda lv: LEVEL_LABELS.get(lv, lv or "")
@@ -174,8 +184,12 @@ def _digest(
     subject = f"{TITLE}{as_of.isoformat()}：新发现 {context['totals']['new']} 条，未解决 {len(open_now)} 条"
     if r.regions:
         subject += f"（{'、'.join(r.regions)}）"
-    text = env.get_template("digest.txt.j2").render(**context)
-    html = env.get_template("digest.html.j2").render(**context)
+    try:
+        text = env.get_template("digest.txt.j2").render(**context)
+        html = env.get_template("digest.html.j2").render(**context)
+    except TemplateError as exc:  # a broken override (settings: digest_templates)
+        where = f"{exc.filename}:{exc.lineno}: " if isinstance(exc, TemplateSyntaxError) and exc.filename else ""
+        raise UsageError(f"digest template {where}{type(exc).__name__}: {exc.message or exc}".replace("\n", " ")) from None
     return Digest(
         recipient=r.email,
         recipient_name=r.name,

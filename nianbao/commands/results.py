@@ -110,9 +110,21 @@ def _width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
+def visible(text: str) -> str:
+    """``text`` safe for a terminal: control, format (bidi overrides, zero-width) and line/paragraph
+    separator characters shown as ``\\uXXXX`` escapes, so crawled text cannot move the cursor,
+    recolour the terminal or reorder what is shown."""
+    return "".join(
+        (f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}")
+        if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp", "Co", "Cs") else ch
+        for ch in text
+    )
+
+
 def print_table(headers: list[str], rows: list[list[Any]], *, max_col: int = 60) -> None:
-    """A plain table aligned for CJK text (wide characters take two columns)."""
-    cells = [[str(h) for h in headers]] + [[_clip(str(c), max_col) for c in r] for r in rows]
+    """A plain table aligned for CJK text (wide characters take two columns); crawled text is
+    shown ``visible``."""
+    cells = [[str(h) for h in headers]] + [[_clip(visible(str(c)), max_col) for c in r] for r in rows]
     widths = [max(_width(r[i]) for r in cells) for i in range(len(headers))]
     for n, r in enumerate(cells):
         print("  ".join(c + " " * (widths[i] - _width(c)) for i, c in enumerate(r)).rstrip())
