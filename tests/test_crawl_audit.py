@@ -57,7 +57,9 @@ PAGE_TWO = [
     Entry(_title("洪雅县教育局", 2022), "/nb/2023/0116/t20230116_7.html", "report", "洪雅县教育局", 2022),
 ]
 # A one-page column of notices (read to its end on every crawl) and a column that will fail.
-NOTICES = [Entry(f"洪雅县人民政府关于第{n}批政务公开事项的通知", f"/tz/2024/01{n:02d}/t202401{n:02d}_{n}.html", "not_report") for n in range(1, 7)]
+# Pages of the column that are not reports and whose titles say nothing either way (a title ending
+# in 通知 is clear negative evidence and is not fetched): followed, and the parser decides.
+NOTICES = [Entry(f"洪雅县第{n}批政务公开事项清单", f"/tz/2024/01{n:02d}/t202401{n:02d}_{n}.html", "not_report") for n in range(1, 7)]
 FLAKY = [Entry(_title("洪雅县民政局", 2023), "/mz/2024/0120/t20240120_9.html", "report", "洪雅县民政局", 2023)]
 
 
