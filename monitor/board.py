@@ -1,9 +1,10 @@
 """The board: for every body and report year, one status an officer reads at a glance.
 
 Statuses (Chinese, as officers read them): 按时 / 逾期 N 天 / 缺报 / 未到期 / 表格不平衡 / 无法读取 /
-已确认. They are derived from the current reports and the open findings the monitor keeps, so the
-board says what the digest and `nianbao findings` say. This is the one place that derives them:
-the spreadsheet export and the static site both build their board from ``build_board``.
+已确认, and 无记录 on the static site. They are derived from the current reports and the open
+findings the monitor keeps, so the board says what the digest and `nianbao findings` say. This is
+the one place that decides a cell's status (``decide_status``): the spreadsheet export builds its
+board with ``build_board``, the static site decides each of its cells with ``decide_status``.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from typing import NamedTuple
 
 from sqlalchemy import false, select
 from sqlalchemy.orm import Session
@@ -21,7 +23,7 @@ from monitor.kinds import LEVEL_LABELS, OPEN_STATUSES
 from storage.models import Agency, Finding, Report, Site
 
 # Codes (stable, for programs) and their labels (for officers); worst first.
-MISSING, UNREADABLE, UNBALANCED, LATE, ACKNOWLEDGED, ON_TIME, NOT_DUE = (
+MISSING, UNREADABLE, UNBALANCED, LATE, ACKNOWLEDGED, ON_TIME, NOT_DUE, NO_RECORD = (
     "missing",
     "unreadable",
     "unbalanced",
@@ -29,6 +31,7 @@ MISSING, UNREADABLE, UNBALANCED, LATE, ACKNOWLEDGED, ON_TIME, NOT_DUE = (
     "acknowledged",
     "on_time",
     "not_due",
+    "no_record",
 )
 STATUS_LABELS = {
     MISSING: "缺报",
@@ -38,6 +41,9 @@ STATUS_LABELS = {
     ACKNOWLEDGED: "已确认",
     ON_TIME: "按时",
     NOT_DUE: "未到期",
+    # Only on the site, whose grid covers every body and year: due, no report, and the
+    # missing-year rule has not judged it (the export leaves such a cell out).
+    NO_RECORD: "无记录",
 }
 STATUS_ORDER = tuple(STATUS_LABELS)
 
@@ -48,6 +54,53 @@ KIND_STATUS = (
     (frozenset({"balance", "carryover"}), UNBALANCED),
     (frozenset({"late"}), LATE),
 )
+
+
+
+class FindingMark(NamedTuple):
+    """What the board reads of one open finding."""
+
+    kind: str
+    acknowledged: bool
+    days_late: int | None = None
+
+
+def decide_status(
+    found: list[FindingMark],
+    *,
+    has_report: bool,
+    published_on: date | None,
+    deadline: Deadline,
+    as_of: date,
+    missing_by_calendar: bool = True,
+) -> tuple[str, str, int | None]:
+    """``(status code, label, days late)`` of one body-year from its open findings and report.
+
+    ``missing_by_calendar``: a due year without report nor finding is 缺报 (True, the export's
+    board of bodies held to publish) or 无记录 (False, the site's grid of every body and year).
+    """
+    unacked = [f for f in found if not f.acknowledged]
+    kinds = {f.kind for f in unacked}
+    for group, status in KIND_STATUS:
+        if kinds & group:
+            if status == LATE:
+                known = [f.days_late for f in unacked if f.kind == "late" and f.days_late is not None]
+                days = max(known) if known else None
+                label = f"逾期 {days} 天" if days is not None else STATUS_LABELS[LATE]
+                return LATE, label, days
+            return status, STATUS_LABELS[status], None
+    if found and not unacked:
+        return ACKNOWLEDGED, STATUS_LABELS[ACKNOWLEDGED], None
+    if has_report:
+        if published_on is not None and published_on > deadline.effective:
+            # Published late but not (yet) checked: the days the late rule counts.
+            days = (published_on - deadline.due).days
+            return LATE, f"逾期 {days} 天", days
+        return ON_TIME, STATUS_LABELS[ON_TIME], None
+    if as_of <= deadline.effective:
+        return NOT_DUE, STATUS_LABELS[NOT_DUE], None
+    status = MISSING if missing_by_calendar else NO_RECORD
+    return status, STATUS_LABELS[status], None
 
 
 @dataclass
@@ -162,31 +215,20 @@ def build_board(
 def _cell(
     year: int, report: Report | None, found: list[Finding], as_of: date, deadline: Deadline
 ) -> BoardCell:
-    unacked = [f for f in found if not f.acknowledged]
-    kinds = {f.kind for f in unacked}
-    ids = [f.id for f in found]
-    base = {
-        "report_id": report.id if report else None,
-        "source_url": report.source_url if report else None,
-        "finding_ids": ids,
-    }
-    for group, status in KIND_STATUS:
-        if kinds & group:
-            if status == LATE:
-                days = next(
-                    (f.evidence.get("days_late") for f in unacked if f.kind == "late"),
-                    None,
-                )
-                label = f"逾期 {days} 天" if days is not None else STATUS_LABELS[LATE]
-                return BoardCell(year, LATE, label, days_late=days, **base)
-            return BoardCell(year, status, STATUS_LABELS[status], **base)
-    if found and not unacked:
-        return BoardCell(year, ACKNOWLEDGED, STATUS_LABELS[ACKNOWLEDGED], **base)
-    if report is not None:
-        if report.published_on is not None and report.published_on > deadline.effective:
-            # Published late but not (yet) checked: the days the late rule counts.
-            days = (report.published_on - deadline.due).days
-            return BoardCell(year, LATE, f"逾期 {days} 天", days_late=days, **base)
-        return BoardCell(year, ON_TIME, STATUS_LABELS[ON_TIME], **base)
-    status = MISSING if as_of > deadline.effective else NOT_DUE
-    return BoardCell(year, status, STATUS_LABELS[status], **base)
+    marks = [FindingMark(f.kind, bool(f.acknowledged), (f.evidence or {}).get("days_late")) for f in found]
+    status, label, days = decide_status(
+        marks,
+        has_report=report is not None,
+        published_on=report.published_on if report else None,
+        deadline=deadline,
+        as_of=as_of,
+    )
+    return BoardCell(
+        year,
+        status,
+        label,
+        days_late=days,
+        report_id=report.id if report else None,
+        source_url=report.source_url if report else None,
+        finding_ids=[f.id for f in found],
+    )

@@ -1,38 +1,20 @@
-"""The officer's board: one status per agency × report year, and on-time rates.
+"""The site's board cells and on-time rates.
 
-A cell's status is decided from the current report (if any) and the findings the monitor keeps
-for that agency and year; nothing is inferred beyond what those record. One status per cell,
-the most pressing first: 缺报, 无法读取, 表格不平衡, 逾期 N 天, 按时. A cell whose open findings are
-all acknowledged is 已确认; a year whose deadline has not passed and has no report is 未到期.
+Which status a cell has is decided in ``monitor.board.decide_status`` (shared with the spreadsheet
+export); this module only wraps that decision with what the site's pages and charts need: the
+cell's open findings (for tooltips and links) and whether it counts in the on-time rate.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
-MISSING, UNREADABLE, UNBALANCED, LATE, ON_TIME = "missing", "unreadable", "unbalanced", "late", "on_time"
-ACKNOWLEDGED, NOT_DUE, NO_RECORD = "acknowledged", "not_due", "no_record"
-
-STATUS_LABELS = {
-    ON_TIME: "按时",
-    LATE: "逾期",
-    MISSING: "缺报",
-    NOT_DUE: "未到期",
-    UNBALANCED: "表格不平衡",
-    UNREADABLE: "无法读取",
-    ACKNOWLEDGED: "已确认",
-    NO_RECORD: "无记录",
-}
-# Finding kinds behind each status, in the order a cell picks its one status.
-STATUS_KINDS: tuple[tuple[str, frozenset[str]], ...] = (
-    (MISSING, frozenset({"missing_year"})),
-    (UNREADABLE, frozenset({"tables_unreadable", "malformed_table", "image_only"})),
-    (UNBALANCED, frozenset({"balance", "carryover"})),
-    (LATE, frozenset({"late"})),
-)
-OPEN = frozenset({"new", "open", "reopened"})
+from monitor.board import LATE, NO_RECORD, NOT_DUE, FindingMark, decide_status
+from monitor.deadlines import Deadline
+from monitor.kinds import OPEN_STATUSES
 
 
 @dataclass
@@ -52,7 +34,7 @@ class BoardCell:
             return None
         if self.report_id is None:
             return False  # missing (acknowledged or not)
-        return not any(f["kind"] == "late" for f in self.findings)
+        return self.status != LATE and not any(f["kind"] == "late" for f in self.findings)
 
 
 def cell_status(
@@ -60,26 +42,22 @@ def cell_status(
     report_id: int | None,
     findings: Iterable[Mapping[str, Any]],
     *,
-    due: bool,
+    published_on: date | None,
+    deadline: Deadline,
+    as_of: date,
 ) -> BoardCell:
-    """The status of one agency-year from its current report and its findings (any status)."""
-    open_ = [dict(f) for f in findings if f["status"] in OPEN]
-    pressing = [f for f in open_ if not f.get("acknowledged")]
-    for status, kinds in STATUS_KINDS:
-        hits = [f for f in pressing if f["kind"] in kinds]
-        if not hits:
-            continue
-        label = STATUS_LABELS[status]
-        if status == LATE:
-            days = max((f.get("days_late") or 0) for f in hits)
-            label = f"逾期 {days} 天" if days else label
-        return BoardCell(year, status, label, report_id, open_)
-    if any(f.get("acknowledged") and any(f["kind"] in k for _, k in STATUS_KINDS) for f in open_):
-        return BoardCell(year, ACKNOWLEDGED, STATUS_LABELS[ACKNOWLEDGED], report_id, open_)
-    if report_id is not None:
-        return BoardCell(year, ON_TIME, STATUS_LABELS[ON_TIME], report_id, open_)
-    status = NO_RECORD if due else NOT_DUE
-    return BoardCell(year, status, STATUS_LABELS[status], None, open_)
+    """The site's cell for one agency-year from its current report and its findings (any status)."""
+    open_ = [dict(f) for f in findings if f["status"] in OPEN_STATUSES]
+    marks = [FindingMark(f["kind"], bool(f.get("acknowledged")), f.get("days_late")) for f in open_]
+    status, label, _ = decide_status(
+        marks,
+        has_report=report_id is not None,
+        published_on=published_on,
+        deadline=deadline,
+        as_of=as_of,
+        missing_by_calendar=False,
+    )
+    return BoardCell(year, status, label, report_id, open_)
 
 
 def on_time_rate(cells: Iterable[BoardCell]) -> tuple[int, int]:

@@ -27,7 +27,8 @@ from core.mediatype import document_type
 from monitor.deadlines import DeadlineCalendar
 from monitor.evidence import plain_number
 from monitor.kinds import LEVEL_LABELS, STATUS_LABELS as FINDING_STATUS_LABELS
-from monitor.site.board import STATUS_LABELS, BoardCell, cell_status, on_time_rate
+from monitor.board import NO_RECORD, STATUS_LABELS
+from monitor.site.board import BoardCell, cell_status, on_time_rate
 from monitor.site.form import carry_over, cell_changes, changes_html, form_sections, text_diff
 from monitor.site.load import SiteData, iter_report_bodies, load_site_data
 from core.settings import Settings
@@ -158,12 +159,16 @@ def _board(data: SiteData, calendar: DeadlineCalendar, as_of: date) -> tuple[lis
         for a in sorted(agencies_by_site[site.id], key=lambda a: ({"government": 0, "department": 1}.get(a.level, 2), a.name)):
             cells = []
             for y in years:
-                due = as_of > calendar.deadline(y, a.level, site.region).effective
-                cell = cell_status(y, data.current.get((a.id, y)), data.by_cell.get((a.id, y), ()), due=due)
+                rid = data.current.get((a.id, y))
+                cell = cell_status(
+                    y, rid, data.by_cell.get((a.id, y), ()),
+                    published_on=data.reports[rid].published_on if rid is not None else None,
+                    deadline=calendar.deadline(y, a.level, site.region), as_of=as_of,
+                )
                 cells.append(cell)
                 rates[site.region or "未分区"][y].append(cell)
                 rates[""][y].append(cell)
-            if any(c.status not in ("no_record",) for c in cells):
+            if any(c.status != NO_RECORD for c in cells):
                 rows.append({"agency": a, "cells": cells})
         regions[site.region or "未分区"].append({"site": site, "rows": rows})
     rate_table = {
