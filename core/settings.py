@@ -357,6 +357,9 @@ class SmtpSettings(_Model):
     # The wait for the reply to the end of a message: RFC 5321 4.5.3.2.6 allows the server 10 min.
     data_timeout: float = Field(default=600.0, gt=0)
     retries: int = Field(default=3, ge=0, le=20)
+    # With ``security: none`` a login sends the password in clear: refused to any host but this
+    # machine's own unless explicitly allowed (a relay on a trusted network).
+    allow_plaintext_login: bool = False
 
     def credentials(self) -> tuple[str, str] | None:
         user = os.environ.get(self.username_env or "", "")

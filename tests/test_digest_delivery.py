@@ -254,3 +254,26 @@ def test_a_server_slower_than_the_data_timeout_gets_the_digest_once(tmp_path):
     ids = {message_from_bytes(raw, policy=default)["Message-ID"] for _, _, raw in handler.messages}
     assert ids == {message_id}
     assert outbox_rows(db)[0][0] == "sent"
+
+
+def test_a_login_in_clear_to_another_host_is_refused_before_connecting(tmp_path, monkeypatch, caplog):
+    """security: none with credentials would send the password in clear: refused (nothing sent,
+    the reason recorded) unless the host is this machine or smtp.allow_plaintext_login is set."""
+    from core.settings import SmtpSettings
+    from monitor.digest.smtp import SmtpNotifier
+
+    monkeypatch.setenv("NB_CLEAR_USER", "gongkai")
+    monkeypatch.setenv("NB_CLEAR_PASSWORD", "secret")
+    remote = SmtpSettings(
+        host="smtp.example.org", port=25, security="none", username_env="NB_CLEAR_USER",
+        password_env="NB_CLEAR_PASSWORD", retries=2,
+    )  # fmt: skip
+    result = SmtpNotifier(remote, backoff=0).send(b"Subject: x\r\n\r\nx\r\n", "a@example.org")
+    assert not result.ok and result.attempts == 1
+    assert "in clear" in (result.error or "") and "allow_plaintext_login" in (result.error or "")
+    # To this machine (or with the setting): a warning, then it connects (port 9: nobody listens).
+    allowed = remote.model_copy(update={"allow_plaintext_login": True, "host": "127.0.0.1", "port": 9, "retries": 0})
+    caplog.set_level("WARNING")
+    result = SmtpNotifier(allowed, backoff=0).send(b"Subject: x\r\n\r\nx\r\n", "a@example.org")
+    assert not result.ok and "in clear" not in (result.error or "")
+    assert any("without TLS" in r.getMessage() for r in caplog.records)

@@ -8,6 +8,7 @@ the final dot of DATA, the server may have accepted it without our hearing so. T
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import re
 import smtplib
@@ -33,6 +34,17 @@ class UncertainDelivery(Exception):
     """The connection failed after the whole message was sent, before the server's reply."""
 
 
+class PlaintextLoginRefused(Exception):
+    """``security: none`` with credentials to a host off this machine, not explicitly allowed."""
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host.lower() in ("localhost", "localhost.localdomain")
+
+
 class SmtpNotifier:
     """Delivers raw RFC 5322 bytes to one recipient; never raises for a delivery failure."""
 
@@ -47,6 +59,9 @@ class SmtpNotifier:
             try:
                 self._send_once(raw, recipient)
                 return SendResult(True, attempt)
+            except PlaintextLoginRefused as exc:
+                log.error("SMTP send to %s refused: %s", recipient, exc)
+                return SendResult(False, attempt, str(exc))
             except UncertainDelivery as exc:
                 error = f"no reply to the end of the message (the server may have accepted it): {exc}"
                 log.warning("SMTP send to %s uncertain, not retried: %s", recipient, error)
@@ -79,6 +94,14 @@ class SmtpNotifier:
 
     def _send_once(self, raw: bytes, recipient: str) -> None:
         s = self.settings
+        creds = s.credentials()
+        if creds and s.security == "none":
+            if not (s.allow_plaintext_login or _is_loopback(s.host)):
+                raise PlaintextLoginRefused(
+                    f"smtp.security is 'none': the password would cross the network to {s.host} in clear; "
+                    "use ssl or starttls, or set smtp.allow_plaintext_login: true"
+                )
+            log.warning("SMTP login to %s without TLS: the password is sent in clear", s.host)
         if s.security == "ssl":
             client: smtplib.SMTP = smtplib.SMTP_SSL(
                 s.host, s.port, timeout=s.timeout, context=ssl.create_default_context()
@@ -90,7 +113,6 @@ class SmtpNotifier:
             if s.security == "starttls":
                 client.starttls(context=ssl.create_default_context())
                 client.ehlo()
-            creds = s.credentials()
             if creds:
                 client.login(*creds)
             options = [f"size={len(raw)}"] if client.has_extn("size") else []
