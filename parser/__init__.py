@@ -163,24 +163,10 @@ def parse_document(
     the document says; list date and Last-Modified are evidence ranked with the document's own.
     """
     hints = {k: v for k, v in (hints or {}).items() if v not in (None, "")}
-    reader_warnings: list[str] = []
-    reader = reader_for(media_type, readers)  # PDF, DOCX, DOC/WPS, XLS/XLSX…: converted to HTML first
-    if reader is None and media_type and not is_text_type(media_type):
-        return unsupported_document(media_type, url, hints)  # kept raw, never read as text
-    if reader is not None:
-        try:  # every reader failure becomes a status with its reason, never an exception out of here
-            with in_force(readers.limits if readers is not None else None) as limits:
-                check("document is", len(data), limits.document_bytes, "bytes")
-                converted = reader.to_html(data)
-        except Exception as exc:
-            return unreadable_document(exc, url, hints)
-        if converted.image_only:
-            return image_only_report(converted, url, hints)
-        data, media_type, reader_warnings = (
-            converted.html.encode("utf-8"),
-            "text/html; charset=utf-8",
-            converted.warnings,
-        )
+    converted = _convert(data, media_type, url, hints, readers)
+    if isinstance(converted, ParsedReport):
+        return converted  # unreadable, image-only or of a form no reader reads
+    data, media_type, reader_warnings = converted
     src = _read(data, media_type, url)
     lines = [r.line() for r in src.rows]
     out = ParsedReport(text="\n".join(lines))
@@ -191,30 +177,10 @@ def parse_document(
     title, agency, title_idx = _title_and_agency(src, lines, hints)
     out.title = title
     out.agency = str(hints["agency"]).strip() if hints.get("agency") else agency
-    year = fields.year_from_title(title) if title and fields.is_report_title(title) else None
-    if year is None and title_idx is not None:
-        year = fields.year_from_title(lines[title_idx])
-    if year is None:
-        year = fields.year_from_period(out.text[:5000])
-    name: ReportName | None = None
-    if year is None:
-        name = report_name(title, lines, out.text)
-        year = name.year if name else fields.year_from_body(out.text[:6000])
-    if hints.get("report_year"):
-        with contextlib.suppress(ValueError):
-            year = int(str(hints["report_year"]).strip()[:4])
-    out.report_year = year
+    out.report_year, name = _report_year(title, title_idx, lines, out.text, hints)
+    _set_dates(out, _dates(src, lines, url, hints))
 
-    dates = _dates(src, lines, url, hints)
-    out.dates = {k: v.isoformat() for k, v in dates.items()}
-    if "given" in dates:
-        out.published_on, out.published_source = dates["given"], "given"
-    else:
-        source = next((s for s in DATE_SOURCES if s in dates), None)
-        if source:
-            out.published_on, out.published_source = dates[source], source
-
-    fmt = detect_format(out.text, year)
+    fmt = detect_format(out.text, out.report_year)
     tables = TableResult()
     if fmt in (FORMAT_2019, FORMAT_2021):
         tables = read_tables(
@@ -230,24 +196,7 @@ def parse_document(
         out.kind, out.parse_status, out.format = "report", UNSUPPORTED_FORMAT, None
         out.warnings = [f"report text only in attachments no reader reads: {', '.join(unreadable)}"]
         return out
-    named_only: ReportName | None = None
-    if out.kind == "other" and year is not None and not title_says_not_report(title or hints.get("title")):
-        # Published but unreadable is still published: no body was recognised, yet the document
-        # names itself this year's report.
-        named_only = name or report_name(title, lines, out.text)
-        if named_only is not None:
-            out.kind = "report"
-    if out.kind == "other" and out.sections_present and not title_says_not_report(title or hints.get("title")):
-        # Recall first: a partial text that names nothing still shows the report's preamble,
-        # its national tables or the standard items of its general situation.
-        if shows_report_body(out.text):
-            out.kind = "report"
-    if not hints.get("agency") and not plausible_agency(out.agency):
-        # Where the title names nobody (or a breadcrumb was taken for it): the body named with
-        # the report elsewhere, the preamble, or the 落款.
-        named = named_only or name or report_name(title, lines, out.text)
-        candidates = (named.agency if named else None, preamble_agency(lines), signed_agency(lines))
-        out.agency = next((a for a in candidates if plausible_agency(a)), None)
+    named_only = _recall(out, title, hints, lines, name)
     if out.kind != "report":
         out.parse_status = "not_report"
         out.format = None
@@ -265,6 +214,88 @@ def parse_document(
     else:
         out.parse_status = _status(out, tables, fmt, src.has_images)
     return out
+
+
+def _convert(
+    data: bytes, media_type: str, url: str | None, hints: dict[str, Any], readers: Readers | None
+) -> ParsedReport | tuple[bytes, str, list[str]]:
+    """HTML and text as they are; every other form converted to HTML by its reader, with the
+    reader's warnings. A ParsedReport instead when the document ends here: no reader for its form,
+    a reader failure or a limit (a status with the reason, never an exception), or a scan."""
+    reader = reader_for(media_type, readers)  # PDF, DOCX, DOC/WPS, XLS/XLSX…: converted to HTML first
+    if reader is None and media_type and not is_text_type(media_type):
+        return unsupported_document(media_type, url, hints)  # kept raw, never read as text
+    if reader is None:
+        return data, media_type, []
+    try:  # every reader failure becomes a status with its reason, never an exception out of here
+        with in_force(readers.limits if readers is not None else None) as limits:
+            check("document is", len(data), limits.document_bytes, "bytes")
+            converted = reader.to_html(data)
+    except Exception as exc:
+        return unreadable_document(exc, url, hints)
+    if converted.image_only:
+        return image_only_report(converted, url, hints)
+    return converted.html.encode("utf-8"), "text/html; charset=utf-8", converted.warnings
+
+
+def _report_year(
+    title: str | None, title_idx: int | None, lines: list[str], text: str, hints: dict[str, Any]
+) -> tuple[int | None, ReportName | None]:
+    """The year reported on, from the strongest source that gives one (title, title line,
+    statistics period, where the document names itself, the body); a given year wins. Also the
+    name found on the way, when the document had to be searched for it."""
+    year = fields.year_from_title(title) if title and fields.is_report_title(title) else None
+    if year is None and title_idx is not None:
+        year = fields.year_from_title(lines[title_idx])
+    if year is None:
+        year = fields.year_from_period(text[:5000])
+    name: ReportName | None = None
+    if year is None:
+        name = report_name(title, lines, text)
+        year = name.year if name else fields.year_from_body(text[:6000])
+    if hints.get("report_year"):
+        with contextlib.suppress(ValueError):
+            year = int(str(hints["report_year"]).strip()[:4])
+    return year, name
+
+
+def _set_dates(out: ParsedReport, dates: dict[str, date]) -> None:
+    """Every date found, and the publication date from the strongest source (a given one first)."""
+    out.dates = {k: v.isoformat() for k, v in dates.items()}
+    if "given" in dates:
+        out.published_on, out.published_source = dates["given"], "given"
+    else:
+        source = next((s for s in DATE_SOURCES if s in dates), None)
+        if source:
+            out.published_on, out.published_source = dates[source], source
+
+
+def _recall(
+    out: ParsedReport, title: str | None, hints: dict[str, Any], lines: list[str], name: ReportName | None
+) -> ReportName | None:
+    """Recall first: a document no body was recognised in is still a report when it names itself
+    this year's report, or shows the report's preamble, tables or standard items; and where the
+    title named nobody, the agency from the body. Returns the name it was known by, if any."""
+    named_only: ReportName | None = None
+    not_report = title_says_not_report(title or hints.get("title"))
+    if out.kind == "other" and out.report_year is not None and not not_report:
+        # Published but unreadable is still published: no body was recognised, yet the document
+        # names itself this year's report.
+        named_only = name or report_name(title, lines, out.text)
+        if named_only is not None:
+            out.kind = "report"
+    if out.kind == "other" and out.sections_present and not not_report:
+        # Recall first: a partial text that names nothing still shows the report's preamble,
+        # its national tables or the standard items of its general situation.
+        if shows_report_body(out.text):
+            out.kind = "report"
+    if not hints.get("agency") and not plausible_agency(out.agency):
+        # Where the title names nobody (or a breadcrumb was taken for it): the body named with
+        # the report elsewhere, the preamble, or the 落款.
+        named = named_only or name or report_name(title, lines, out.text)
+        candidates = (named.agency if named else None, preamble_agency(lines), signed_agency(lines))
+        out.agency = next((a for a in candidates if plausible_agency(a)), None)
+    return named_only
 
 
 def unsupported_document(media_type: str, url: str | None, hints: dict[str, Any]) -> ParsedReport:
