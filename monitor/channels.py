@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.settings import ChatChannel
+from monitor.links import is_web_url
 from monitor.kinds import SEVERITY_LABELS
 
 log = logging.getLogger(__name__)
@@ -75,7 +76,7 @@ def build_card(
             year = f"{d['report_year']}年度" if d.get("report_year") else ""
             label = SEVERITY_LABELS.get(d.get("severity", ""), "")
             item = f"- 【{label}】{who}{year}：{d.get('kind_label', '')}"
-            if d.get("source_url"):
+            if is_web_url(d.get("source_url")):
                 item += f"（[原文]({d['source_url']})）"
             lines.append(item)
     if site_url:

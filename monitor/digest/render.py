@@ -20,6 +20,7 @@ from jinja2 import (
     select_autoescape,
 )
 
+from monitor.links import is_web_url
 from monitor.digest.model import Digest
 from monitor.digest.selection import (
     ScopedFinding,
@@ -51,11 +52,6 @@ def template_dir_override(settings: Settings) -> Path | None:
     """The operator's template directory, if the settings name one."""
     name = settings.monitor.digest_templates
     return settings.path(name) if name else None
-
-
-def is_web_url(value: object) -> bool:
-    """True for an absolute http(s) URL (what may be an ``href`` in a digest)."""
-    return isinstance(value, str) and value.strip().lower().startswith(("http://", "https://"))
 
 
 def environment(settings: Settings | None = None) -> Environment:

@@ -24,6 +24,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from sqlalchemy.orm import Session
 
 from core.mediatype import document_type
+from monitor.links import is_web_url
 from monitor.deadlines import DeadlineCalendar
 from monitor.evidence import plain_number
 from monitor.kinds import LEVEL_LABELS, STATUS_LABELS as FINDING_STATUS_LABELS
@@ -56,7 +57,7 @@ def _hash(text: str) -> str:
 def safe_url(url: Any) -> str | None:
     """``url`` when it may become a link (http or https), else None (shown as text)."""
     text = str(url or "").strip()
-    return text if text.lower().startswith(("http://", "https://")) else None
+    return text if is_web_url(text) else None
 
 
 def environment() -> Environment:
