@@ -12,26 +12,20 @@ from typing import Any
 
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings as ScrapySettings
-from scrapy.utils import log as scrapy_log
 
 from core.settings import Settings
+from crawler.addon import CrawlRequest, crawl_values
 from crawler.column_search import DiscoveryResult
+from crawler.scrapy_workarounds import keep_scrapy_log_level
 from crawler.spiders.discover import DEFAULT_MAX_PAGES, DiscoverSpider
 
 
 def discover_settings(settings: Settings, overrides: dict[str, Any] | None = None) -> ScrapySettings:
     """``crawler.settings`` with ``settings.yaml`` applied as for a crawl, minus what only a crawl
     of configured sites needs (the add-on's checks, a job directory); ``overrides`` win."""
-    try:  # where the crawler has the nianbao add-on, its mapping of settings.yaml (crawler-recall)
-        from crawler.addon import CrawlRequest, crawl_values
-    except ImportError:  # before it, crawler.run builds a crawl's settings itself
-        from crawler.run import scrapy_settings
-
-        s = scrapy_settings(settings)
-    else:
-        s = ScrapySettings()
-        s.setmodule("crawler.settings", priority="project")
-        s.setdict(crawl_values(settings, CrawlRequest()), priority="project")
+    s = ScrapySettings()
+    s.setmodule("crawler.settings", priority="project")
+    s.setdict(crawl_values(settings, CrawlRequest()), priority="project")  # as the add-on maps settings.yaml
     # Applied above already; the add-on would also refuse a settings file without sites.
     s.set("ADDONS", {}, priority="cmdline")
     s.set("JOBDIR", None, priority="cmdline")  # a search is short and never resumed
@@ -45,7 +39,7 @@ def run_discover(settings: Settings, url: str, *, max_pages: int = DEFAULT_MAX_P
     """Search ``url``'s portal for its 年报 column(s), fetching at most ``max_pages`` pages."""
     s = discover_settings(settings, overrides)
     level = logging.getLevelName(logging.getLogger("scrapy").level or s.get("LOG_LEVEL") or "INFO")
-    scrapy_log.DEFAULT_LOGGING["loggers"]["scrapy"]["level"] = level  # keep the caller's level (as crawler.run does)
+    keep_scrapy_log_level(level)  # keep the caller's level, as crawler.run does
     process = CrawlerProcess(s)
     logging.getLogger("scrapy").setLevel(level)
     crawler = process.create_crawler(DiscoverSpider)
