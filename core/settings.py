@@ -33,6 +33,8 @@ DEFAULT_ADAPTERS: dict[str, str] = {
     "generic": "crawler.adapters.generic.GenericAdapter",
 }
 ADAPTER_NAME = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+# A component named in settings: ``package.module.Name`` or ``package.module:Name``.
+DOTTED_PATH = re.compile(r"^[A-Za-z_][\w.]*[.:][A-Za-z_]\w*$")
 LEVELS = ("county", "city", "province", "district")
 AGENCY_LEVELS = ("government", "department", "township")
 
@@ -156,7 +158,7 @@ class CrawlerSettings(_Model):
         for name, path in v.items():
             if not ADAPTER_NAME.match(name) or name == "auto":
                 raise ValueError(f"{name!r} is not an adapter name (lower-case letters, digits, '_'; not 'auto')")
-            if path is not None and not re.match(r"^[A-Za-z_][\w.]*[.:][A-Za-z_]\w*$", path):
+            if path is not None and not DOTTED_PATH.match(path):
                 raise ValueError(f"{name}: {path!r} is not a dotted path such as 'package.module.ClassName'")
         merged = {**DEFAULT_ADAPTERS, **v}
         if not any(merged.values()):
@@ -203,7 +205,6 @@ DEFAULT_READERS: dict[str, str] = {
     "application/x-excel": "parser.readers.xlsx.XlsReader",
 }
 MEDIA_TYPE = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]*/[a-z0-9][a-z0-9!#$&^_.+-]*$")
-DOTTED_PATH = re.compile(r"^[A-Za-z_][\w.]*[.:][A-Za-z_]\w*$")
 
 
 def _check_path(path: str | None, where: str = "") -> None:
