@@ -50,10 +50,12 @@ def crawl(
     overrides: dict[str, Any] | None = None,
     crawler: dict[str, Any] | None = None,
     timeout: float = 120,
+    env: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """``python -m crawler.run`` in a fresh process; returns its summary (raises with the log on failure).
 
     ``crawler``: settings.yaml ``crawler:`` values for this run only (same database and store).
+    ``env``: environment variables for the crawl process (``http_proxy`` of a replay proxy).
     """
     if crawler:
         config = with_crawler_settings(config, crawler)
@@ -66,11 +68,11 @@ def crawl(
         cmd += ["--url", url]
     for name, value in {**FAST, **(overrides or {})}.items():
         cmd += ["--set", f"{name}={json.dumps(value)}"]
-    env = {**os.environ, "PYTHONIOENCODING": "utf-8", "PYTHONPATH": str(ROOT)}
-    env.pop("NIANBAO_CONFIG", None)
-    env.pop("http_proxy", None)
-    env.pop("https_proxy", None)
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=str(config.parent), env=env)
+    proc_env = {**os.environ, "PYTHONIOENCODING": "utf-8", "PYTHONPATH": str(ROOT)}
+    for name in ("NIANBAO_CONFIG", "http_proxy", "https_proxy", "no_proxy", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY"):
+        proc_env.pop(name, None)
+    proc_env.update(env or {})
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, cwd=str(config.parent), env=proc_env)
     lines = [l for l in proc.stdout.splitlines() if l.startswith("{")]
     if not lines:
         raise AssertionError(f"crawl produced no summary (exit {proc.returncode}):\n{proc.stderr[-6000:]}")
