@@ -103,6 +103,18 @@ def test_vsb_pages_are_read_counting_down(crawled: Crawled, site_id: str) -> Non
     assert set(lists) == {"/zfxxgk/zfxxgknb.htm", *(f"/zfxxgk/zfxxgknb/{n}.htm" for n in (4, 3, 2, 1))}
 
 
+def test_news_in_a_report_column_are_fetched_unless_the_title_rules_them_out(crawled: Crawled) -> None:
+    """As on the real column the portal copies (tests/recorded/trs/): a feature is fetched for the
+    parser (and not filed), a meeting is left by its title, the sibling columns are not entered."""
+    rows = query(crawled.config, "SELECT title, decision, reason FROM list_sightings WHERE site_id = 'trs-countpage' AND title NOT LIKE '%年度报告%'")
+    assert sorted(rows) == [
+        ("恩格贝生态示范区召开2024年度工作会暨党风廉政建设会议", "skipped", "excluded_title"),
+        ("恩格贝生态示范区：栽下梧桐引凤来", "followed", "fetch"),
+    ]
+    asked = {r.path for r in crawled.requests["trs-countpage"]}
+    assert not any(p.startswith(("/xxgk/xxgkgd/", "/xxgk/rsxx/", "/xxgk/cwgk/")) for p in asked), asked
+
+
 # Without a crawl ---------------------------------------------------------------------------------
 RECORDED = Path(__file__).parent / "recorded"
 

@@ -265,9 +265,16 @@ class TrsColumn(ColumnTemplate):
 
 
     def _count_page_list(self, path: str, p: int, count: int, chunk: list[tuple[int, Article]]) -> Page:
-        """A list page in the markup of a real TRS column (鄂尔多斯恩格贝 信息公开年报): rows of a layout
-        table, the link text the whole title (no title attribute), the date in the next cell, and a
-        pager written by script from ``var countPage`` with no ``createPageHTML`` call."""
+        """A list page in the markup of a real TRS column (tests/recorded/trs/, 恩格贝 信息公开年报):
+        a side menu of the sibling columns (``../xxgkgd/`` …, the column itself ``./``), rows of a
+        layout table, the link text the whole title (no title attribute), the date in the next
+        cell, and a pager written by script from ``var countPage`` with no ``createPageHTML`` call."""
+        menu = "".join(
+            f'<tr><td width="19"><img src="../../images/gl_ico.jpg"></td><td width="136"><a href="{f"../{folder}/" if folder else "./"}" '
+            f'target="_self">{name}</a></td></tr>\n'
+            for folder, name in _TRS_SIBLING_COLUMNS
+        )
+        side = f'<table width="155" border="0" cellspacing="0" cellpadding="0" class="gl_left"><tbody>\n{menu}</tbody></table>'
         rows = "\n".join(
             '<tr valign="top" style="padding-bottom:10px;">\n<td width="25" style="padding-top:10px;"><img src="../../images/ico2.jpg"></td>\n'
             f'<td width="550">\n\t<a href="{_rel(path, self.detail_path(i, a))}">{html.escape(a.title)}</a>\n</td>\n'
@@ -284,13 +291,21 @@ class TrsColumn(ColumnTemplate):
             "</script></td>"
         )
         body = (
-            f'{self.subcolumn_links(path)}<table width="752" border="0" cellpadding="0" cellspacing="0" class="bor"><tbody>'
+            f'{side}{self.subcolumn_links(path)}<table width="752" border="0" cellpadding="0" cellspacing="0" class="bor"><tbody>'
             f'<tr><td class="pos" height="27">您现在的位置是：<a href="./" title="{html.escape(self.column_name)}" class="CurrChnlCls">'
             f"{html.escape(self.column_name)}</a></td></tr>"
             f'<tr><td height="678" valign="top"><table width="682" border="0" cellspacing="0" cellpadding="0" class="gl_list"><tbody>\n{rows}\n'
             f"</tbody></table></td></tr><tr>{pager}</tr></tbody></table>"
         )
         return self.html_page(self.column_name, body)
+
+
+# The side menu of the real column (tests/recorded/trs/): folder beside the 年报 column, name.
+_TRS_SIBLING_COLUMNS = (
+    ("xxgkgd", "信息公开规定"), ("xxgkzd", "信息公开制度"), ("xxgkzn", "信息公开指南"), ("xxgkml", "信息公开目录"),
+    ("ysqgklm", "依申请公开"), ("", "信息公开年报"), ("xxgkscx", "信息公开查询"), ("rsxx", "人事信息"),
+    ("cwgk", "财务公开"), ("zfcg", "政府采购"), ("yjgl", "应急管理"),
+)  # fmt: skip
 
 
 # Hanweb JCMS ----------------------------------------------------------------------------------
@@ -381,7 +396,9 @@ class HanwebColumn(ColumnTemplate):
         return routes
 
     def _attachment_path(self, index: int, n: int) -> str:
-        return f"{self.prefix}/module/download/downfile/{self.doc_id(index)}_{n}/{quote(self.articles[index].attachments[n].name)}"
+        # As on a real article (tests/recorded/hanweb/): /attach/0/<32 hex>.<ext>, no name in the URL.
+        key = hashlib.md5(f"{self.prefix}/{self.column_id}/{self.doc_id(index)}/{n}".encode()).hexdigest()
+        return f"{self.prefix}/attach/0/{key}.{_ext(self.articles[index].attachments[n].name)}"
 
     def _dataproxy(self, request: SimRequest) -> Page:
         form = request.form
@@ -402,13 +419,19 @@ class HanwebColumn(ColumnTemplate):
             f'<tr><td>标　　题：</td><td colspan="3">{html.escape(a.title)}</td></tr>'
             "<tr><td>文　　号：</td><td></td><td>主题分类：</td><td>综合政务\\政务公开</td></tr></tbody></table>"
         )
+        # A real article (tests/recorded/hanweb/) names its files in the body text only ("附件：…",
+        # without the extension) and links each as "[附件下载]" below the body.
+        names = "".join(f"<p>附件：{html.escape(att.name.rsplit('.', 1)[0])}<br/></p>" for att in a.attachments)
         links = "".join(
-            f'<p>附件：<a href="{self._attachment_path(i, n)}">{html.escape(att.name)}</a></p>' for n, att in enumerate(a.attachments)
+            f'<tr><td bgcolor="#FFFFFF" style="padding:8px 0px;">\n\t<a href="{self._attachment_path(i, n)}" '
+            'style="font-size:10.5pt;font-weight:bold;">[附件下载]</a>\n</td></tr>'
+            for n, _ in enumerate(a.attachments)
         )
         body = (
             f'<div class="xxgk_meta"><p>信息公开元数据</p>{meta}</div>'
             f'<div class="article"><div class="title">{html.escape(a.title)}</div>'
-            f'<div id="zoom">{a.body_html}</div>{links}</div>'
+            f'<table width="100%"><tr><td><div id="zoom"><meta name="ContentStart">{a.body_html}{names}<meta name="ContentEnd"></div></td></tr>'
+            f"{links}</table></div>"
         )
         head = f'<meta name="ArticleTitle" content="{html.escape(a.title)}">\n<meta name="PubDate" content="{a.published:%Y-%m-%d} 09:30">'
         return self.html_page(a.title, body, head, last_modified=_published_at(a.published), delay=a.delay)

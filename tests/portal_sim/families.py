@@ -14,15 +14,17 @@ gkml-frag      127.0.0.21   a gkmlpt platform with two 年报 categories given a
 gkml-tree      127.0.0.22   the same kind of platform, start URL without a fragment: the 年报
                             categories named in ``window._CONFIG`` beside a 政策文件 category
 gkml-api       127.0.0.23   start URL without a fragment, the category tree served as JSON
-hanweb-big     127.0.0.24   Hanweb: 3 records in the page's ``<datastore>``, 14 in all, POST windows;
-                            records in the markup of a real ``dataproxy.jsp`` answer (温州市科技局)
+hanweb-big     127.0.0.24   Hanweb: 3 records in the page's ``<datastore>``, 15 in all, POST windows;
+                            records in the markup of a real ``dataproxy.jsp`` answer (温州市科技局);
+                            one report only as a file linked ``[附件下载]`` as on a real article
 vsb-long       127.0.0.25   VSB: 5 list pages counting down (``col.htm``, ``col/4.htm`` … ``col/1.htm``)
 vsb-numbers    127.0.0.30   the same with a pager of page numbers only (no 下页 link)
 dede-static    127.0.0.26   DedeCMS ``index.html`` then ``list_32_<n>.html``
 dede-php       127.0.0.27   DedeCMS ``/plus/list.php?tid=&TotalResult=&PageNo=`` and ``view.php?aid=``
 dede-*-nonext  .31, .32     both Dede styles with a pager of numbers and ``共 N页`` only (no 下一页)
-trs-countpage  127.0.0.28   TRS list in the markup of a real column (鄂尔多斯恩格贝 信息公开年报): layout
-                            table, titles as link text, ``var countPage`` pager written by script
+trs-countpage  127.0.0.28   TRS list in the markup of a real column (tests/recorded/trs/, 恩格贝 信息公开年报):
+                            sibling columns in a side menu, layout table, titles as link text, news
+                            items among the reports, ``var countPage`` pager written by script
 =============  ===========  =======================================================================
 """
 
@@ -33,6 +35,7 @@ from datetime import date
 from nianbao.demo.documents import derived_report, report_body_html
 from nianbao.demo.families import (
     Article,
+    Attachment,
     DedeColumn,
     GenericColumn,
     GkmlptCategory,
@@ -62,11 +65,27 @@ def reports(county: str, year: int, count: int, *, start: int = 0, published: da
     return out
 
 
+def attachment_only_report(agency: str, year: int) -> Article:
+    """A report whose text is only in its attachment, linked as a real Hanweb article links files."""
+    title = f"{agency}{year}年政府信息公开工作年度报告"
+    text = derived_report(SEEDS[0], agency=agency, year=year)
+    return Article(title, date(year + 1, 1, 9), "<p>详见附件。</p>", attachments=[Attachment(f"{title}.txt", text.encode("utf-8"))], publisher=agency)
+
+
 def noise(county: str, year: int) -> list[Article]:
     """Entries that are not reports: a 解读 and a notice."""
     return [
         Article(f"《{county}财政局{year}年政府信息公开工作年度报告》解读", date(year + 1, 2, 1), "<p>解读</p>"),
         Article(f"{county}关于做好{year}年度政府信息公开工作年度报告编制发布工作的通知", date(year + 1, 1, 2), "<p>通知</p>"),
+    ]
+
+
+def news_items() -> list[Article]:
+    """News a real 年报 column lists besides its reports (tests/recorded/trs/): a meeting, which the
+    crawler leaves by its title, and a feature, fetched for the parser to tell it is no report."""
+    return [
+        Article("恩格贝生态示范区召开2024年度工作会暨党风廉政建设会议", date(2024, 2, 6), "<p>2月5日，示范区召开2024年度工作会议。</p>"),
+        Article("恩格贝生态示范区：栽下梧桐引凤来", date(2024, 1, 5), "<p>示范区坚持生态优先、绿色发展，引进企业落户。</p>"),
     ]
 
 
@@ -137,7 +156,7 @@ def gkmlpt_tree_portal(site_id: str = "gkml-tree", host: str = "127.0.0.22", tre
 
 def hanweb_portal() -> SimPortal:
     county = "仙居县"
-    articles = reports(county, 2023, 14)
+    articles = reports(county, 2023, 14) + [attachment_only_report(f"{county}文化旅游局", 2023)]
     column = HanwebColumn(prefix="", site_name=f"{county}人民政府", column_id=1229451001, web_id=3377, unit_id=6200301, page_size=2, inline_records=3,
                           record_style="div", articles=articles)  # fmt: skip
     return _portal("hanweb-big", f"{county}人民政府", "127.0.0.24", column.routes(), [column.index_path], articles)
@@ -165,7 +184,7 @@ def dede_portal(dynamic: bool, next_link: bool = True) -> SimPortal:
 
 def trs_countpage_portal() -> SimPortal:
     site = "恩格贝生态示范区管委会"
-    articles = reports("恩格贝生态示范区", 2023, 5) + noise("恩格贝生态示范区", 2023)
+    articles = reports("恩格贝生态示范区", 2023, 5) + noise("恩格贝生态示范区", 2023) + news_items()
     column = TrsColumn(prefix="", column_dir="xxgk/xxgknb", site_name=site, page_size=2, pager="countPage", articles=articles)
     return _portal("trs-countpage", site, "127.0.0.28", column.routes(), [column.index_path], articles)
 
