@@ -13,13 +13,11 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 
-from core.settings import SiteSpec
 from tests.portal_sim.harness import crawl, query, write_settings
-from tests.portal_sim.recorded import Recording, ReplayProxy, load_recordings
+from tests.portal_sim.recorded import Recording, ReplayProxy, list_pages, load_recordings, site_specs
 
 RECORDINGS = load_recordings()
-# The list pages: recordings served under an address, with entries a person finds on them.
-LISTS = {f"rec-{r.family}-{r.path.stem}"[:60]: r for r in RECORDINGS if r.served_at and r.urls("report", "other", "excluded")}
+LISTS = list_pages(RECORDINGS)
 DETAILS = [r for r in RECORDINGS if r.served_at and r.links.get("attachment")]
 
 
@@ -35,8 +33,7 @@ class Crawled:
 def crawled(tmp_path_factory: pytest.TempPathFactory):
     proxy = ReplayProxy(RECORDINGS).start()
     try:
-        sites = [SiteSpec(id=site_id, name=rec.path.stem, start_urls=[str(rec.served_at)]) for site_id, rec in LISTS.items()]
-        config = write_settings(tmp_path_factory.mktemp("recorded"), sites)
+        config = write_settings(tmp_path_factory.mktemp("recorded"), site_specs(LISTS))
         summary = crawl(config, timeout=180, env=proxy.env())
         asked = {r.path for r in proxy.requests()}
         yield Crawled(proxy, config, summary, asked)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
+from core.settings import SiteSpec
 from nianbao.demo.server import LoggedRequest, Page, PortalServer, SimRequest
 
 RECORDED = Path(__file__).resolve().parents[1] / "recorded"
@@ -67,6 +68,16 @@ def load_recordings(root: Path = RECORDED) -> list[Recording]:
                 base = current.served_at or "http://unserved.invalid/"
                 current.links.setdefault(m.group(1), []).append((urljoin(base, m.group(2)), (m.group(3) or "").strip()))
     return out
+
+
+def list_pages(recordings: list[Recording]) -> dict[str, Recording]:
+    """The recorded list pages a crawl starts from (served, with entries listed by hand), by site id."""
+    return {f"rec-{r.family}-{r.path.stem}"[:40]: r for r in recordings if r.served_at and r.urls("report", "other", "excluded")}
+
+
+def site_specs(lists: dict[str, Recording]) -> list[SiteSpec]:
+    """One site per recorded list page, its start URL the page's original address."""
+    return [SiteSpec(id=site_id, name=rec.path.stem, start_urls=[str(rec.served_at)]) for site_id, rec in lists.items()]
 
 
 class ReplayProxy:
