@@ -117,7 +117,8 @@ class ReplayProxy:
 
 def _key(url: str) -> str:
     """A URL as the proxy looks it up: scheme-less host (lower case, no default port) and path, a
-    folder and its ``index.html`` being one page (as static servers answer them)."""
+    folder and its ``index.html`` being one page (as static servers answer them). The query is
+    not part of it: no recording is of a page that differs by its query."""
     parts = urlsplit(url)
     host = (parts.hostname or "").lower()
     if parts.port and parts.port != 80:
