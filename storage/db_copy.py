@@ -2,7 +2,7 @@
 
 The target gets its schema from the migrations, then every table of the models is copied in
 dependency order (parents before the rows that point at them), ids and all, a batch at a time
-(memory stays bounded whatever the size), in one transaction on the target (a copy that fails
+(memory stays bounded whatever the size; into PostgreSQL by ``COPY``), in one transaction on the target (a copy that fails
 leaves the target empty, so it can simply be run again). PostgreSQL's sequences are then moved
 past the copied ids, and the rows of every table are counted on both sides.
 
@@ -12,6 +12,7 @@ Not copied: ``alembic_version`` (the migrations write it) and APScheduler's ``ap
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -111,13 +112,37 @@ def _copy_table(src: Connection, dst: Connection, table: Table, write_as: Table,
     aware = [c.name for c in table.columns if isinstance(c.type, DateTime) and c.type.timezone]
     order = list(table.primary_key.columns) or list(table.columns)
     result = src.execution_options(stream_results=True, yield_per=batch).execute(select(table).order_by(*order))
+    write = _copy_rows_in if dst.dialect.name == "postgresql" else _insert_rows
     done = 0
     for rows in result.partitions(batch):
         values = [_row(r._mapping, aware) for r in rows]
-        dst.execute(write_as.insert(), values)
+        write(dst, write_as, values)
         done += len(values)
         if progress is not None:
             progress(table.name, done)
+
+
+def _insert_rows(dst: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    dst.execute(table.insert(), rows)
+
+
+def _copy_rows_in(dst: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """PostgreSQL: the rows through ``COPY … FROM STDIN`` on the same connection and transaction,
+    some ten times the rate of batched INSERTs. JSON is written as the application writes it."""
+    serialize = dst.dialect._json_serializer or json.dumps  # type: ignore[attr-defined]
+    json_cols = {c.name: c.nullable for c in table.columns if isinstance(c.type, JSON)}
+    names = [c.name for c in table.columns]
+    quoted = ", ".join(dst.dialect.identifier_preparer.quote(n) for n in names)
+    cursor = dst.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        with cursor.copy(f"COPY {dst.dialect.identifier_preparer.quote(table.name)} ({quoted}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([
+                    (None if row[n] is None and json_cols[n] else serialize(row[n])) if n in json_cols else row[n]
+                    for n in names
+                ])
+    finally:
+        cursor.close()
 
 
 def _row(mapping: Any, aware: list[str]) -> dict[str, Any]:
