@@ -55,7 +55,8 @@ def test_a_sqlite_database_moved_to_postgresql_reads_the_same(tmp_path: Path, pg
     before = _views(lite)
     assert json.loads(before[0]) and json.loads(before[1])
 
-    moved = run_cli("migrate-db", "--to", pg_url.replace("postgresql+psycopg://", "postgresql://"), config=lite)
+    # Small batches: a table is copied in many (report_cells in some twenty).
+    moved = run_cli("migrate-db", "--to", pg_url.replace("postgresql+psycopg://", "postgresql://"), "--batch", "50", config=lite)
     assert moved.returncode == 0, moved.stderr
     counted = {t: (int(a.replace(",", "")), int(b.replace(",", "")))
                for t, a, b in re.findall(r"^(\w+)\s+([\d,]+)\s+([\d,]+)$", moved.stdout, re.M)}

@@ -8,6 +8,7 @@ import sys
 import time
 
 from nianbao.cli import EXIT_OK, EXIT_PROBLEMS
+from core.errors import UsageError
 from core.settings import Settings
 
 
@@ -18,6 +19,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     from storage.db import Database, driver_url
     from storage.db_copy import copy_database
 
+    if args.batch < 1:
+        raise UsageError("migrate-db: --batch must be at least 1")
     source = Database(settings.database_url)  # brought to the newest schema first, as every command does
     try:
         shown = make_url(driver_url(args.to)).render_as_string(hide_password=True)
