@@ -4,10 +4,10 @@ Jobs live in an SQLAlchemy job store in the project's database, so they survive 
 ``nianbao jobs`` can read them. Each job runs the matching ``nianbao`` command as a child process
 (Scrapy's reactor cannot restart inside one process, and a crash in one run must not take the
 scheduler down). A lock row in the database (``JobLock``) keeps two runs of one job apart, even
-across several scheduler processes sharing the database. The lock is a lease the scheduler renews while the child runs, so a
-scheduler on another machine takes a job over only once its holder stopped renewing (its machine
-died). SIGTERM/SIGINT stop the scheduler
-gracefully: running children get SIGTERM (Scrapy then finishes what is in flight).
+across several scheduler processes sharing the database; it is a lease the scheduler renews while
+the child runs, so a scheduler on another machine takes a job over only once the holder stopped
+renewing (its machine died). SIGTERM/SIGINT stop the scheduler gracefully: running children get
+SIGTERM (Scrapy then finishes what is in flight).
 
 Each child runs in its own process group and is always ended with its whole group, and its output
 goes to a file, never a pipe: a grandchild still running (a crawl's ingest worker) would hold a
