@@ -164,6 +164,18 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("--as-of", type=_date, help="date the board's deadlines are judged at (default: today)")
     st.add_argument("--site", action="append", metavar="ID", help="only this site (repeatable)")
 
+    mg = sub.add_parser(
+        "migrate-db",
+        help="copy the current database into another, empty one (e.g. SQLite → PostgreSQL)",
+        description="Create the schema on the target with the migrations, refuse a target that already holds "
+        "data, copy every table in dependency order a batch at a time, move PostgreSQL's id sequences past the "
+        "copied ids and compare every table's row count. Stop `serve`, crawls and checks first. Then point "
+        "`database:` at the target (docs/scaling.md).",
+    )
+    mg.add_argument("--to", required=True, metavar="URL",
+                    help="the target database, e.g. postgresql://user@host/nianbao (psycopg 3 is the driver)")
+    mg.add_argument("--batch", type=int, default=2000, metavar="N", help="rows per read and insert (default 2000)")
+
     sub.add_parser("serve", help="run the scheduler (crawl, check, digest on their cron schedules)")
     sub.add_parser("jobs", help="list scheduled jobs and their next run times")
     return p

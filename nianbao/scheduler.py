@@ -4,8 +4,10 @@ Jobs live in an SQLAlchemy job store in the project's database, so they survive 
 ``nianbao jobs`` can read them. Each job runs the matching ``nianbao`` command as a child process
 (Scrapy's reactor cannot restart inside one process, and a crash in one run must not take the
 scheduler down). A lock row in the database (``JobLock``) keeps two runs of one job apart, even
-across several scheduler processes sharing the database. SIGTERM/SIGINT stop the scheduler
-gracefully: running children get SIGTERM (Scrapy then finishes what is in flight).
+across several scheduler processes sharing the database; it is a lease the scheduler renews while
+the child runs, so a scheduler on another machine takes a job over only once the holder stopped
+renewing (its machine died). SIGTERM/SIGINT stop the scheduler gracefully: running children get
+SIGTERM (Scrapy then finishes what is in flight).
 
 Each child runs in its own process group and is always ended with its whole group, and its output
 goes to a file, never a pipe: a grandchild still running (a crawl's ingest worker) would hold a
@@ -36,13 +38,14 @@ from sqlalchemy import delete, select
 from storage.export import local_time
 from core.settings import INTERVAL, Settings
 from storage.db import Database
-from storage.locks import process_holder, release_lock, take_lock
+from storage.locks import LEASE, Lease, process_holder, take_lock
 from storage.models import JobRun
 
 log = logging.getLogger("nianbao.scheduler")
 JOB_TABLE = "apscheduler_jobs"
-# A child still running after this long is assumed dead when another scheduler looks at its lock.
-LOCK_TTL = timedelta(hours=12)
+# A job's lock is a lease its scheduler renews while the child runs: a scheduler on another machine
+# takes the job over this long after the holder's machine died (storage/locks.py).
+LOCK_LEASE = LEASE
 
 _children: set[subprocess.Popen[bytes]] = set()
 _children_lock = threading.Lock()
@@ -90,10 +93,12 @@ def run_nianbao_job(job_id: str, database_url: str, config_path: str | None, arg
     """Run one scheduled ``nianbao`` command as a child process, under the job's lock."""
     db = Database(database_url, migrate=False)
     holder = process_holder()
+    lease: Lease | None = None
     try:
-        if not _take_lock(db, job_id, holder):
+        if not take_lock(db, job_id, holder, LOCK_LEASE):
             log.info("job %s skipped: another run holds its lock", job_id)
             return -1
+        lease = Lease(db, job_id, holder, LOCK_LEASE)
         started = datetime.now(timezone.utc)
         with db.session() as s:
             run = JobRun(job_id=job_id, holder=holder, started_at=started)
@@ -137,16 +142,9 @@ def run_nianbao_job(job_id: str, database_url: str, config_path: str | None, arg
                 done.detail = "\n".join(tail)[:4000]
         return proc.returncode
     finally:
-        _release_lock(db, job_id, holder)
+        if lease is not None:
+            lease.end()  # released here, not before: a run is over once its record is written
         db.dispose()
-
-
-def _take_lock(db: Database, job_id: str, holder: str) -> bool:
-    return take_lock(db, job_id, holder, LOCK_TTL)
-
-
-def _release_lock(db: Database, job_id: str, holder: str) -> None:
-    release_lock(db, job_id, holder)
 
 
 def build_scheduler(settings: Settings) -> BackgroundScheduler:

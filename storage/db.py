@@ -20,6 +20,7 @@ class Database:
     """A database: engine, sessions, migrations. The URL is any SQLAlchemy URL."""
 
     def __init__(self, url: str, *, migrate: bool = True) -> None:
+        url = driver_url(url)
         self.url = url
         try:
             shown = make_url(url).render_as_string(hide_password=True)
@@ -67,6 +68,15 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def driver_url(url: str) -> str:
+    """``url`` with psycopg 3 as the driver of a bare ``postgresql://`` (or ``postgres://``) URL:
+    the driver nianbao installs (SQLAlchemy's own default, psycopg2, is not)."""
+    for bare in ("postgresql://", "postgres://"):
+        if url.startswith(bare):
+            return "postgresql+psycopg://" + url.removeprefix(bare)
+    return url
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]

@@ -7,9 +7,10 @@ by ``nianbao ingest``. The queue is the database itself: no state lives in one p
 of consumers on any number of machines can share it, and a document kept by a crawl that was then
 killed is filed by the next consumer.
 
-A consumer claims a batch with one portable ``UPDATE`` (claim token and time; the conditions are
-repeated outside the sub-select so that, on PostgreSQL, a row another consumer claimed meanwhile is
-re-checked and skipped), files it through ``Ingestor.file_many`` (which marks each row done with its
+A consumer claims a batch with one ``UPDATE`` (claim token and time) of the rows its sub-select
+picks; on PostgreSQL the sub-select locks them ``FOR UPDATE SKIP LOCKED``, so that consumers
+claiming at the same moment take disjoint batches without waiting for each other (the conditions
+are repeated outside the sub-select as well: a row claimed meanwhile is re-checked and skipped), files it through ``Ingestor.file_many`` (which marks each row done with its
 outcome) and takes the next. A claim older than ``stale_after`` belongs to a consumer that died:
 it is taken over; so is, at once, a claim whose consumer ran on this host and is gone (the claim
 token names host and pid).
@@ -126,6 +127,9 @@ class IngestQueue:
             free = or_(free, RawDocument.ingest_claim.in_(dead))
         oldest = (
             select(RawDocument.id).where(RawDocument.ingest_pending.is_(True), free).order_by(RawDocument.id).limit(self.batch)
+            # PostgreSQL: rows another consumer is claiming right now are passed over, not waited
+            # for (SQLite has no row locks and renders nothing: its writers take turns anyway).
+            .with_for_update(skip_locked=True)
         )
         with self.db.session() as s:  # committed on leaving: other consumers see the claim
             s.execute(

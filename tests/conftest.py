@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -29,6 +31,58 @@ def project(tmp_path: Path):
     return write
 
 
+# Databases: SQLite, and PostgreSQL on one throwaway server per test session -------------------
+PG_TEMPLATE = "nianbao_template"
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[str]:
+    """URL of the session's throwaway PostgreSQL server (its ``postgres`` database), with a
+    template database already brought to the newest schema."""
+    from tests import pgserver
+
+    if not pgserver.available():
+        pytest.fail("PostgreSQL server binaries missing: run scripts/install-system-deps")
+    with pgserver.postgres_server() as url:
+        from storage.db import Database
+
+        _admin(url, f"CREATE DATABASE {PG_TEMPLATE}")
+        Database(_on(url, PG_TEMPLATE)).dispose()  # migrated once; each test's copy is instant
+        yield url
+
+
+@pytest.fixture
+def pg_url(pg_server: str) -> Iterator[str]:
+    """A fresh PostgreSQL database of this test alone (schema migrated, no rows), dropped after."""
+    name = f"t_{uuid.uuid4().hex[:16]}"
+    _admin(pg_server, f"CREATE DATABASE {name} TEMPLATE {PG_TEMPLATE}")
+    yield _on(pg_server, name)
+    _admin(pg_server, f"DROP DATABASE {name} WITH (FORCE)")  # engines a test left open included
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The test's database, once on SQLite (a file in ``tmp_path``) and once on PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'nianbao.db'}"
+    return request.getfixturevalue("pg_url")
+
+
+def _on(url: str, database: str) -> str:
+    return url.rsplit("/", 1)[0] + "/" + database
+
+
+def _admin(url: str, sql: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")  # CREATE/DROP DATABASE: no transaction
+    try:
+        with engine.connect() as conn:
+            conn.execute(text(sql))
+    finally:
+        engine.dispose()
+
+
 def run_cli(*args: str, config: Path | None = None, timeout: float = 300, env: dict | None = None) -> subprocess.CompletedProcess:
     """Run `nianbao …` in a fresh process, as a user would."""
     cmd = [sys.executable, "-m", "nianbao.cli"]
@@ -37,6 +91,18 @@ def run_cli(*args: str, config: Path | None = None, timeout: float = 300, env: d
     full_env = {**os.environ, "PYTHONIOENCODING": "utf-8", **(env or {})}
     full_env.pop("NIANBAO_CONFIG", None)
     return subprocess.run(cmd + list(args), capture_output=True, text=True, timeout=timeout, cwd=str(ROOT), env=full_env)
+
+
+def wait_for(predicate, timeout: float = 30.0, poll: float = 0.3) -> bool:  # type: ignore[no-untyped-def]
+    """Poll ``predicate`` until it is true (True) or ``timeout`` seconds have passed (False)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(poll)
+    return False
 
 
 def break_parser_on(monkeypatch: pytest.MonkeyPatch, url: str) -> None:

@@ -28,8 +28,9 @@ CHINA = ZoneInfo("Asia/Shanghai")
 Key = tuple[str, str, str]
 
 
-def make_db(tmp_path: Path) -> Database:
-    return Database(f"sqlite:///{tmp_path / 'nianbao.db'}")
+def make_db(tmp_path: Path, url: str | None = None) -> Database:
+    """The test's database: ``url`` (the ``database_url`` fixture), or SQLite in ``tmp_path``."""
+    return Database(url or f"sqlite:///{tmp_path / 'nianbao.db'}")
 
 
 def make_settings(tmp_path: Path, **extra: Any) -> Settings:

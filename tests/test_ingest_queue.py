@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -18,7 +17,6 @@ from storage.ingest_queue import IngestQueue, outcomes_of_run, pending_count
 from storage.db import Database
 from storage.models import Agency, CrawlError, RawDocument, Report, ReportCell
 from storage.rawstore import RawStore
-from tests import pgserver
 from tests.conftest import break_parser_on, run_cli
 from tests.portal_sim import Simulator
 from tests.portal_sim.harness import crawl, query, with_crawler_settings, write_settings
@@ -45,17 +43,6 @@ def _docs(copies: int = 1, *, defer: bool, run_id: int | None = None) -> list[In
         for n in range(copies)
         for key in SEED_SUBJECTS
     ]  # fmt: skip
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'nb.db'}"
-        return
-    if not pgserver.available():
-        pytest.fail("PostgreSQL server binaries missing: run scripts/install-system-deps")
-    with pgserver.postgres_server() as url:
-        yield url
 
 
 def _reports(db: Database) -> list[tuple]:
@@ -116,6 +103,37 @@ def test_consumers_sharing_the_queue_file_each_document_once(database_url: str, 
     assert sum(totals, Counter()) == Counter({"new": len(docs)})  # none filed twice (that would be "unchanged")
     with db.session() as s:
         assert s.scalar(select(func.count()).select_from(Report)) == len(docs)
+    assert pending_count(db) == 0
+
+
+def test_on_postgresql_a_consumer_passes_over_rows_another_is_claiming(pg_url: str, tmp_path: Path) -> None:
+    # Consumer A is in the middle of its claim: its transaction has locked the oldest pending rows
+    # and not committed. Consumer B claims at that moment: it takes the next rows at once
+    # (FOR UPDATE SKIP LOCKED) instead of waiting for A, and the two batches are disjoint.
+    from sqlalchemy import create_engine, text
+
+    db = Database(pg_url)
+    store = RawStore(tmp_path / "raw")
+    Ingestor(db, store).ingest_many(_docs(2, defer=True))
+    with db.session() as s:
+        ids = list(s.scalars(select(RawDocument.id).order_by(RawDocument.id)))
+    a_engine = create_engine(pg_url)
+    with a_engine.connect() as a:
+        a_rows = [r for (r,) in a.execute(text(
+            "SELECT id FROM raw_documents WHERE ingest_pending ORDER BY id LIMIT 3 FOR UPDATE"))]
+        assert a_rows == ids[:3]
+        b = IngestQueue(Database(pg_url, migrate=False), store, batch=3)
+        claimed: list[list[int]] = []
+        worker = threading.Thread(target=lambda: claimed.append([r.id for r in b.claim()]), daemon=True)
+        worker.start()
+        worker.join(timeout=30)  # waiting for A's locks would last until A ends, below
+        assert not worker.is_alive(), "the second consumer waited for the rows the first one was claiming"
+        a.rollback()
+    a_engine.dispose()
+    assert claimed == [ids[3:6]]
+    # Both consumers file what they hold and the rest: every document once.
+    total = b.drain() + IngestQueue(db, store, batch=3).drain()
+    assert total == Counter({"new": len(ids)})
     assert pending_count(db) == 0
 
 

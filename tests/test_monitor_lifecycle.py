@@ -29,9 +29,9 @@ def all_findings(db):
         ]
 
 
-def test_lifecycle_with_corrected_report_and_ack(tmp_path):
-    db = make_db(tmp_path)
-    settings = make_settings(tmp_path, monitor={"first_year": 2024})
+def test_lifecycle_with_corrected_report_and_ack(tmp_path, database_url):
+    db = make_db(tmp_path, database_url)
+    settings = make_settings(tmp_path, database=database_url, monitor={"first_year": 2024})
     site = add_site(db)
     a = add_agency(db, site, "西湖区教育局")
     add_report(db, a, 2024, cells=BAD)
@@ -71,9 +71,9 @@ def test_lifecycle_with_corrected_report_and_ack(tmp_path):
     assert g["status"] == "open"
 
 
-def test_check_is_idempotent(tmp_path):
-    db = make_db(tmp_path)
-    settings = make_settings(tmp_path, monitor={"first_year": 2022})
+def test_check_is_idempotent(tmp_path, database_url):
+    db = make_db(tmp_path, database_url)
+    settings = make_settings(tmp_path, database=database_url, monitor={"first_year": 2022})
     site = add_site(db)
     a = add_agency(db, site, "西湖区教育局")
     add_report(db, a, 2023, cells=BAD, published_on=date(2024, 3, 1))
@@ -98,9 +98,9 @@ def test_check_is_idempotent(tmp_path):
         assert f["status"] == "open"
 
 
-def test_missing_year_resolved_when_report_appears(tmp_path):
-    db = make_db(tmp_path)
-    settings = make_settings(tmp_path, monitor={"first_year": 2024})
+def test_missing_year_resolved_when_report_appears(tmp_path, database_url):
+    db = make_db(tmp_path, database_url)
+    settings = make_settings(tmp_path, database=database_url, monitor={"first_year": 2024})
     site = add_site(db)
     a = add_agency(db, site, "西湖区教育局")
     run_check(db, settings, date(2025, 2, 10))
@@ -113,9 +113,9 @@ def test_missing_year_resolved_when_report_appears(tmp_path):
     assert by_kind["late"]["status"] == "new"
 
 
-def test_scope_only_resolves_its_sites(tmp_path):
-    db = make_db(tmp_path)
-    settings = make_settings(tmp_path, monitor={"first_year": 2024})
+def test_scope_only_resolves_its_sites(tmp_path, database_url):
+    db = make_db(tmp_path, database_url)
+    settings = make_settings(tmp_path, database=database_url, monitor={"first_year": 2024})
     s1 = add_site(db, "xihu", "西湖区人民政府", "浙江省杭州市西湖区")
     s2 = add_site(db, "binjiang", "滨江区人民政府", "浙江省杭州市滨江区")
     add_agency(db, s1, "西湖区教育局")
@@ -129,15 +129,15 @@ def test_scope_only_resolves_its_sites(tmp_path):
     assert statuses == {"xihu": "open", "binjiang": "new"}
 
 
-def test_acknowledge_unknown_id(tmp_path):
-    db = make_db(tmp_path)
+def test_acknowledge_unknown_id(tmp_path, database_url):
+    db = make_db(tmp_path, database_url)
     with pytest.raises(LookupError):
         acknowledge(db, 999, "x")
 
 
-def test_finding_to_dict_keys(tmp_path):
-    db = make_db(tmp_path)
-    settings = make_settings(tmp_path, monitor={"first_year": 2024})
+def test_finding_to_dict_keys(tmp_path, database_url):
+    db = make_db(tmp_path, database_url)
+    settings = make_settings(tmp_path, database=database_url, monitor={"first_year": 2024})
     site = add_site(db)
     add_report(db, add_agency(db, site, "西湖区教育局"), 2024, cells=BAD)
     run_check(db, settings, date(2025, 6, 30))

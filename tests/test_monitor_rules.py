@@ -29,9 +29,10 @@ AS_OF = date(2025, 6, 30)
 
 
 @pytest.fixture
-def env(tmp_path):
-    db = make_db(tmp_path)
-    settings = make_settings(tmp_path, monitor={"first_year": 2024})
+def env(tmp_path, database_url):
+    """Every rule on SQLite and on PostgreSQL."""
+    db = make_db(tmp_path, database_url)
+    settings = make_settings(tmp_path, database=database_url, monitor={"first_year": 2024})
     site = add_site(db)
     return db, settings, site
 
@@ -311,6 +312,7 @@ def test_township_override_in_settings(env, tmp_path):
     db, _, site = env
     settings = make_settings(
         tmp_path,
+        database=db.url,
         monitor={
             "first_year": 2024,
             "deadlines": [

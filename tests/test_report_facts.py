@@ -20,31 +20,15 @@ from storage.cell_grid import GRID_CELLS, GRID_COLUMNS
 from storage.db import Database
 from storage.models import Base, Finding, Report, ReportCell, report_facts
 from storage.rawstore import RawStore
-from tests import pgserver
 
 SEEDS = Path(__file__).with_name("data") / "seeds"
 
 
-def _databases():
-    yield pytest.param("sqlite", id="sqlite")
-    yield pytest.param(
-        "postgresql",
-        id="postgresql",
-        marks=pytest.mark.skipif(not pgserver.available(), reason="PostgreSQL binaries not installed"),
-    )
-
-
-@pytest.fixture(params=list(_databases()))
-def db(request, tmp_path):
-    if request.param == "sqlite":
-        database = Database(f"sqlite:///{tmp_path / 'nb.db'}")
-        yield database
-        database.dispose()
-        return
-    with pgserver.postgres_server() as url:
-        database = Database(url)
-        yield database
-        database.dispose()
+@pytest.fixture
+def db(database_url: str):  # type: ignore[no-untyped-def]
+    database = Database(database_url)
+    yield database
+    database.dispose()
 
 
 def _facts(db: Database) -> dict[int, dict]:

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from nianbao.scheduler import INTERRUPTED
 from storage.db import Database
 from storage.models import JobLock, JobRun
-from tests.conftest import ROOT, run_cli
+from tests.conftest import ROOT, run_cli, wait_for
 
 
 def _runs(db: Database, job_id: str) -> list[JobRun]:
@@ -31,13 +31,8 @@ def _serve(cfg: Path) -> subprocess.Popen:
     )
 
 
-def _wait_for(predicate, timeout: float = 30.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.3)
-    return False
+def _wait_for(predicate, timeout: float = 30.0) -> bool:  # type: ignore[no-untyped-def]
+    return wait_for(predicate, timeout)
 
 
 def test_serve_runs_check_on_interval_and_stops_cleanly(project, tmp_path: Path) -> None:

@@ -37,13 +37,12 @@ def _results(cfg: Path) -> tuple[list[dict], list[tuple]]:
     return sorted(reports, key=lambda r: (r["agency"], r["report_year"])), keys
 
 
-def test_sqlite_and_postgresql_agree(tmp_path: Path) -> None:
+def test_sqlite_and_postgresql_agree(tmp_path: Path, pg_url: str) -> None:
     sqlite_cfg = _config(tmp_path, "lite", "sqlite:///nianbao.db")
-    with pgserver.postgres_server() as url:
-        pg_cfg = _config(tmp_path, "pg", url)
-        pg_reports, pg_findings = _results(pg_cfg)
-        again = run_cli("import", str(SEEDS), config=pg_cfg)
-        assert "unchanged 5" in again.stdout  # idempotent on PostgreSQL too
+    pg_cfg = _config(tmp_path, "pg", pg_url)
+    pg_reports, pg_findings = _results(pg_cfg)
+    again = run_cli("import", str(SEEDS), config=pg_cfg)
+    assert "unchanged 5" in again.stdout  # idempotent on PostgreSQL too
     lite_reports, lite_findings = _results(sqlite_cfg)
     assert len(pg_reports) == 5
     assert pg_reports == lite_reports

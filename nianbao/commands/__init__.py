@@ -25,6 +25,7 @@ HANDLERS = {
     "export": "export:run",
     "digest": "digest:run",
     "site": "site:run",
+    "migrate-db": "migrate_db:run",
     "serve": "serve:run_serve",
     "jobs": "serve:run_jobs",
 }

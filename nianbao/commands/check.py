@@ -13,27 +13,28 @@ from core.settings import Settings
 
 # One check at a time per database: two would both add the same new finding.
 CHECK_LOCK = "nianbao check"
-CHECK_LOCK_TTL = timedelta(hours=2)
+CHECK_LOCK_LEASE = timedelta(minutes=5)  # renewed while the check runs (storage/locks.py)
 CHECK_LOCK_WAIT_SECONDS = 600.0
 
 
 def run(args: argparse.Namespace, settings: Settings) -> int:
-    from storage.locks import lock_holder, process_holder, release_lock, take_lock, wait_for_lock
+    from storage.locks import Lease, lock_holder, process_holder, take_lock, wait_for_lock
 
     app = open_app(settings)
     if args.site:
         for sid in args.site:
             settings.site(sid)
     holder = process_holder()
-    if not take_lock(app.db, CHECK_LOCK, holder, CHECK_LOCK_TTL):
+    if not take_lock(app.db, CHECK_LOCK, holder, CHECK_LOCK_LEASE):
         print(f"another check is running ({lock_holder(app.db, CHECK_LOCK) or 'just ended'}): waiting for it to end", file=sys.stderr)
-        if not wait_for_lock(app.db, CHECK_LOCK, holder, CHECK_LOCK_TTL, CHECK_LOCK_WAIT_SECONDS):
+        if not wait_for_lock(app.db, CHECK_LOCK, holder, CHECK_LOCK_LEASE, CHECK_LOCK_WAIT_SECONDS):
             print(f"check skipped: another check still running after {CHECK_LOCK_WAIT_SECONDS:.0f}s", file=sys.stderr)
             return EXIT_PROBLEMS
+    lease = Lease(app.db, CHECK_LOCK, holder, CHECK_LOCK_LEASE)
     try:
         return _check(app, args, settings)
     finally:
-        release_lock(app.db, CHECK_LOCK, holder)
+        lease.end()
 
 
 def _check(app: App, args: argparse.Namespace, settings: Settings) -> int:
