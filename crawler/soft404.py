@@ -44,9 +44,10 @@ _ALERT = re.compile(r"alert\s*\(\s*['\"]([^'\"]{1,200})['\"]")
 _SPACE = re.compile(r"\s+")
 
 
-def soft_404(html: str) -> str | None:
-    """The reason ``html`` (an HTTP 200 page) is an error page saying "not found", or None."""
-    page = Selector(text=html or "<html></html>")
+def soft_404(html: str | Selector) -> str | None:
+    """The reason ``html`` (an HTTP 200 page, or its parsed ``Selector``: a response's own, so the
+    page is not parsed twice) is an error page saying "not found", or None."""
+    page = html if isinstance(html, Selector) else Selector(text=html or "<html></html>")
     text = _SPACE.sub("", "".join(page.xpath("//body//text()[not(ancestor::script or ancestor::style or ancestor::noscript)]").getall()))
     if len(text) > MAX_TEXT:
         return None

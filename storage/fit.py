@@ -70,9 +70,10 @@ class FitText(TypeDecorator[str]):
     def __init__(self, length: int | None = None, base: type[String] = String) -> None:
         super().__init__(length)
         self.impl = base(length)  # the column's own type, so the schema is unchanged
+        self.length, self.base = length, base  # in the type's cache key (read from __dict__)
 
     def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
-        return fit_str(value, self.impl.length) if isinstance(value, str) else value
+        return fit_str(value, self.length) if isinstance(value, str) else value
 
     @property
     def python_type(self) -> type[str]:

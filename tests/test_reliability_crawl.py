@@ -223,3 +223,16 @@ def test_a_site_that_answers_errors_is_reachable_and_the_crawl_exits_0(tmp_path:
         proc = run_cli("crawl", config=config, timeout=120)
     assert proc.returncode == 0, proc.stdout + proc.stderr[-3000:]
     assert "unreachable" not in proc.stdout and "errors on busy: http 1" in proc.stdout
+
+
+def test_no_real_document_reads_as_a_soft_404() -> None:
+    # Every real document of the corpus (tests/real) and the seeds, served as a page titled by its
+    # first line, as a portal would: none is taken for an error page (recall first).
+    documents = [*REAL.glob("*/document.*"), *Path(__file__).with_name("data").joinpath("seeds").glob("*.txt")]
+    assert len(documents) > 100
+    for path in documents:
+        lines = [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        title = lines[0][:80]
+        body = "".join(f"<p>{line}</p>" for line in lines)
+        page = f'<html><head><meta charset="utf-8"><title>{title}</title></head><body><h1>{title}</h1>{body}</body></html>'
+        assert soft_404(page) is None, path

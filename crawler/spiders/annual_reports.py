@@ -332,7 +332,7 @@ def _page_not_found(response: Response) -> str | None:
     """Why an HTML page answered 200 is an error page saying "not found" (``crawler.soft404``)."""
     if response.status != 200 or not isinstance(response, HtmlResponse):
         return None
-    return soft_404(response.text)
+    return soft_404(response.selector)
 
 
 def _listed_url(r: Request | Response) -> str:
