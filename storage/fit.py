@@ -11,12 +11,15 @@ in the middle of filing a report). Two places make both databases store the same
 - ``fit_cell_value``, at ingest: a cell value outside what ``Numeric(20, 6)`` holds (14 integer
   digits) is not stored as a number — the cell keeps its text, its value is NULL, and the report
   carries a warning naming it — and a value with more than 6 decimals is rounded as PostgreSQL
-  would (half even), on SQLite too.
+  rounds it (half away from zero), on SQLite too.
+
+JSON columns need neither: a NUL in them is written as the escape ``\u0000``, which PostgreSQL's
+``json`` type (not ``jsonb``) keeps.
 """
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import MetaData, String, Text
@@ -35,17 +38,6 @@ def fit_str(value: str, length: int | None) -> str:
     return value[:length] if length is not None and len(value) > length else value
 
 
-def fit_json(value: Any) -> Any:
-    """A JSON value without NUL characters in its strings (keys included)."""
-    if isinstance(value, str):
-        return fit_str(value, None)
-    if isinstance(value, dict):
-        return {fit_json(k): fit_json(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [fit_json(v) for v in value]
-    return value
-
-
 def fit_cell_value(value: Any) -> tuple[Decimal | None, str | None]:
     """(the value as stored, None) or (None, the reason it cannot be stored as a number)."""
     if value is None:
@@ -57,7 +49,7 @@ def fit_cell_value(value: Any) -> tuple[Decimal | None, str | None]:
     if not number.is_finite() or abs(number) >= NUMERIC_LIMIT:
         return None, f"{value} is beyond the storable range (under 10^{NUMERIC_PRECISION - NUMERIC_SCALE})"
     if number.as_tuple().exponent < -NUMERIC_SCALE:  # type: ignore[operator]
-        number = number.quantize(_QUANTUM, rounding=ROUND_HALF_EVEN)
+        number = number.quantize(_QUANTUM, rounding=ROUND_HALF_UP)
     return number, None
 
 

@@ -83,5 +83,6 @@ def test_cell_values_are_checked_against_the_value_columns() -> None:
         value, why = fit_cell_value(too_big)
         assert value is None and why and "beyond the storable range" in why
     assert fit_cell_value(Decimal("1.23456789")) == (Decimal("1.234568"), None)  # PostgreSQL's rounding, on SQLite too
+    assert fit_cell_value(Decimal("0.0000005")) == (Decimal("0.000001"), None)  # half away from zero, as numeric(20,6)
     assert fit_cell_value(7) == (Decimal(7), None) and fit_cell_value(None) == (None, None)
     assert fit_str("a\x00b" * 3, 4) == "abab"
