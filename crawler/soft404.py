@@ -13,8 +13,11 @@ mentions "404" or quotes "页面不存在" stays a report. A page is a soft 404 
   publisher and navigation of its own, and the tables of a report are thousands of characters),
   and
 - the phrase stands where the page names itself: its ``<title>``, a heading (``h1``–``h4``), the
-  whole visible text when that is a line or two (``BARE_TEXT``), or an ``alert()`` of a page
-  with next to no text.
+  whole visible text when that is a line or two (``BARE_TEXT``) made mostly of the message, or an
+  ``alert()`` of a page with next to no text.
+
+The spider asks only about pages that link no document (a page with an attachment is kept,
+whatever it says).
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ _PHRASE = re.compile("|".join(re.escape(p).replace(r"\ ", r"\s*") for p in sorte
 _NAMED_404 = re.compile(r"^\W*(?:error\s*|错误\s*)?404\s*(?:$|错误|页面|error|not\s*found|[-–—:：!！|])", re.I)
 _ALERT = re.compile(r"alert\s*\(\s*['\"]([^'\"]{1,200})['\"]")
 _SPACE = re.compile(r"\s+")
+_PUNCTUATION = re.compile(r"[\W_]+")
 
 
 def soft_404(html: str | Selector) -> str | None:
@@ -54,7 +58,9 @@ def soft_404(html: str | Selector) -> str | None:
     places = [("title", t) for t in page.xpath("//title//text()").getall()]
     places += [("heading", h) for h in (" ".join(e.xpath(".//text()").getall()) for e in page.xpath("//h1|//h2|//h3|//h4"))]
     if len(text) <= BARE_TEXT:
-        places.append(("text", text))
+        said = _says_not_found(text)
+        if said and len(said) * 3 >= len(_PUNCTUATION.sub("", text)):  # the message is the page, not a note on it
+            places.append(("text", text))
         places += [("alert", a) for s in page.xpath("//script/text()").getall() for a in _ALERT.findall(s)]
     for place, words in places:
         said = _says_not_found(words)

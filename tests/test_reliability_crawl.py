@@ -236,3 +236,9 @@ def test_no_real_document_reads_as_a_soft_404() -> None:
         body = "".join(f"<p>{line}</p>" for line in lines)
         page = f'<html><head><meta charset="utf-8"><title>{title}</title></head><body><h1>{title}</h1>{body}</body></html>'
         assert soft_404(page) is None, path
+
+
+def test_a_short_page_that_only_mentions_the_phrase_is_no_soft_404() -> None:
+    note = "<html><head><title>正蓝旗2021年报</title></head><body><p>附件：正蓝旗2021年报.pdf（如页面不存在请联系办公室0479-1234567）</p></body></html>"
+    assert soft_404(note) is None  # a note on a page, not the page's message
+    assert soft_404("<html><head><title>提示</title></head><body><p>对不起，您访问的页面不存在！</p></body></html>") is not None

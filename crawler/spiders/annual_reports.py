@@ -246,8 +246,12 @@ class AnnualReportsSpider(Spider):
     def parse_detail(self, response: Response) -> Iterator[FetchedDocument]:
         meta = response.meta
         site_id = meta["site_id"]
-        gone = _page_not_found(response)
-        if gone:  # a deleted document answered with 200: an error like a 404, nothing to store
+        is_attachment = meta.get("kind") == "attachment"
+        attachments = [] if is_attachment or meta.get("unchanged") else self.adapters.get(meta.get("cms") or "generic").attachments(response)
+        # A deleted document answered with 200: an error like a 404, nothing to store. A page
+        # that links a document is never taken for one (recall first).
+        gone = None if attachments else _page_not_found(response)
+        if gone:
             self.context.record_error(site_id, _listed_url(response), "gone", gone)
             return
         redirected = meta.get("redirect_urls")
@@ -263,7 +267,7 @@ class AnnualReportsSpider(Spider):
             status=response.status,
             hints=dict(meta.get("hints") or {}),
             unchanged=bool(meta.get("unchanged")),
-            is_attachment=meta.get("kind") == "attachment",
+            is_attachment=is_attachment,
         )
         if doc.unchanged:
             yield doc
@@ -273,7 +277,7 @@ class AnnualReportsSpider(Spider):
         if isinstance(response, TextResponse):
             doc.encoding = response.encoding
         if not doc.is_attachment:
-            doc.attachments = self.adapters.get(meta.get("cms") or "generic").attachments(response)
+            doc.attachments = attachments
         else:
             doc.hints.setdefault("attachment_name", meta.get("link_text") or "")
         yield doc
