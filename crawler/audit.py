@@ -27,7 +27,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from crawler.discovery import ListEntry, unwanted_reason
-from crawler.middlewares.landing import RedirectRejected
+from crawler.middlewares.landing import RedirectRejected, too_many_redirects
 from crawler.middlewares.waf import BlockedByChallenge
 from crawler.run_record import utcnow
 
@@ -54,7 +54,7 @@ class PageAudit:
     depth: int
     seen_at: datetime
     family: str | None = None
-    status: str = "read"  # read|blocked|failed|robots|moved|end|fallback|ignored
+    status: str = "read"  # read|blocked|failed|robots|moved|redirect|gone|end|fallback|ignored
     detail: str = ""
     entries: list[ListEntry] = field(default_factory=list)
     subcolumns: int = 0
@@ -205,6 +205,9 @@ def failure_status(request: Request, failure: Failure) -> tuple[str, str]:
         if status == 404 and state.get("fallback"):
             return "fallback", f"HTTP 404: tried {state['fallback']['url']}"
         return "failed", f"HTTP {status}"
+    chain = too_many_redirects(request, failure)
+    if chain:
+        return "redirect", chain
     if failure.check(IgnoreRequest):
         message = str(failure.value)
         return ("robots", "forbidden by robots.txt") if "robots.txt" in message else ("ignored", message)

@@ -16,6 +16,7 @@ class RunCounters:
     blocked: dict[str, str] = field(default_factory=dict)  # site -> reason
     stopped_early: Counter[str] = field(default_factory=Counter)  # list paginations stopped on known entries
     not_due: Counter[str] = field(default_factory=Counter)  # known details fetched within revisit_days: not requested
+    answered: Counter[str] = field(default_factory=Counter)  # HTTP responses (any status) to the site's requests, robots.txt aside
 
     def outcome(self, site_id: str, outcome: str) -> None:
         self.outcomes[site_id][outcome] += 1

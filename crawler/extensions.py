@@ -15,7 +15,8 @@ from crawler.context import CrawlContext
 from core.process_memory import peak_rss_mb
 
 if TYPE_CHECKING:
-    from scrapy import Spider
+    from scrapy import Request, Spider
+    from scrapy.http import Response
     from scrapy.crawler import Crawler
 
 log = logging.getLogger("crawler.progress")
@@ -38,7 +39,14 @@ class CrawlRunRecorder:
         o = cls(crawler, crawler.settings.getfloat("NIANBAO_PROGRESS_INTERVAL", 30.0))
         crawler.signals.connect(o.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(o.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(o.response_received, signal=signals.response_received)
         return o
+
+    def response_received(self, response: Response, request: Request, spider: Spider) -> None:
+        # Any answer, an error status or a redirect included, shows the site can be reached.
+        site_id = request.meta.get("site_id")
+        if site_id:
+            self.context.counters.answered[site_id] += 1
 
     def spider_opened(self, spider: Spider) -> None:
         self.started = time.monotonic()
@@ -51,9 +59,10 @@ class CrawlRunRecorder:
     def log_progress(self) -> None:
         s = self.summary()
         log.info(
-            "crawl run %s: %d requests, %d list pages, %d new / %d changed / %d unchanged reports, %d to parse, %d errors, blocked: %s",
-            s["run_id"], s["requests"], s["pages"], s["new"], s["changed"], s["unchanged"], s["pending"],
-            sum(n for kinds in s["errors_by_site"].values() for n in kinds.values()), ", ".join(s["blocked_sites"]) or "none",
+            "crawl run %s: %d requests (%d answered, %d failed downloads), %d list pages, %d new / %d changed / %d unchanged reports, "
+            "%d to parse, %d errors, blocked: %s, unreachable: %s",
+            s["run_id"], s["requests"], s["responses"], s["failed_downloads"], s["pages"], s["new"], s["changed"], s["unchanged"],
+            s["pending"], error_count(s), ", ".join(s["blocked_sites"]) or "none", ", ".join(s["unreachable_sites"]) or "none",
         )  # fmt: skip
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
@@ -85,7 +94,11 @@ class CrawlRunRecorder:
             "mode": ctx.plan.mode,
             "sites": ctx.plan.site_ids,
             "pages": sum(c.pages.values()),
+            # Every download attempt (robots.txt and retries included), those answered, those that failed
+            # (DNS, refused, reset, timeout): the same counters Scrapy's stats dump shows.
             "requests": int(stats.get("downloader/request_count", 0)),
+            "responses": sum(by_status.values()),
+            "failed_downloads": int(stats.get("downloader/exception_count", 0)),
             "responses_by_status": dict(sorted(by_status.items())),
             "blocked_sites": sorted(c.blocked),
             "blocked_reasons": dict(c.blocked),
@@ -99,6 +112,20 @@ class CrawlRunRecorder:
             "elapsed_seconds": round(time.monotonic() - self.started, 3),
         }
         return with_outcomes(summary, ctx)
+
+
+def error_count(summary: dict[str, Any]) -> int:
+    """The run's crawl errors (``crawl_errors`` rows) in all, from a summary."""
+    return sum(n for kinds in summary.get("errors_by_site", {}).values() for n in kinds.values())
+
+
+def unreachable_sites(ctx: CrawlContext, errors_by_site: dict[str, dict[str, int]]) -> list[str]:
+    """Sites that could not be reached at all: not one answer to their requests (robots.txt aside)
+    and at least one network failure (DNS, refused, reset, timeout). A site refused by robots.txt
+    or a WAF answered, and is reported as blocked instead."""
+    return sorted(
+        site.id for site in ctx.plan.sites if not ctx.counters.answered[site.id] and errors_by_site.get(site.id, {}).get("network")
+    )
 
 
 # Summary keys of document outcomes, and the outcome each counts.
@@ -117,4 +144,5 @@ def with_outcomes(summary: dict[str, Any], ctx: CrawlContext) -> dict[str, Any]:
         for site_id, row in summary.get("per_site", {}).items():
             row[outcome] = outcomes.get(site_id, {}).get(outcome, 0)  # per site: by the outcome's own name
     summary["errors_by_site"] = ctx.run.errors_by_site()
+    summary["unreachable_sites"] = unreachable_sites(ctx, summary["errors_by_site"])
     return summary

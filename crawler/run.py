@@ -92,8 +92,9 @@ def crawl_in(process: CrawlerProcess) -> dict[str, Any]:
     they have filed everything the run kept (an interrupted run leaves the rest queued for the
     next consumer). A finished run's job directory is removed; an interrupted one's is kept.
 
-    Summary keys: run_id, mode, sites, pages, requests, responses_by_status, new, changed,
-    unchanged, not_report, link_pages, failed, pending, errors_by_site, blocked_sites,
+    Summary keys: run_id, mode, sites, pages, requests (download attempts), responses (answered),
+    failed_downloads, responses_by_status, new, changed, unchanged, not_report, link_pages, failed,
+    pending, errors_by_site, unreachable_sites (not one answer, network errors), blocked_sites,
     blocked_reasons, per_site, pagination_stopped_early, robots_forbidden, finish_reason,
     elapsed_seconds (the crawl), ingest_wait_seconds (filing after it), peak_rss_mb (the crawl
     process), ingest_peak_rss_mb (the largest of its ingest workers), status, jobdir.

@@ -1,7 +1,8 @@
 """The ``nianbao`` command: scheduled runs, ad-hoc (re)crawls, imports and reading results.
 
 Exit codes: 0 success; 1 the command ran and found problems where asked (``check`` returns 0);
-2 usage or configuration error, with a one-line message on stderr.
+2 usage or configuration error, with a one-line message on stderr; 3 a crawl or recrawl in which
+a site could not be reached at all; 130 stopped by SIGINT/SIGTERM.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from core.errors import UsageError
 from core.settings import SettingsError, load_settings
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+EXIT_UNREACHABLE = 3  # a crawl in which a site could not be reached at all (DNS, refused, every request failed)
 EXIT_INTERRUPTED = 130  # stopped by SIGINT/SIGTERM before the end (a crawl can be resumed)
 
 
@@ -35,6 +37,14 @@ def _year(value: str) -> int:
     if not value.isdigit() or not 2000 <= int(value) <= 2100:
         raise argparse.ArgumentTypeError(f"{value!r} is not a report year")
     return int(value)
+
+
+CRAWL_EXIT_CODES = (
+    f"Exit {EXIT_OK} when the crawl ran to its end (problems found on portals are crawl errors and findings, listed in "
+    f"the summary); {EXIT_UNREACHABLE} when a site could not be reached at all (no answer to any of its requests: DNS "
+    f"failure, connection refused, every request failed), named in the summary; {EXIT_INTERRUPTED} when stopped before "
+    f"the end (the same command resumes); {EXIT_USAGE} for a bad site id or settings."
+)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -56,10 +66,19 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--as-of", type=_date, help="check date (default 2025-06-30, so the demo's findings are the same every day)")
     d.add_argument("--port", type=int, help="loopback port of the demo portals (default from settings)")
 
-    c = sub.add_parser("crawl", help="crawl the configured sites (all, or those named) incrementally")
+    c = sub.add_parser(
+        "crawl",
+        help="crawl the configured sites (all, or those named) incrementally",
+        description="Crawl the configured sites (all, or those named) incrementally and print the run's summary. " + CRAWL_EXIT_CODES,
+    )
     c.add_argument("--site", action="append", metavar="ID", help="only this site (repeatable)")
 
-    r = sub.add_parser("recrawl", help="force a fresh fetch of one site, optionally one report year or one URL")
+    r = sub.add_parser(
+        "recrawl",
+        help="force a fresh fetch of one site, optionally one report year or one URL",
+        description="Fetch one site afresh (no conditional requests, no early stop), optionally one report year or one "
+        "URL, and print the run's summary. " + CRAWL_EXIT_CODES,
+    )
     r.add_argument("--site", required=True, metavar="ID")
     r.add_argument("--year", type=_year, help="only entries of this report year")
     r.add_argument("--url", help="only this URL")

@@ -53,6 +53,8 @@ PAGE_STATUS_TEXT = {
     "blocked": "被反爬虫验证拦截",
     "robots": "robots.txt 禁止抓取",
     "moved": "被重定向到其他页面",
+    "redirect": "重定向循环或次数过多，未到达页面",
+    "gone": "页面显示“页面不存在”（返回 200 的错误页）",
     "end": "列表到此结束",
     "fallback": "改用另一种翻页地址",
     "ignored": "未抓取",

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Any, Literal, Protocol
@@ -28,6 +28,7 @@ from parser.limits import DEFAULT_LIMITS
 from parser.model import ParsedReport
 from parser.readers import Readers
 from storage.db import Database
+from storage.fit import fit_cell_value, fit_str
 from storage.models import Agency, CrawlError, RawDocument, Report, ReportCell, Site
 from storage.rawstore import RawStore
 from storage.sites import site_agency_key, site_agency_level
@@ -302,8 +303,9 @@ class Ingestor:
             return IngestResult("failed", raw_id, sha, message=msg, parsed=parsed)
         if parsed.kind != "report":
             return IngestResult("not_report", raw_id, sha, parsed=parsed, message="not an annual report")
-        agency_name = hints.get("agency") or parsed.agency
+        agency_name = fit_str(hints.get("agency") or parsed.agency or "", None)
         year = _int(hints.get("report_year")) or parsed.report_year
+        _fit_values(parsed, agency_name)
         if not agency_name and year and site_id:
             # Recall first: a report that never names its body (a partial text, a page without a
             # title) is the report of the site's one expected agency when the site has only one;
@@ -394,6 +396,10 @@ class KeptDocument:
 
     @classmethod
     def of(cls, doc: IncomingDocument, sha: str) -> KeptDocument:
+        url = fit_str(doc.url, RawDocument.__table__.c.url.type.length)
+        if url != doc.url:  # kept under the URL its row can hold, on every database (storage.fit)
+            log.warning("URL of %d characters kept cut to %d: %s…", len(doc.url), len(url), url[:200])
+            doc = replace(doc, url=url)
         headers = {k.lower(): v for k, v in (doc.headers or {}).items()}
         hints = {k: v for k, v in (doc.hints or {}).items() if v not in (None, "")}
         media_type = doc.media_type or sniff_media_type(doc.body, headers.get("content-type"), doc.url)
@@ -520,6 +526,22 @@ def _fill_report(report: Report, parsed: ParsedReport, raw_id: int, hints: dict[
     report.sections_present = list(parsed.sections_present)
     report.sections_text = dict(parsed.sections_text)
     report.parsed_at = utcnow()
+
+
+def _fit_values(parsed: ParsedReport, agency_name: str) -> None:
+    """Make ``parsed`` what every database stores alike (``storage.fit``), and say so on the
+    report: a cell value no value column holds keeps its text without a value; a name longer than
+    its column is cut (by the column type; the warning tells the reader)."""
+    for c in parsed.cells:
+        value, why = fit_cell_value(c.value)
+        if why:
+            parsed.warnings.append(f"cell {c.section}/{c.row}/{c.column}: {why}; kept as text {c.raw!r}, no value")
+            c.value = None
+        elif value is not None and value != c.value:
+            c.value = value  # rounded to the columns' 6 decimals, as PostgreSQL would
+    limit = Agency.__table__.c.name.type.length
+    if len(agency_name) > limit:
+        parsed.warnings.append(f"agency name of {len(agency_name)} characters: stored cut to {limit}")
 
 
 def _mark_superseded(s: Session, agency_id: int, year: int) -> None:

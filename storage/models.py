@@ -34,6 +34,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from core.agencies import agency_key
 from storage.cell_grid import GRID_COLUMNS
+from storage.fit import fit_text_columns
 
 
 KEY_WIDTH = 200  # agencies.name_key
@@ -250,7 +251,7 @@ class CrawlError(Base):
     crawl_run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"), nullable=True)
     site_id: Mapped[str | None] = mapped_column(ForeignKey("sites.id"), nullable=True)
     url: Mapped[str] = mapped_column(String(2000))
-    kind: Mapped[str] = mapped_column(String(40))  # blocked|http|network|parse|storage
+    kind: Mapped[str] = mapped_column(String(40))  # blocked|robots|http|network|moved|gone|redirect|parse|storage
     detail: Mapped[str] = mapped_column(Text, default="")
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
@@ -342,3 +343,8 @@ class JobLock(Base):
     job_id: Mapped[str] = mapped_column(String(100), primary_key=True)
     holder: Mapped[str] = mapped_column(String(200))
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+# Every text column drops NUL characters and cuts values to its length, so that SQLite stores
+# what PostgreSQL stores (storage/fit.py).
+fit_text_columns(Base.metadata)

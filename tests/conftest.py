@@ -119,6 +119,67 @@ def break_parser_on(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
     monkeypatch.setattr(storage.ingest, "parse_document", parse)
 
 
+# A busy machine ---------------------------------------------------------------------------------
+# Timing-sensitive tests (a scheduler's stop, an SMTP timeout, a crawl's liveness) marked
+# ``cpu_contention`` run beside a CPU-bound process, as on a loaded machine: they must hold there
+# too. ``--cpu-contention`` runs every test of the session beside one.
+BURN = "while True: pass"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--cpu-contention", action="store_true", help="run every test beside a CPU-bound process")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "cpu_contention: run the test beside a CPU-bound process (a busy machine)")
+
+
+class CpuBurner:
+    """A process that spins on one CPU, in its own process group, ended with its group."""
+
+    def __init__(self) -> None:
+        self.proc = subprocess.Popen([sys.executable, "-c", BURN], start_new_session=True)
+
+    def busy(self) -> bool:
+        """The burner is running and has used CPU (user time in clock ticks > 0)."""
+        try:
+            with open(f"/proc/{self.proc.pid}/stat", "rb") as f:
+                fields = f.read().rsplit(b")", 1)[1].split()
+        except OSError:
+            return False
+        return self.proc.poll() is None and int(fields[11]) > 0
+
+    def stop(self) -> None:
+        import signal
+
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def _session_burner(request: pytest.FixtureRequest):
+    burner = CpuBurner() if request.config.getoption("--cpu-contention") else None
+    yield burner
+    if burner is not None:
+        burner.stop()
+
+
+@pytest.fixture(autouse=True)
+def cpu_contention(request: pytest.FixtureRequest, _session_burner: CpuBurner | None):
+    """The CPU burner beside this test (None when it runs on a machine left as it is)."""
+    if _session_burner is not None or request.node.get_closest_marker("cpu_contention") is None:
+        yield _session_burner
+        return
+    burner = CpuBurner()
+    try:
+        yield burner
+    finally:
+        burner.stop()
+
+
 # Processes the tests leave running ---------------------------------------------------------------
 def _proc_stat(pid: int) -> tuple[int, str, int] | None:
     """(parent pid, state, start time in clock ticks) of a process, None if it is gone."""

@@ -227,6 +227,7 @@ class SlowRecorder(Recorder):
         return "250 OK"
 
 
+@pytest.mark.cpu_contention
 def test_a_server_slower_than_the_data_timeout_gets_the_digest_once(tmp_path):
     from monitor.digest.outbox import resend_uncertain
 

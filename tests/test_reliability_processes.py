@@ -41,6 +41,7 @@ def _dead_pid() -> int:
     return proc.pid
 
 
+@pytest.mark.cpu_contention
 def test_a_job_whose_grandchild_keeps_its_output_open_does_not_hang(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # A "nianbao" that leaves a grandchild holding its stdout (as a crawl's ingest worker did) and exits.
     pidfile = tmp_path / "grandchild.pid"
@@ -75,6 +76,7 @@ WORKER_PARENT = textwrap.dedent(
 )
 
 
+@pytest.mark.cpu_contention
 def test_an_ingest_worker_ends_when_the_crawl_that_started_it_is_killed(tmp_path: Path) -> None:
     parent = subprocess.Popen(
         [sys.executable, "-c", WORKER_PARENT, f"sqlite:///{tmp_path / 'nb.db'}", str(tmp_path / "raw")],

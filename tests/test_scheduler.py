@@ -10,6 +10,7 @@ import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from nianbao.scheduler import INTERRUPTED
@@ -31,10 +32,20 @@ def _serve(cfg: Path) -> subprocess.Popen:
     )
 
 
+def _serve_logging_to(cfg: Path, log: Path) -> subprocess.Popen:
+    """``nianbao serve`` with its stderr in ``log``, which a test can read while it runs."""
+    with log.open("wb") as err:
+        return subprocess.Popen(
+            [sys.executable, "-m", "nianbao.cli", "--config", str(cfg), "serve"],
+            cwd=str(ROOT), stdout=subprocess.DEVNULL, stderr=err, env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+        )
+
+
 def _wait_for(predicate, timeout: float = 30.0) -> bool:  # type: ignore[no-untyped-def]
     return wait_for(predicate, timeout)
 
 
+@pytest.mark.cpu_contention
 def test_serve_runs_check_on_interval_and_stops_cleanly(project, tmp_path: Path) -> None:
     cfg = project({"schedules": {"check": "every 1s", "digest": "0 8 * * 1"}})
     jobs = run_cli("jobs", config=cfg)
@@ -60,15 +71,27 @@ def test_serve_runs_check_on_interval_and_stops_cleanly(project, tmp_path: Path)
     assert "never" not in listed.stdout.split("check", 1)[1].splitlines()[0]
 
 
-def test_a_run_going_at_sigterm_is_recorded_as_interrupted(project, tmp_path: Path) -> None:
+@pytest.mark.cpu_contention
+def test_a_run_going_at_sigterm_is_recorded_as_interrupted(project, tmp_path: Path, cpu_contention) -> None:
     # A crawl of a portal that never answers is still running when the scheduler is told to stop;
-    # Scrapy would wait for its download timeout, so the grace period ends it.
+    # Scrapy would wait for its download timeout, so the grace period ends it. On a busy machine:
+    # a CPU-bound process runs beside it.
     import socket
 
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen(16)  # accepts connections, never replies
+    listener.setblocking(False)
     port = listener.getsockname()[1]
+    accepted: list[socket.socket] = []
+
+    def crawl_waits_on_the_portal() -> bool:
+        try:
+            accepted.append(listener.accept()[0])  # kept open, never answered
+        except BlockingIOError:
+            pass
+        return bool(accepted)
+
     try:
         cfg = project(
             {
@@ -80,12 +103,16 @@ def test_a_run_going_at_sigterm_is_recorded_as_interrupted(project, tmp_path: Pa
         proc = _serve(cfg)
         try:
             assert _wait_for(lambda: len(_runs(db, "crawl:default")) >= 1, timeout=120), proc.stderr
-            time.sleep(2)  # the child is up and waiting on the mute portal
+            # The child is up and waiting on the mute portal: it has connected (the robots.txt request).
+            assert _wait_for(crawl_waits_on_the_portal, timeout=120)
         finally:
             proc.send_signal(signal.SIGTERM)
             _, err = proc.communicate(timeout=60)
     finally:
+        for conn in accepted:
+            conn.close()
         listener.close()
+    assert cpu_contention is not None and cpu_contention.busy()  # the machine was busy throughout
     assert proc.returncode == 0, err
     runs = _runs(db, "crawl:default")
     assert len(runs) == 1 and runs[0].finished_at is not None
@@ -99,11 +126,13 @@ def test_a_job_held_by_another_scheduler_is_skipped(project, tmp_path: Path) -> 
     db = Database(f"sqlite:///{tmp_path / 'data' / 'nianbao.db'}")
     with db.session() as s:
         s.add(JobLock(job_id="check", holder="other-host:1", expires_at=datetime.now(timezone.utc) + timedelta(hours=1)))
-    proc = _serve(cfg)
+    log = tmp_path / "serve.log"
+    proc = _serve_logging_to(cfg, log)
     try:
-        time.sleep(4)
+        assert _wait_for(lambda: "skipped: another run holds its lock" in log.read_text(encoding="utf-8", errors="replace"), timeout=120)
     finally:
         proc.send_signal(signal.SIGTERM)
-        _, err = proc.communicate(timeout=30)
+        proc.wait(timeout=30)
+    err = log.read_text(encoding="utf-8", errors="replace")
     assert "skipped: another run holds its lock" in err
     assert _runs(db, "check") == []

@@ -10,7 +10,11 @@ is scheduled, before it is fetched:
 - the homepage, reached from a page that was not one → crawl error ``moved``;
 - a detail page sent to a folder or index page → crawl error ``gone``.
 
-Either way the landing page is not fetched.
+Either way the landing page is not fetched. Redirects that never land are crawl errors
+``redirect`` too: a loop (a redirect back to a URL of its own chain, which Scrapy's duplicate
+filter would drop without a word) is refused when it is scheduled; a chain longer than
+``REDIRECT_MAX_TIMES``, which Scrapy's ``RedirectMiddleware`` ends with an ``IgnoreRequest``,
+is named by ``too_many_redirects`` for the spider's error handler.
 
 A Scrapy workaround too (listed in crawler/scrapy_workarounds.py), checked on Scrapy 2.19.0:
 Scrapy's ``OffsiteMiddleware`` drops a redirect to a foreign host silently (no errback) when it is
@@ -22,10 +26,11 @@ from __future__ import annotations
 
 import re
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
+from urllib.parse import urldefrag, urlsplit
 
 from scrapy import Request, signals
 from scrapy.exceptions import IgnoreRequest, NotConfigured
+from twisted.python.failure import Failure
 
 from crawler.context import CrawlContext
 from crawler.discovery import looks_like_index
@@ -54,6 +59,23 @@ def landing_problem(origin: str, target: str, *, allowed: bool, kind: str) -> tu
     if kind == "detail" and looks_like_index(target) and not looks_like_index(origin):
         return "gone", f"redirected to a folder or list page (deleted document?): {target}"
     return None
+
+
+def redirect_loop(chain: list[str], target: str) -> str | None:
+    """The loop when ``target`` is a URL the redirect chain ``chain`` already went through."""
+    seen = {urldefrag(u)[0] for u in chain}
+    if urldefrag(target)[0] in seen:
+        return "redirect loop: " + " → ".join([*chain, target])
+    return None
+
+
+def too_many_redirects(request: Request, failure: Failure) -> str | None:
+    """The reason when ``failure`` is Scrapy giving up a chain of redirects that went on too long."""
+    if not failure.check(IgnoreRequest) or str(failure.value) != "max redirections reached":
+        return None
+    chain = [*request.meta.get("redirect_urls", []), request.url]
+    shown = chain if len(chain) <= 4 else [*chain[:2], "…", *chain[-2:]]
+    return f"more than {len(chain) - 1} redirects, no page reached: " + " → ".join(shown)
 
 
 class RedirectLandingCheck:
@@ -86,6 +108,11 @@ class RedirectLandingCheck:
         if not chain or not site_id or request.meta.get("landing_checked") == request.url:
             return
         ctx = self.context
+        loop = redirect_loop(chain, request.url)
+        if loop:
+            self.stats.inc_value("nianbao/redirect/loop")
+            ctx.run.record_error(site_id, chain[0], "redirect", loop)
+            raise RedirectRejected(loop)
         site = ctx.plan.site(site_id)
         problem = landing_problem(chain[0], request.url, allowed=ctx.plan.site_allows(site, request.url), kind=request.meta.get("kind", ""))
         if problem is None:

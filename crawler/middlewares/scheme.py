@@ -8,6 +8,7 @@ https. Once per request, before the retry middleware spends its backoff on a dea
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -19,6 +20,7 @@ from twisted.python.failure import Failure
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
+log = logging.getLogger(__name__)
 FLAG = "scheme_fallback"  # request.meta: the scheme was switched once already
 
 
@@ -94,4 +96,6 @@ class SchemeFallback:
         if not self.should_switch(request, exception):
             return None
         self.stats.inc_value("nianbao/scheme_fallback")
+        # A failed download like any other: logged, so the log accounts for every failed request.
+        log.info("%s failed (%s): trying %s", request.url, type(exception).__name__, other_scheme(request.url))
         return request.replace(url=other_scheme(request.url), meta={**request.meta, FLAG: True})

@@ -16,7 +16,7 @@ from urllib.parse import urldefrag
 
 from scrapy import Request, Spider
 from scrapy.exceptions import IgnoreRequest
-from scrapy.http import Response, TextResponse
+from scrapy.http import HtmlResponse, Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
@@ -25,9 +25,10 @@ from crawler.audit import CrawlAudit, PageAudit
 from crawler.context import CrawlContext, utcnow
 from crawler.discovery import ListEntry, wanted
 from crawler.items import FetchedDocument
-from crawler.middlewares.landing import RedirectRejected
+from crawler.middlewares.landing import RedirectRejected, too_many_redirects
 from crawler.middlewares.waf import BlockedByChallenge
 from crawler.revisit import FetchState
+from crawler.soft404 import soft_404
 
 log = logging.getLogger(__name__)
 MAX_COLUMN_DEPTH = 3  # column root → year → category → (list)
@@ -183,6 +184,11 @@ class AnnualReportsSpider(Spider):
         if ctx.is_blocked(site.id):
             audit.status, audit.detail = "blocked", "the site was blocked earlier in the run"
             return
+        gone = _page_not_found(response)
+        if gone:  # a column that is gone, answered with 200
+            audit.status, audit.detail = "gone", gone
+            ctx.record_error(site.id, _listed_url(response), "gone", gone)
+            return
         family = self._family_of(response, site.cms)
         adapter = self.adapters.get(family)
         page = adapter.parse_list(response, site)
@@ -240,6 +246,14 @@ class AnnualReportsSpider(Spider):
     def parse_detail(self, response: Response) -> Iterator[FetchedDocument]:
         meta = response.meta
         site_id = meta["site_id"]
+        is_attachment = meta.get("kind") == "attachment"
+        attachments = [] if is_attachment or meta.get("unchanged") else self.adapters.get(meta.get("cms") or "generic").attachments(response)
+        # A deleted document answered with 200: an error like a 404, nothing to store. A page
+        # that links a document is never taken for one (recall first).
+        gone = None if attachments else _page_not_found(response)
+        if gone:
+            self.context.record_error(site_id, _listed_url(response), "gone", gone)
+            return
         redirected = meta.get("redirect_urls")
         if redirected and meta.get("kind") == "detail":
             # The listed URL leads elsewhere now: remember where, so the next run knows it by the
@@ -253,7 +267,7 @@ class AnnualReportsSpider(Spider):
             status=response.status,
             hints=dict(meta.get("hints") or {}),
             unchanged=bool(meta.get("unchanged")),
-            is_attachment=meta.get("kind") == "attachment",
+            is_attachment=is_attachment,
         )
         if doc.unchanged:
             yield doc
@@ -263,7 +277,7 @@ class AnnualReportsSpider(Spider):
         if isinstance(response, TextResponse):
             doc.encoding = response.encoding
         if not doc.is_attachment:
-            doc.attachments = self.adapters.get(meta.get("cms") or "generic").attachments(response)
+            doc.attachments = attachments
         else:
             doc.hints.setdefault("attachment_name", meta.get("link_text") or "")
         yield doc
@@ -301,6 +315,10 @@ class AnnualReportsSpider(Spider):
             return
         if failure.check(IgnoreRequest):
             message = str(failure.value)
+            chain = too_many_redirects(request, failure)
+            if chain:
+                ctx.record_error(site_id, _listed_url(request), "redirect", chain)
+                return
             if "robots.txt" in message:
                 if request.meta.get("is_start"):
                     # A seed we may not fetch is shown as blocked, never skipped silently.
@@ -312,6 +330,19 @@ class AnnualReportsSpider(Spider):
                     ctx.record_error(site_id, request.url, "robots", "forbidden by robots.txt: not fetched")
             return
         ctx.record_error(site_id, request.url, "network", f"{failure.type.__name__}: {failure.getErrorMessage()}")
+
+
+def _page_not_found(response: Response) -> str | None:
+    """Why an HTML page answered 200 is an error page saying "not found" (``crawler.soft404``)."""
+    if response.status != 200 or not isinstance(response, HtmlResponse):
+        return None
+    return soft_404(response.selector)
+
+
+def _listed_url(r: Request | Response) -> str:
+    """The URL the crawl asked for before any redirect: the one its errors are recorded under."""
+    chain = r.meta.get("redirect_urls")
+    return str(chain[0]) if chain else r.url
 
 
 def _flat_headers(response: Response) -> dict[str, str]:

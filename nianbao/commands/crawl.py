@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from nianbao.cli import EXIT_INTERRUPTED, EXIT_OK
+from nianbao.cli import EXIT_INTERRUPTED, EXIT_OK, EXIT_UNREACHABLE
 from nianbao.commands.context import open_app
 from core.settings import Settings
 
@@ -35,17 +35,22 @@ def run_recrawl_command(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _exit_code(summary: dict) -> int:
-    # Problems found on portals are findings, not a failed command; a stop before the end is.
-    return EXIT_INTERRUPTED if summary.get("finish_reason") == "shutdown" else EXIT_OK
+    # Problems found on portals are findings, not a failed command; a stop before the end is, and
+    # so is a site that could not be reached at all (nothing was learnt about it).
+    if summary.get("finish_reason") == "shutdown":
+        return EXIT_INTERRUPTED
+    return EXIT_UNREACHABLE if summary.get("unreachable_sites") else EXIT_OK
 
 
 def print_crawl_summary(summary: dict) -> None:
     """The end-of-crawl summary operators read."""
     print(f"crawl run {summary.get('run_id')}: sites {', '.join(summary.get('sites', []))}")
     print(
-        "pages {} · requests {} · reports new {} changed {} unchanged {}".format(
+        "pages {} · requests {} (answered {}, failed downloads {}) · reports new {} changed {} unchanged {}".format(
             summary.get("pages", 0),
             summary.get("requests", 0),
+            summary.get("responses", 0),
+            summary.get("failed_downloads", 0),
             summary.get("new", 0),
             summary.get("changed", 0),
             summary.get("unchanged", 0),
@@ -63,6 +68,8 @@ def print_crawl_summary(summary: dict) -> None:
     for site, kinds in sorted(errors.items()):
         detail = ", ".join(f"{k} {n}" for k, n in sorted(kinds.items())) if isinstance(kinds, dict) else str(kinds)
         print(f"errors on {site}: {detail} (see `nianbao findings --kind crawl_error`)")
+    for site in summary.get("unreachable_sites", []):
+        print(f"unreachable: {site} (no answer to any request: DNS failure, connection refused or every request failed)")
     for site in summary.get("blocked_sites", []):
         print(f"blocked: {site} (anti-bot or robots.txt; see `nianbao findings --kind crawl_blocked`)")
     if summary.get("finish_reason") == "shutdown":

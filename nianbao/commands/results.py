@@ -20,6 +20,9 @@ from core.settings import Settings
 from storage.models import Finding, Report
 
 OPEN_STATUSES = ("new", "open", "reopened")
+# Unicode categories a terminal acts on or hides: controls, format (bidi overrides, zero-width),
+# line/paragraph separators, private use, surrogates.
+HIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Co", "Cs"})
 
 
 def run_reports(args: argparse.Namespace, settings: Settings) -> int:
@@ -102,8 +105,30 @@ def run_findings(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _print_json(data: Any) -> None:
-    json.dump(data, sys.stdout, ensure_ascii=False, indent=2, default=str)
+    sys.stdout.write(visible_json(data))
     sys.stdout.write("\n")
+
+
+def visible_json(data: Any) -> str:
+    """``data`` as JSON (Chinese kept readable) with the characters ``visible`` escapes written as
+    JSON ``\\uXXXX`` escapes. ``json.dumps`` escapes only C0 controls (ESC, BEL): bidi overrides
+    (U+202E), isolates, zero-width and C1 characters would reach the terminal raw. Only string
+    contents can hold them, so the JSON stays valid and reads back as the same data."""
+    text = json.dumps(data, ensure_ascii=False, indent=2, default=str)
+    return "".join(_json_escape(ch) if ch != "\n" and _hidden(ch) else ch for ch in text)
+
+
+def _hidden(ch: str) -> bool:
+    """A character a terminal would act on or hide instead of showing (``visible``)."""
+    return unicodedata.category(ch) in HIDDEN_CATEGORIES
+
+
+def _json_escape(ch: str) -> str:
+    code = ord(ch)
+    if code > 0xFFFF:  # a JSON escape is UTF-16: a surrogate pair
+        code -= 0x10000
+        return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+    return f"\\u{code:04x}"
 
 
 def _width(text: str) -> int:
@@ -114,11 +139,7 @@ def visible(text: str) -> str:
     """``text`` safe for a terminal: control, format (bidi overrides, zero-width) and line/paragraph
     separator characters shown as ``\\uXXXX`` escapes, so crawled text cannot move the cursor,
     recolour the terminal or reorder what is shown."""
-    return "".join(
-        (f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}")
-        if unicodedata.category(ch) in ("Cc", "Cf", "Zl", "Zp", "Co", "Cs") else ch
-        for ch in text
-    )
+    return "".join((f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}" if ord(ch) <= 0xFFFF else f"\\U{ord(ch):08x}") if _hidden(ch) else ch for ch in text)
 
 
 def print_table(headers: list[str], rows: list[list[Any]], *, max_col: int = 60) -> None:
