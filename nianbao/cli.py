@@ -58,6 +58,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("crawl", help="crawl the configured sites (all, or those named) incrementally")
     c.add_argument("--site", action="append", metavar="ID", help="only this site (repeatable)")
+    c.add_argument(
+        "--distributed",
+        action="store_true",
+        help="seed the shared Redis queue (crawler.redis_url), record one crawl run, wait for the `nianbao worker` processes "
+        "to drain it, then print the summary (docs/distributed-crawl.md)",
+    )
 
     r = sub.add_parser("recrawl", help="force a fresh fetch of one site, optionally one report year or one URL")
     r.add_argument("--site", required=True, metavar="ID")
@@ -164,6 +170,13 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("--as-of", type=_date, help="date the board's deadlines are judged at (default: today)")
     st.add_argument("--site", action="append", metavar="ID", help="only this site (repeatable)")
 
+    w = sub.add_parser(
+        "worker",
+        help="take requests of distributed crawls from the shared Redis queue (any number, on any machine)",
+        description="Wait for a distributed crawl (`nianbao crawl --distributed`) on crawler.redis_url and work for it: "
+        "fetch what the shared queue gives, store it, queue what it links; then wait for the next crawl.",
+    )
+    w.add_argument("--once", action="store_true", help="exit after one crawl")
     sub.add_parser("serve", help="run the scheduler (crawl, check, digest on their cron schedules)")
     sub.add_parser("jobs", help="list scheduled jobs and their next run times")
     return p

@@ -25,6 +25,7 @@ HANDLERS = {
     "export": "export:run",
     "digest": "digest:run",
     "site": "site:run",
+    "worker": "crawl:run_worker_command",
     "serve": "serve:run_serve",
     "jobs": "serve:run_jobs",
 }
