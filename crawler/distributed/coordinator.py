@@ -11,7 +11,10 @@ and writes the run's summary from the workers' counters and the database rows.
 
 from __future__ import annotations
 
+import argparse
+import json
 import logging
+import sys
 import time
 from collections.abc import Callable
 from typing import Any
@@ -77,6 +80,7 @@ def run_distributed_crawl(
     if reason == "finished":
         _wait_for_ingest(ctx, state, ingest_timeout)
     summary = distributed_summary(ctx, state, finish_reason=reason, elapsed=elapsed)
+    summary["ingest_wait_seconds"] = round(time.monotonic() - started - elapsed, 3)
     summary["status"] = "finished" if reason == "finished" else "failed"
     ctx.close_run(summary, summary["status"])
     state.r.delete(alive)
@@ -113,3 +117,30 @@ def _wait_for_ingest(ctx: CrawlContext, state: SharedCrawlState, timeout: float)
             IngestQueue(ctx.db, ctx.store, **components(ctx.settings)).drain()
             break
         time.sleep(0.5)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m crawler.distributed.coordinator``: ``nianbao crawl --distributed`` with the summary as JSON."""
+    from core.settings import load_settings
+
+    p = argparse.ArgumentParser(prog="python -m crawler.distributed.coordinator", description="Run one distributed crawl; print its summary as JSON.")
+    p.add_argument("--config", help="settings file (default: $NIANBAO_CONFIG, ./settings.yaml)")
+    p.add_argument("--site", action="append", help="site id (repeatable; default: all)")
+    p.add_argument("--log-level", default="INFO")
+    args = p.parse_args(argv)
+    logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    try:
+        settings = load_settings(args.config)
+        from storage.db import Database
+
+        Database(settings.database_url).dispose()  # the schema up to date (as nianbao crawl's open_app)
+        summary = run_distributed_crawl(settings, args.site)
+    except SettingsError as exc:
+        print(f"crawler.distributed.coordinator: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps(summary, ensure_ascii=False, default=str))
+    return 0 if summary["status"] == "finished" else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -71,8 +71,8 @@ def run_worker(settings: Settings, overrides: dict[str, Any] | None = None) -> d
         process.start()
     finally:
         ctx = CrawlContext.of(crawler)
-        _finish_ingest(ctx, workers, drain=True)
-    return ctx.summary
+        _, ingest_rss = _finish_ingest(ctx, workers, drain=True)
+    return {**(ctx.summary or {}), "ingest_peak_rss_mb": ingest_rss}
 
 
 def _redis_url(settings: Settings) -> str:
@@ -123,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     from crawler.run import parse_overrides
 
     summary = run_worker(load_settings(args.config), parse_overrides(args.set))
-    if summary is None:
+    if summary is None or not summary.get("run_id"):
         print("no distributed crawl is running", file=sys.stderr)
         return 1
     print(json.dumps(summary, ensure_ascii=False, default=str))
