@@ -19,12 +19,15 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import redis
+
 from core.settings import Settings, SettingsError
 from crawler.addon import CrawlRequest
 from crawler.context import CrawlContext
 from crawler.distributed.scheduler import host_of
 from crawler.distributed.state import SharedCrawlState, connect, crawl_prefix
 from crawler.distributed.summary import distributed_summary
+from crawler.extensions import with_outcomes
 from crawler.fingerprint import FragmentAwareFingerprinter
 
 log = logging.getLogger(__name__)
@@ -65,7 +68,12 @@ def run_distributed_crawl(
         seeded = seed(ctx, state)
         log.info("distributed crawl run %s: %d start requests queued for %d sites", run_id, seeded, len(ctx.plan.sites))
         last = 0.0
-        while state.queue.unfinished():
+        while True:
+            meta = state.meta()
+            if meta is None or meta["run_id"] != run_id:
+                raise redis.RedisError("the crawl's keys are gone (Redis restarted without persistence, or was flushed)")
+            if not state.queue.unfinished():
+                break
             state.r.set(alive, "1", ex=COORDINATOR_TTL)
             state.queue.requeue_expired()  # also when every worker died
             if progress and time.monotonic() - last >= 5:
@@ -74,16 +82,25 @@ def run_distributed_crawl(
             time.sleep(poll)
     except KeyboardInterrupt:
         reason = "shutdown"
-    finally:
+    except redis.RedisError as exc:
+        log.error("Redis failed during the crawl (%s): the run is closed as failed; crawl again", exc)
+        reason = "redis_lost"
+    try:
         state.finish()  # the workers close once their last requests are done
+    except redis.RedisError:
+        pass
     elapsed = time.monotonic() - started
     if reason == "finished":
         _wait_for_ingest(ctx, state, ingest_timeout)
-    summary = distributed_summary(ctx, state, finish_reason=reason, elapsed=elapsed)
+    try:
+        summary = distributed_summary(ctx, state, finish_reason=reason, elapsed=elapsed)
+        state.r.delete(alive)
+    except redis.RedisError:  # the workers' counters are lost with Redis: outcomes from the database
+        summary = with_outcomes({"run_id": ctx.run.id, "mode": ctx.plan.mode, "sites": ctx.plan.site_ids, "distributed": True,
+                                 "finish_reason": reason, "elapsed_seconds": round(elapsed, 3)}, ctx)  # fmt: skip
     summary["ingest_wait_seconds"] = round(time.monotonic() - started - elapsed, 3)
     summary["status"] = "finished" if reason == "finished" else "failed"
     ctx.close_run(summary, summary["status"])
-    state.r.delete(alive)
     return summary
 
 

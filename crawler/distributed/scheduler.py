@@ -23,6 +23,8 @@ import socket
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+import redis
+
 from scrapy import Request, signals
 from scrapy.core.scheduler import BaseScheduler
 from scrapy.exceptions import DontCloseSpider
@@ -68,6 +70,9 @@ class RedisScheduler(BaseScheduler):
         self._host_delays = {host: float(slot["delay"]) for host, slot in (s.getdict("DOWNLOAD_SLOTS") or {}).items() if "delay" in slot}
         self.claimed = 0
         self.acked = 0
+        self.run_id = CrawlContext.of(crawler).run.id
+        self.over = False  # the crawl is done, gone from Redis, or replaced by another
+        self._redis_down = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RedisScheduler:
@@ -101,7 +106,12 @@ class RedisScheduler(BaseScheduler):
         return pushed
 
     def next_request(self) -> Request | None:
-        claimed = self.queue.claim(self.worker, self.lease_seconds)
+        if self.over:
+            return None
+        try:
+            claimed = self.queue.claim(self.worker, self.lease_seconds)
+        except redis.RedisError:
+            return None  # logged by the tick
         if claimed is None:
             return None
         request = request_from_dict(claimed.request, spider=self.spider)
@@ -114,7 +124,20 @@ class RedisScheduler(BaseScheduler):
     # The worker's housekeeping ------------------------------------------------------------------
     def tick(self, wake: bool = True) -> None:
         """Acknowledge finished requests, renew the rest, requeue dead workers' requests, publish
-        counters, wake the engine."""
+        counters, wake the engine. While Redis does not answer, log it and try again next tick."""
+        try:
+            self._tick(wake)
+            if self._redis_down:
+                log.warning("Redis answers again")
+            self._redis_down = False
+        except redis.RedisError as exc:
+            if not self._redis_down:
+                log.error("Redis does not answer (%s): retrying every %.1f s", exc, TICK)
+            self._redis_down = True
+
+    def _tick(self, wake: bool) -> None:
+        meta = self.state.meta()
+        self.over = meta is None or meta["state"] != "running" or meta["run_id"] != self.run_id
         engine = self.crawler.engine
         busy = engine_requests_in_progress(engine) if engine is not None else set()
         for request_id, request in list(self.held.items()):
@@ -142,5 +165,7 @@ class RedisScheduler(BaseScheduler):
         return worker_counters(self.crawler, claimed=self.claimed, acked=self.acked, held=len(self.held))
 
     def _idle(self, spider: Spider) -> None:
-        if self.held or not self.state.is_done():
+        # Idle: nothing in progress here. Done when the coordinator says so, or when the crawl is
+        # gone from Redis (restarted empty) or another crawl replaced it.
+        if not self.over:
             raise DontCloseSpider

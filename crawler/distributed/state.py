@@ -18,6 +18,7 @@ from typing import Any
 
 import redis
 
+from core.settings import SettingsError
 from crawler.distributed.queue import RedisQueue, now_ms
 
 CRAWL_KEY_PART = "crawl"  # every key of the current distributed crawl is below <redis_prefix>:crawl
@@ -28,10 +29,12 @@ def crawl_prefix(redis_prefix: str) -> str:
 
 
 def connect(url: str) -> redis.Redis:
-    """A Redis client for ``url`` (``redis://host:port/db``); raises ``redis.ConnectionError`` when
-    nothing answers."""
-    client = redis.Redis.from_url(url, socket_timeout=30, socket_connect_timeout=10, health_check_interval=30)
-    client.ping()
+    """A Redis client for ``url`` (``redis://host:port/db``); ``SettingsError`` when nothing answers there."""
+    try:
+        client = redis.Redis.from_url(url, socket_timeout=30, socket_connect_timeout=10, health_check_interval=30)
+        client.ping()
+    except (redis.RedisError, ValueError) as exc:
+        raise SettingsError(f"crawler.redis_url {url}: {exc}") from None
     return client
 
 
@@ -60,10 +63,6 @@ class SharedCrawlState:
 
     def finish(self) -> None:
         self.r.hset(self.key("meta"), "state", "done")
-
-    def is_done(self) -> bool:
-        meta = self.meta()
-        return meta is None or meta["state"] != "running"
 
     # Decisions ------------------------------------------------------------------------------------
     def block(self, site_id: str, reason: str) -> bool:
