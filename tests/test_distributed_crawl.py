@@ -45,11 +45,15 @@ def distributed_config(folder: Path, sim_sites: list, redis_url: str, prefix: st
     return config
 
 
-def start_worker(config: Path, log: Path) -> subprocess.Popen:
-    """A worker process (what ``nianbao worker`` runs per crawl), in its own process group."""
-    cmd = [sys.executable, "-m", "crawler.distributed.worker", "--config", str(config)]
-    for name, value in FAST.items():
-        cmd += ["--set", f"{name}={json.dumps(value)}"]
+def start_worker(config: Path, log: Path, *, cli: bool = False) -> subprocess.Popen:
+    """A worker in its own process group: ``nianbao worker --once`` (``cli``), or the process it runs
+    per crawl with the tests' short retry backoff and timeouts."""
+    if cli:
+        cmd = [sys.executable, "-m", "nianbao.cli", "--config", str(config), "worker", "--once"]
+    else:
+        cmd = [sys.executable, "-m", "crawler.distributed.worker", "--config", str(config)]
+        for name, value in FAST.items():
+            cmd += ["--set", f"{name}={json.dumps(value)}"]
     with log.open("ab") as out:
         return subprocess.Popen(cmd, cwd=config.parent, env=_env(), stdout=out, stderr=out, start_new_session=True)
 
@@ -71,8 +75,11 @@ def wait_for(condition: Callable[[], Any], timeout: float, what: str) -> Any:
         time.sleep(0.1)
 
 
-def run_distributed(config: Path, workers: int, *, during: Callable[[list[subprocess.Popen]], None] | None = None, timeout: float = 240) -> tuple[str, list[str]]:
-    """A distributed crawl with ``workers`` worker processes; the coordinator's output and each worker's log."""
+def run_distributed(
+    config: Path, workers: int, *, cli_workers: int = 0, during: Callable[[list[subprocess.Popen]], None] | None = None, timeout: float = 240
+) -> tuple[str, list[str]]:
+    """A distributed crawl with ``workers`` worker processes (the last ``cli_workers`` of them
+    ``nianbao worker --once``); the coordinator's output and each worker's log."""
     logs = [config.parent / f"worker{i}.log" for i in range(workers)]
     coordinator_log = config.parent / "coordinator.log"
     for p in [coordinator_log, *logs]:
@@ -81,7 +88,7 @@ def run_distributed(config: Path, workers: int, *, during: Callable[[list[subpro
     procs: list[subprocess.Popen] = []
     try:
         wait_for(lambda: _latest_run_status(config) == "running", 60, "the crawl run to start")
-        procs = [start_worker(config, log) for log in logs]
+        procs = [start_worker(config, log, cli=i >= workers - cli_workers) for i, log in enumerate(logs)]
         if during:
             during(procs)
         coordinator.wait(timeout=timeout)
@@ -140,7 +147,7 @@ def single(portals: Simulator, tmp_path_factory: pytest.TempPathFactory) -> dict
 def two_workers(portals: Simulator, single: dict[str, Any], redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     config = distributed_config(tmp_path_factory.mktemp("dist"), portals.sites(), redis_url, "two")
     portals.clear_logs()
-    out, logs = run_distributed(config, 2)
+    out, logs = run_distributed(config, 2, cli_workers=1)
     requests = portals.requests()
     return {"config": config, "out": out, "logs": logs, "requests": requests}
 
