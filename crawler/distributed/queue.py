@@ -61,9 +61,9 @@ redis.call('HSET', KEYS[4], id, ARGV[4])
 return {id, redis.call('HGET', KEYS[5], id)}
 """
 
-# KEYS: leases, leased, requests, scores, busy, hosts, next ; ARGV: prefix, id, now_ms, delay_ms
+# KEYS: leases, leased, requests, scores, busy, hosts, next ; ARGV: prefix, id, now_ms, delay_ms, worker
 _ACK = """
-if redis.call('HEXISTS', KEYS[2], ARGV[2]) == 0 then return 0 end
+if redis.call('HGET', KEYS[2], ARGV[2]) ~= ARGV[5] then return 0 end
 local entry = redis.call('HGET', KEYS[4], ARGV[2])
 local host = string.match(entry, '^(.*) [^ ]+$')
 redis.call('HDEL', KEYS[2], ARGV[2])
@@ -158,11 +158,12 @@ class RedisQueue:
         request_id, payload = got
         return Claimed(request_id.decode() if isinstance(request_id, bytes) else request_id, pickle.loads(payload))
 
-    def ack(self, request_id: str, delay_seconds: float = 0.0) -> bool:
-        """``request_id`` is done; its host is due again ``delay_seconds`` from now. False if the
-        lease had expired and the request went back to the queue (it will be fetched again)."""
+    def ack(self, request_id: str, worker: str, delay_seconds: float = 0.0) -> bool:
+        """``worker`` is done with ``request_id``; its host is due again ``delay_seconds`` from now.
+        False if the worker's lease had expired (the request went back to the queue, and may be
+        another worker's now: it will be fetched again)."""
         keys = [self.k_leases, self.k_leased, self.k_requests, self.k_scores, self.k_busy, self.k_hosts, self.k_next]
-        return bool(self._ack(keys=keys, args=[self.prefix, request_id, now_ms(), int(delay_seconds * 1000)]))
+        return bool(self._ack(keys=keys, args=[self.prefix, request_id, now_ms(), int(delay_seconds * 1000), worker]))
 
     def renew(self, worker: str, request_ids: Iterable[str], lease_seconds: float) -> int:
         ids = list(request_ids)

@@ -143,7 +143,7 @@ class RedisScheduler(BaseScheduler):
         for request_id, request in list(self.held.items()):
             if request not in busy:
                 del self.held[request_id]
-                if self.queue.ack(request_id, self.host_delay(host_of(request.url))):
+                if self.queue.ack(request_id, self.worker, self.host_delay(host_of(request.url))):
                     self.acked += 1
                 else:
                     log.warning("lease of %s had expired before it was done: it may be fetched again", request.url)
