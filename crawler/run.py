@@ -75,12 +75,17 @@ def run_crawl(
     """
     CrawlRequest(tuple(site_ids or ()), mode, year, url).check(settings)
     s = process_settings(settings, site_ids, mode=mode, year=year, url=url, overrides=overrides)
-    # The level the caller chose (the CLI quiets Scrapy unless --verbose), else LOG_LEVEL.
+    return crawl_in(crawler_process(s))
+
+
+def crawler_process(s: ScrapySettings) -> CrawlerProcess:
+    """A ``CrawlerProcess`` with settings ``s`` that keeps the "scrapy" logger at the level the
+    caller chose (the CLI quiets Scrapy unless --verbose), else at ``LOG_LEVEL``."""
     level = logging.getLevelName(logging.getLogger("scrapy").level or s.get("LOG_LEVEL") or "INFO")
     keep_scrapy_log_level(level)
     process = CrawlerProcess(s)
     logging.getLogger("scrapy").setLevel(level)
-    return crawl_in(process)
+    return process
 
 
 def crawl_in(process: CrawlerProcess) -> dict[str, Any]:

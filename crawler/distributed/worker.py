@@ -52,8 +52,7 @@ def worker_overrides(settings: Settings, run_id: int) -> dict[str, Any]:
 def run_worker(settings: Settings, overrides: dict[str, Any] | None = None) -> dict[str, Any] | None:
     """Work for the distributed crawl announced in Redis until it is done; this worker's summary,
     or None when no crawl is running."""
-    from crawler.run import _finish_ingest, _start_workers, process_settings
-    from scrapy.crawler import CrawlerProcess
+    from crawler.run import _finish_ingest, _start_workers, crawler_process, process_settings
 
     from crawler.context import CrawlContext
     from crawler.spiders.annual_reports import AnnualReportsSpider
@@ -63,7 +62,7 @@ def run_worker(settings: Settings, overrides: dict[str, Any] | None = None) -> d
     if meta is None or meta["state"] != "running":
         return None
     s = process_settings(settings, meta["sites"], mode=meta["mode"], overrides={**(overrides or {}), **worker_overrides(settings, meta["run_id"])})
-    process = CrawlerProcess(s)
+    process = crawler_process(s)
     crawler = process.create_crawler(AnnualReportsSpider)
     workers = _start_workers(crawler, settings)
     process.crawl(crawler)
@@ -120,6 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--log-level", default=os.environ.get("NIANBAO_LOG_LEVEL", "INFO"))
     args = p.parse_args(argv)
     logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    logging.getLogger("scrapy").setLevel(args.log_level)  # Scrapy's own lines at that level too
     from crawler.run import parse_overrides
 
     summary = run_worker(load_settings(args.config), parse_overrides(args.set))
