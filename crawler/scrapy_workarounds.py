@@ -86,6 +86,8 @@ WORKAROUNDS = (
             "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware._robots_error",
             "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware._parsers",
             "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware._stats",
+            # crawler.distributed.robots parses a robots.txt body another worker fetched with it
+            "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware._parserimpl",
         ),
     ),
     Workaround(
