@@ -27,6 +27,7 @@ bench: install
 	$(BIN)/python bench/parse
 	$(BIN)/python bench/monitor --reports 100000
 	$(BIN)/python bench/crawl
+	$(BIN)/python bench/scale --portals 200
 
 clean:
 	rm -rf $(VENV) data *.egg-info

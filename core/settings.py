@@ -151,6 +151,13 @@ class CrawlerSettings(_Model):
     # over DEFAULT_ADAPTERS: a new name is added (after the built-ins in detection order), a
     # built-in name is replaced in place, a built-in set to null is dropped.
     adapters: dict[str, str | None] = Field(default_factory=dict)
+    # The distributed crawl (``nianbao crawl --distributed``, ``nianbao worker``;
+    # docs/distributed-crawl.md): the Redis server its queue lives on, the prefix of its keys,
+    # and how long a worker's claim on a request lasts without renewal (a dead worker's requests
+    # go back to the queue after that).
+    redis_url: str | None = None
+    redis_prefix: str = Field(default="nianbao", pattern=r"^[A-Za-z0-9_.:-]+$")
+    lease_seconds: float = Field(default=30.0, gt=0)
 
     @field_validator("adapters")
     @classmethod

@@ -8,7 +8,10 @@ One object per Scrapy crawler, made of parts with one job each:
 - ``writer`` (``crawler.writer.DatabaseWriter``): the crawl's one database writer thread;
 - ``counters`` (``crawler.counters.RunCounters``): what the run saw, per site;
 - ``known``, ``revisit``, ``store``, ``ingestor``: what the database knows, the revisit policy,
-  the raw store and the ingestor.
+  the raw store and the ingestor;
+- ``shared`` (``crawler.distributed.state.SharedCrawlState``): in a worker of a distributed crawl
+  (Scrapy setting ``NIANBAO_DISTRIBUTED``), the Redis state every worker decides by: the run id,
+  blocked sites, forbidden start URLs, list pages read per site. None in a single-process crawl.
 
 Building the context writes nothing. The nianbao ``Settings`` and the crawl request come from the
 crawler's Scrapy settings (``crawler.addon``). The spider's short names (``ctx.site``,
@@ -38,6 +41,8 @@ from storage.rawstore import RawStore
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
+    from crawler.distributed.state import SharedCrawlState
+
     from storage.ingest import Ingestor
 
 __all__ = ["CrawlContext", "utcnow"]  # utcnow: the spider's clock, kept where it imports it from
@@ -60,6 +65,8 @@ class CrawlContext:
         self.families: dict[str, str] = {}  # site -> detected CMS family
         self.summary: dict[str, Any] | None = None  # the run summary, once the crawl closed
         self._ingestor: Ingestor | None = None
+        self.shared: SharedCrawlState | None = None
+        self._forbidden_starts: Counter[str] = Counter()
 
     @classmethod
     def of(cls, crawler: Crawler) -> CrawlContext:
@@ -67,8 +74,19 @@ class CrawlContext:
         ctx = cls._by_crawler.get(crawler)
         if ctx is None:
             ctx = cls(nianbao_settings(crawler.settings), CrawlRequest.from_scrapy_settings(crawler.settings))
+            distributed = crawler.settings.getdict("NIANBAO_DISTRIBUTED")
+            if distributed:
+                ctx.join(distributed["redis_url"], distributed["prefix"], int(distributed["run_id"]))
             cls._by_crawler[crawler] = ctx
         return ctx
+
+    def join(self, redis_url: str, prefix: str, run_id: int) -> None:
+        """Work for the distributed crawl of ``run_id`` whose shared state is in Redis under
+        ``prefix``: its run record is the coordinator's (not started here), its decisions shared."""
+        from crawler.distributed.state import SharedCrawlState, connect
+
+        self.shared = SharedCrawlState(connect(redis_url), prefix)
+        self.run.id = run_id
 
     def start(self) -> int:
         """Begin the run (the first call only): mirror the configured sites into the database and
@@ -140,10 +158,27 @@ class CrawlContext:
         self.run.record_error(site_id, url, kind, detail)
 
     def block(self, site_id: str, reason: str) -> bool:
-        return self.counters.block(site_id, reason)
+        """Mark the site blocked for the rest of the run; True for the first (worker) to mark it."""
+        first = self.counters.block(site_id, reason)
+        return self.shared.block(site_id, reason) if self.shared is not None else first
 
     def is_blocked(self, site_id: str | None) -> bool:
-        return self.counters.is_blocked(site_id)
+        if self.counters.is_blocked(site_id) or self.shared is None or not site_id:
+            return self.counters.is_blocked(site_id)
+        if self.shared.is_blocked(site_id):  # another worker blocked it
+            self.counters.block(site_id, self.shared.blocked().get(site_id, "blocked"))
+            return True
+        return False
+
+    def count_forbidden_start(self, site_id: str) -> int:
+        """Count a start URL of the site robots.txt forbids; the count so far (all workers')."""
+        self._forbidden_starts[site_id] += 1
+        return self.shared.count_forbidden_start(site_id) if self.shared is not None else self._forbidden_starts[site_id]
+
+    def count_page(self, site_id: str) -> int:
+        """Count a list page of the site read; the count so far (all workers')."""
+        self.counters.pages[site_id] += 1
+        return self.shared.count_page(site_id) if self.shared is not None else self.counters.pages[site_id]
 
     def write_later(self, fn: Callable[..., Any], *args: Any) -> Deferred[Any]:
         return self.writer.write_later(fn, *args)

@@ -70,6 +70,11 @@ class CrawlRunRecorder:
             self._loop.stop()
         summary = self.summary(finish_reason=reason)
         status = "finished" if reason == "finished" else "failed"
+        if self.context.shared is not None:
+            # A distributed crawl's worker: the coordinator writes the run's summary, from every worker's.
+            self.context.summary = summary
+            log.info("worker of crawl run %s %s after %.1f s", summary["run_id"], status, summary["elapsed_seconds"])
+            return
         self.context.close_run(summary, status)
         self.log_progress()
         log.info("crawl run %s %s after %.1f s", summary["run_id"], status, summary["elapsed_seconds"])

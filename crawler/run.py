@@ -75,12 +75,17 @@ def run_crawl(
     """
     CrawlRequest(tuple(site_ids or ()), mode, year, url).check(settings)
     s = process_settings(settings, site_ids, mode=mode, year=year, url=url, overrides=overrides)
-    # The level the caller chose (the CLI quiets Scrapy unless --verbose), else LOG_LEVEL.
+    return crawl_in(crawler_process(s))
+
+
+def crawler_process(s: ScrapySettings) -> CrawlerProcess:
+    """A ``CrawlerProcess`` with settings ``s`` that keeps the "scrapy" logger at the level the
+    caller chose (the CLI quiets Scrapy unless --verbose), else at ``LOG_LEVEL``."""
     level = logging.getLevelName(logging.getLogger("scrapy").level or s.get("LOG_LEVEL") or "INFO")
     keep_scrapy_log_level(level)
     process = CrawlerProcess(s)
     logging.getLogger("scrapy").setLevel(level)
-    return crawl_in(process)
+    return process
 
 
 def crawl_in(process: CrawlerProcess) -> dict[str, Any]:
@@ -185,6 +190,18 @@ def _finish_ingest(ctx: CrawlContext, workers: list[IngestWorker], *, drain: boo
     return round(time.monotonic() - started, 3), max(peaks, default=None)
 
 
+def parse_overrides(items: list[str]) -> dict[str, Any]:
+    """Scrapy setting overrides from ``NAME=JSON`` arguments (a value that is not JSON is a string)."""
+    overrides: dict[str, Any] = {}
+    for item in items:
+        name, _, raw = item.partition("=")
+        try:
+            overrides[name] = json.loads(raw)
+        except ValueError:
+            overrides[name] = raw
+    return overrides
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m crawler.run", description="Run one nianbao crawl and print its summary.")
     p.add_argument("--config", help="settings file (default: $NIANBAO_CONFIG, ./settings.yaml)")
@@ -197,13 +214,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--log-level", default="INFO")
     args = p.parse_args(argv)
     logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    overrides: dict[str, Any] = {}
-    for item in args.set:
-        name, _, raw = item.partition("=")
-        try:
-            overrides[name] = json.loads(raw)
-        except ValueError:
-            overrides[name] = raw
+    overrides = parse_overrides(args.set)
     try:
         summary = run_crawl(load_settings(args.config), args.site, mode=args.mode, year=args.year, url=args.url, overrides=overrides)
     except (SettingsError, UsageError) as exc:

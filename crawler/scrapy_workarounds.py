@@ -58,6 +58,23 @@ def keep_scrapy_log_level(level: str) -> None:
     scrapy_log.DEFAULT_LOGGING["loggers"]["scrapy"]["level"] = level
 
 
+def engine_requests_in_progress(engine: object) -> set:
+    """The requests the engine has taken from its scheduler and not finished with (downloading,
+    in the spider or the item pipeline, or waiting for a retry). Scrapy tells a scheduler nothing
+    when a request is done; the distributed crawl's scheduler (crawler.distributed.scheduler)
+    acknowledges a request to the shared queue only once it has left this set."""
+    slot = getattr(engine, "_slot", None)
+    return set(slot.inprogress) if slot is not None else set()
+
+
+def wake_engine(engine: object) -> None:
+    """Make the engine ask its scheduler for requests now, not at its next 5 s heartbeat (a
+    request of another worker may have become claimable in the shared queue meanwhile)."""
+    slot = getattr(engine, "_slot", None)
+    if slot is not None and slot.closing is None:
+        slot.nextcall.schedule()
+
+
 WORKAROUNDS = (
     Workaround(
         "robots.txt race",
@@ -69,6 +86,8 @@ WORKAROUNDS = (
             "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware._robots_error",
             "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware._parsers",
             "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware._stats",
+            # crawler.distributed.robots parses a robots.txt body another worker fetched with it
+            "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware._parserimpl",
         ),
     ),
     Workaround(
@@ -98,6 +117,18 @@ WORKAROUNDS = (
         "starting a CrawlerProcess sets the 'scrapy' logger's level from scrapy.utils.log.DEFAULT_LOGGING",
         "crawler.scrapy_workarounds.keep_scrapy_log_level",
         ("scrapy.utils.log.DEFAULT_LOGGING",),
+    ),
+    Workaround(
+        "a scheduler is not told when a request is done",
+        "the engine keeps the requests it took from the scheduler in its private slot until their response is"
+        " handled, and polls the scheduler only on events or every 5 s",
+        "crawler.scrapy_workarounds.engine_requests_in_progress",
+        (
+            "scrapy.core.engine.ExecutionEngine._slot",
+            "scrapy.core.engine._Slot.inprogress",
+            "scrapy.core.engine._Slot.nextcall",
+            "scrapy.core.engine._Slot.closing",
+        ),
     ),
 )
 

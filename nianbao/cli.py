@@ -72,6 +72,12 @@ def build_parser() -> argparse.ArgumentParser:
         description="Crawl the configured sites (all, or those named) incrementally and print the run's summary. " + CRAWL_EXIT_CODES,
     )
     c.add_argument("--site", action="append", metavar="ID", help="only this site (repeatable)")
+    c.add_argument(
+        "--distributed",
+        action="store_true",
+        help="seed the shared Redis queue (crawler.redis_url), record one crawl run, wait for the `nianbao worker` processes "
+        "to drain it, then print the summary (docs/distributed-crawl.md)",
+    )
 
     r = sub.add_parser(
         "recrawl",
@@ -195,6 +201,13 @@ def build_parser() -> argparse.ArgumentParser:
                     help="the target database, e.g. postgresql://user@host/nianbao (psycopg 3 is the driver)")
     mg.add_argument("--batch", type=int, default=2000, metavar="N", help="rows per read and insert (default 2000)")
 
+    w = sub.add_parser(
+        "worker",
+        help="take requests of distributed crawls from the shared Redis queue (any number, on any machine)",
+        description="Wait for a distributed crawl (`nianbao crawl --distributed`) on crawler.redis_url and work for it: "
+        "fetch what the shared queue gives, store it, queue what it links; then wait for the next crawl.",
+    )
+    w.add_argument("--once", action="store_true", help="exit after one crawl")
     sub.add_parser("serve", help="run the scheduler (crawl, check, digest on their cron schedules)")
     sub.add_parser("jobs", help="list scheduled jobs and their next run times")
     return p

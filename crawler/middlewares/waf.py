@@ -91,7 +91,7 @@ class WafDetector:
 
     def process_request(self, request: Request) -> None:
         site_id = request.meta.get("site_id")
-        if self.context.counters.is_blocked(site_id) and not request.meta.get("dont_obey_robotstxt"):
+        if self.context.is_blocked(site_id) and not request.meta.get("dont_obey_robotstxt"):
             self.stats.inc_value("nianbao/waf/dropped")
             raise BlockedByChallenge(f"site {site_id} is blocked by an anti-bot challenge")
 
@@ -108,6 +108,6 @@ class WafDetector:
             return response
         site_id = request.meta.get("site_id")
         self.stats.inc_value("nianbao/waf/challenges")
-        if site_id and self.context.counters.block(site_id, reason):
+        if site_id and self.context.block(site_id, reason):
             self.context.run.record_error(site_id, request.url, "blocked", f"{reason}; HTTP {response.status}")
         raise BlockedByChallenge(reason)

@@ -42,14 +42,12 @@ class AnnualReportsSpider(Spider):
     context: CrawlContext
     adapters: AdapterRegistry
     audit: CrawlAudit
-    _forbidden_starts: dict[str, int]
 
     @classmethod
     def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> AnnualReportsSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.context = CrawlContext.of(crawler)
         spider.adapters = AdapterRegistry.from_paths(spider.context.settings.crawler.adapter_paths)
-        spider._forbidden_starts = {}
         spider.audit = CrawlAudit(spider.context)
         # Offsite filtering (redirects included) by host; each link is also checked against its own site.
         spider.allowed_domains = spider.context.all_allowed_hosts()
@@ -63,6 +61,8 @@ class AnnualReportsSpider(Spider):
     def start_requests_list(self) -> Iterator[Request]:
         ctx = self.context
         ctx.start()
+        if ctx.shared is not None:
+            return  # a distributed crawl's worker: the coordinator seeded the shared queue
         if ctx.url:
             yield from self._single_url_requests(ctx.url)
             return
@@ -193,7 +193,7 @@ class AnnualReportsSpider(Spider):
         adapter = self.adapters.get(family)
         page = adapter.parse_list(response, site)
         audit.read(page, family)
-        ctx.counters.pages[site.id] += 1
+        pages_read = ctx.count_page(site.id)
 
         entries = [e for e in page.entries if ctx.site_allows(site, e.url)]
         known = ctx.known.seen_before([e.url for e in entries], ctx.run_id)
@@ -211,7 +211,7 @@ class AnnualReportsSpider(Spider):
         shell = bool(page.next_page.meta.get("list_state", {}).get("shell"))
         index = int(meta.get("page_index", 0)) + (0 if shell else 1)
         unknown = [e for e in entries if e.url not in known]
-        if ctx.counters.pages[site.id] >= ctx.settings.crawler.max_pages_per_site:
+        if pages_read >= ctx.settings.crawler.max_pages_per_site:
             audit.pagination = "max_pages"
             log.warning("site %s: max_pages_per_site reached, pagination stopped", site.id)
         elif ctx.mode == "recrawl" or shell or unknown or (not entries and index <= 1):
@@ -323,8 +323,7 @@ class AnnualReportsSpider(Spider):
                 if request.meta.get("is_start"):
                     # A seed we may not fetch is shown as blocked, never skipped silently.
                     ctx.record_error(site_id, request.url, "blocked", "robots.txt forbids the start URL")
-                    self._forbidden_starts[site_id] = self._forbidden_starts.get(site_id, 0) + 1
-                    if self._forbidden_starts[site_id] >= len(ctx.site(site_id).start_urls):
+                    if ctx.count_forbidden_start(site_id) >= len(ctx.site(site_id).start_urls):
                         ctx.block(site_id, "robots.txt forbids every start URL")
                 else:
                     ctx.record_error(site_id, request.url, "robots", "forbidden by robots.txt: not fetched")

@@ -26,6 +26,7 @@ HANDLERS = {
     "digest": "digest:run",
     "site": "site:run",
     "migrate-db": "migrate_db:run",
+    "worker": "crawl:run_worker_command",
     "serve": "serve:run_serve",
     "jobs": "serve:run_jobs",
 }

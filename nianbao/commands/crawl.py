@@ -17,11 +17,28 @@ def run_crawl_command(args: argparse.Namespace, settings: Settings) -> int:
         print("no sites configured (settings: sites): nothing to crawl")
         return EXIT_OK
     open_app(settings)  # migrate and sync the registry before Scrapy starts
-    from crawler.run import run_crawl
+    if getattr(args, "distributed", False):
+        from crawler.distributed.coordinator import run_distributed_crawl
 
-    summary = run_crawl(settings, ids, mode="crawl")
+        summary = run_distributed_crawl(settings, ids, progress=_print_progress)
+    else:
+        from crawler.run import run_crawl
+
+        summary = run_crawl(settings, ids, mode="crawl")
     print_crawl_summary(summary)
     return _exit_code(summary)
+
+
+def _print_progress(p: dict) -> None:
+    print(f"queued or in flight {p['queued_or_leased']} · in flight {p['leased']} · live workers {p['live_workers']}", flush=True)
+
+
+def run_worker_command(args: argparse.Namespace, settings: Settings) -> int:
+    """`nianbao worker`: work for distributed crawls (crawler.distributed.worker)."""
+    open_app(settings)
+    from crawler.distributed.worker import serve
+
+    return serve(settings, once=args.once)
 
 
 def run_recrawl_command(args: argparse.Namespace, settings: Settings) -> int:
@@ -72,6 +89,9 @@ def print_crawl_summary(summary: dict) -> None:
         print(f"unreachable: {site} (no answer to any request: DNS failure, connection refused or every request failed)")
     for site in summary.get("blocked_sites", []):
         print(f"blocked: {site} (anti-bot or robots.txt; see `nianbao findings --kind crawl_blocked`)")
-    if summary.get("finish_reason") == "shutdown":
+    if summary.get("distributed"):
+        workers = summary.get("workers") or {}
+        print(f"workers {len(workers)} · requests put back after a worker stopped: {summary.get('requeued', 0)}")
+    if summary.get("finish_reason") == "shutdown" and not summary.get("distributed"):
         resume = f"; the same command resumes from {summary['jobdir']}" if summary.get("jobdir") else ""
         print(f"crawl interrupted before the end{resume}")
