@@ -38,7 +38,7 @@ from core.settings import DEFAULT_READERS, Settings
 from storage.db import Database
 from storage.liveness import holder_gone, this_host
 from storage.models import RawDocument
-from storage.rawstore import RawStore
+from storage.rawstore import RawDocumentStore, RawStoreSpec, open_raw_store
 
 if TYPE_CHECKING:
     from storage.ingest import KeptDocument
@@ -87,7 +87,7 @@ class IngestQueue:
     def __init__(
         self,
         db: Database,
-        store: RawStore,
+        store: RawDocumentStore,
         *,
         batch: int = BATCH,
         stale_after: timedelta = STALE_CLAIM,
@@ -216,7 +216,7 @@ class WorkerStats:
 
 def consume(
     database_url: str,
-    storage_dir: str,
+    raw_store: RawStoreSpec | str,
     finishing: Any,
     drain_on_finish: Any,
     results: Any,
@@ -245,7 +245,7 @@ def consume(
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s ingest: %(message)s")
     started = time.monotonic()
     queue = IngestQueue(
-        Database(database_url, migrate=False), RawStore(storage_dir), filed_hooks=filed_hooks, readers=readers,
+        Database(database_url, migrate=False), open_raw_store(raw_store), filed_hooks=filed_hooks, readers=readers,
         limits=limits,
     )
     total: Counter[str] = Counter()
@@ -271,7 +271,7 @@ class IngestWorker:
     def __init__(
         self,
         database_url: str,
-        storage_dir: str,
+        raw_store: RawStoreSpec | str,
         filed_hooks: list[str] | None = None,
         readers: dict[str, str] | None = None,
         limits: dict[str, Any] | None = None,
@@ -282,7 +282,7 @@ class IngestWorker:
         self._results = ctx.Queue()
         self._process = ctx.Process(
             target=consume,
-            args=(database_url, storage_dir, self._finishing, self._drain, self._results, filed_hooks),
+            args=(database_url, raw_store, self._finishing, self._drain, self._results, filed_hooks),
             kwargs={"readers": readers, "limits": limits, "parent": os.getpid()},
             name="nianbao-ingest",
             daemon=True,
