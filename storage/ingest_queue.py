@@ -38,7 +38,7 @@ from core.settings import DEFAULT_READERS, Settings
 from storage.db import Database
 from storage.liveness import holder_gone, this_host
 from storage.models import RawDocument
-from storage.rawstore import RawDocumentStore, RawStoreSpec, open_raw_store
+from storage.rawstore import RawDocumentStore, RawStoreError, RawStoreSpec, open_raw_store
 
 if TYPE_CHECKING:
     from storage.ingest import KeptDocument
@@ -157,9 +157,13 @@ class IngestQueue:
         rows = self.claim()
         kept: list[KeptDocument] = []
         outcomes: Counter[str] = Counter()
-        for row in rows:
+        for n, row in enumerate(rows):
             try:
                 body = self.store.get(row.sha256)
+            except RawStoreError as exc:  # the store does not answer: the bytes are there, wait for it
+                log.error("the raw store cannot be read (%s): %d document(s) stay queued", exc, len(rows) - n)
+                self._release(rows[n:])
+                break
             except OSError as exc:  # the raw store lost the bytes: nothing to parse, say so
                 log.error("raw document %s (%s) is missing from the raw store: %s", row.id, row.url, exc)
                 self.ingestor.give_up(_kept(row, b""), exc)
@@ -169,6 +173,16 @@ class IngestQueue:
         for result in self.ingestor.file_many(kept):
             outcomes["failed" if isinstance(result, Exception) else result.outcome] += 1
         return outcomes
+
+    def _release(self, rows: list[RawDocument]) -> None:
+        """Give back the claim on ``rows``: pending still, for whichever consumer comes next."""
+        with self.db.session() as s:
+            s.execute(
+                update(RawDocument)
+                .where(RawDocument.id.in_([r.id for r in rows]), RawDocument.ingest_claim == self.token)
+                .values(ingest_claim=None, claimed_at=None)
+                .execution_options(synchronize_session=False)
+            )
 
     def drain(self, *, stop: Callable[[], bool] = lambda: False) -> Counter[str]:
         """File batches until the queue is empty (or ``stop()`` says so between batches)."""

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,9 +24,11 @@ import yaml
 
 from core.registry import ComponentError
 from core.settings import SettingsError, settings_from_dict
+from monitor.site.build import SiteWriter
 from nianbao.demo import DemoPortal, demo_sites, expected_demo_reports
 from storage.db import Database
 from storage.ingest import IncomingDocument, Ingestor, IngestResult, NotKept
+from storage.ingest_queue import IngestQueue, pending_count
 from storage.rawstore import RawStore, open_raw_store
 from storage.s3store import S3RawStore
 from tests.conftest import SEEDS, run_cli
@@ -173,7 +176,7 @@ def test_a_document_already_stored_is_not_uploaded_again(bucket: str, tmp_path: 
         store.get("0" * 64)
 
 
-def test_an_unreachable_store_fails_the_documents_it_refuses_and_the_batch_goes_on(
+def test_an_unreachable_store_refuses_documents_the_batch_goes_on_and_nothing_kept_is_lost(
     bucket: str, server: S3Server, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     relay = Relay(server.port).restore()
@@ -185,14 +188,26 @@ def test_an_unreachable_store_fails_the_documents_it_refuses_and_the_batch_goes_
         return IncomingDocument(url=f"http://t.example/{n}", body=f"<html>{n}</html>".encode(), site_id=None,
                                 media_type="text/html", defer=True)
 
+    queue = IngestQueue(db, ingestor.store)
     try:
         first = ingestor.ingest_many([doc(1)])
         relay.cut()
         refused = ingestor.ingest_many([doc(2), doc(3)])
+        waited = queue.drain()  # kept, but its bytes cannot be read now: it stays queued
+        still_pending = pending_count(db)
+        site = SiteWriter(tmp_path / "site")  # the site's link to the stored copy: not found, this time
+        linked = site.copy("raw/one.html", ingestor.store, first[0].sha256)
+        debris = [p.name for p in (tmp_path / "site").rglob("*") if p.is_file()]
         relay.restore()
         later = ingestor.ingest_many([doc(2)])
+        filed = queue.drain()
+        relinked = site.copy("raw/one.html", ingestor.store, first[0].sha256)
     finally:
         relay.cut()
+    assert (waited, still_pending) == (Counter(), 1)
+    assert not linked and debris == []
+    assert relinked and (tmp_path / "site" / "raw" / "one.html").read_bytes() == b"<html>1</html>"
+    assert sum(filed.values()) == 2 and pending_count(db) == 0
     assert isinstance(first[0], IngestResult) and first[0].outcome == "pending"
     assert all(isinstance(r, NotKept) and f"s3://{bucket}/raw/" in str(r) and "Could not connect" in str(r) for r in refused)
     assert isinstance(later[0], IngestResult) and later[0].outcome == "pending"
