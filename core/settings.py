@@ -461,6 +461,20 @@ def split_s3_url(url: str) -> tuple[str, str]:
     return bucket, prefix
 
 
+def check_storage_location(location: str, backends: dict[str, str]) -> None:
+    """ValueError saying what is wrong with ``location`` (a folder, or a URL of one of
+    ``backends``' schemes) as the place of the raw store."""
+    if not location.strip():
+        raise ValueError("empty (a folder such as data/raw, or s3://bucket/prefix)")
+    if location.startswith("file://"):
+        raise ValueError(f"{location!r}: name the folder itself, without file://")
+    scheme = storage_scheme(location)
+    if scheme not in backends:
+        raise ValueError(f"{location!r}: no raw-store backend for {scheme}:// (known: {', '.join(sorted(backends))})")
+    if scheme == "s3":
+        split_s3_url(location)
+
+
 class S3Settings(_Model):
     """How the S3 backend talks to its server. Credentials and the endpoint are NOT settings: boto3
     reads them from the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_ENDPOINT_URL,
@@ -530,19 +544,10 @@ class Settings(_Model):
 
     @model_validator(mode="after")
     def _storage(self) -> Settings:
-        scheme = storage_scheme(self.storage)
-        backends = self.raw_store.backend_paths
-        if not self.storage.strip():
-            raise ValueError("storage: empty (a folder such as data/raw, or s3://bucket/prefix)")
-        if self.storage.startswith("file://"):
-            raise ValueError(f"storage: {self.storage!r}: name the folder itself, without file://")
-        if scheme not in backends:
-            raise ValueError(f"storage: {self.storage!r}: no raw-store backend for {scheme}:// (known: {', '.join(sorted(backends))})")
-        if scheme == "s3":
-            try:
-                split_s3_url(self.storage)
-            except ValueError as exc:
-                raise ValueError(f"storage: {exc}") from None
+        try:
+            check_storage_location(self.storage, self.raw_store.backend_paths)
+        except ValueError as exc:
+            raise ValueError(f"storage: {exc}") from None
         return self
 
     @model_validator(mode="after")

@@ -24,7 +24,7 @@ from typing import Any
 
 from core.registry import ComponentError, load_object
 from core.errors import UsageError
-from core.settings import Settings, split_s3_url, storage_scheme
+from core.settings import Settings, check_storage_location, storage_scheme
 
 CHUNK = 1 << 20  # bytes read at a time when hashing or copying a file
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -183,16 +183,12 @@ class RawStoreSpec:
         (a folder or URL given on the command line) with the same ``raw_store`` settings."""
         if location is None:
             location = settings.storage_location
-        scheme = storage_scheme(location)
         backends = settings.raw_store.backend_paths
-        if scheme not in backends:
-            raise UsageError(f"{location!r}: no raw-store backend for {scheme}:// (known: {', '.join(sorted(backends))})")
-        if scheme == "s3":
-            try:
-                split_s3_url(location)
-            except ValueError as exc:
-                raise UsageError(str(exc)) from None
-        return cls(location, backends[scheme], settings.raw_store.model_dump())
+        try:
+            check_storage_location(location, backends)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+        return cls(location, backends[storage_scheme(location)], settings.raw_store.model_dump())
 
     def open(self) -> RawDocumentStore:
         backend = load_object(self.backend, "raw_store.backends")

@@ -30,6 +30,7 @@ from storage.db import Database
 from storage.ingest import IncomingDocument, Ingestor, IngestResult, NotKept
 from storage.ingest_queue import IngestQueue, pending_count
 from storage.rawstore import RawStore, open_raw_store
+from storage.rawstore_sync import sync_stores
 from storage.s3store import S3RawStore
 from tests.conftest import SEEDS, run_cli
 from tests.portal_sim.harness import crawl, query, stored_reports, write_settings
@@ -304,3 +305,13 @@ def test_the_backend_is_the_one_settings_name(tmp_path: Path) -> None:
     wrong = settings_from_dict({"storage": "s3://reports/x", "raw_store": {"backends": {"s3": "core.settings.Settings"}}})
     with pytest.raises(ComponentError, match="is not a storage.rawstore.RawDocumentStore subclass"):
         open_raw_store(wrong)
+
+
+def test_sync_reports_a_damaged_document_and_copies_the_rest(tmp_path: Path) -> None:
+    source, target = RawStore(tmp_path / "a"), RawStore(tmp_path / "b")
+    good, bad = source.put(b"<html>good</html>"), source.put(b"<html>bad</html>")
+    source.path_for(bad).write_bytes(b"<html>bit rot</html>")
+    stats = sync_stores(source, target)
+    assert (stats.copied, stats.present, stats.damaged, stats.failed) == (1, 0, [bad], [])
+    assert list(target.hashes()) == [good] and target.get(good) == b"<html>good</html>"
+    assert sync_stores(source, target).present == 1
