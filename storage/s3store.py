@@ -19,7 +19,7 @@ import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from core.settings import split_s3_url
 from storage.rawstore import CHUNK, SHA256, RawDocumentStore, RawStoreError, file_sha256, raw_key
@@ -105,23 +105,22 @@ class S3RawStore(RawDocumentStore):
                 self.client.upload_fileobj(body, self.bucket, key, Config=config,
                                            ExtraArgs={"ContentType": "application/octet-stream"})
         except Exception as exc:
-            raise self._error("cannot store", sha, exc) from exc
+            self._fail("cannot store", sha, exc)
 
     def get(self, sha256: str) -> bytes:
         try:
             return self.client.get_object(Bucket=self.bucket, Key=self.key(sha256))["Body"].read()
         except Exception as exc:
-            raise self._error("cannot read", sha256, exc) from exc
+            self._fail("cannot read", sha256, exc)
 
     def has(self, sha256: str) -> bool:
         try:
             self.client.head_object(Bucket=self.bucket, Key=self.key(sha256))
             return True
         except Exception as exc:
-            error = self._error("cannot look up", sha256, exc)
-            if isinstance(error, FileNotFoundError):
+            if _error_code(exc) in NOT_FOUND:
                 return False
-            raise error from exc
+            self._fail("cannot look up", sha256, exc)
 
     def copy_to(self, sha256: str, dest: Path) -> bool:
         tmp = dest.with_name(dest.name + ".part")
@@ -134,10 +133,9 @@ class S3RawStore(RawDocumentStore):
             return True
         except Exception as exc:
             tmp.unlink(missing_ok=True)
-            error = self._error("cannot copy", sha256, exc)
-            if isinstance(error, FileNotFoundError):
+            if _error_code(exc) in NOT_FOUND:
                 return False
-            raise error from exc
+            self._fail("cannot copy", sha256, exc)
 
     def hashes(self) -> Iterator[str]:
         start = f"{self.prefix}/" if self.prefix else ""
@@ -150,14 +148,15 @@ class S3RawStore(RawDocumentStore):
         except Exception as exc:
             raise RawStoreError(f"{self.location}: cannot list: {_reason(exc)}") from exc
 
-    def _error(self, what: str, sha256: str, exc: Exception) -> OSError:
-        """``exc`` as FileNotFoundError (no such object) or RawStoreError, naming the object."""
+    def _fail(self, what: str, sha256: str, exc: Exception) -> NoReturn:
+        """Raise ``exc`` as FileNotFoundError (no such object) or RawStoreError, naming the object;
+        an error of a local file (put_file, copy_to) as it was."""
         if isinstance(exc, OSError) and not _is_boto_error(exc):
-            return exc  # the local file (put_file, copy_to): as it was
+            raise exc
         where = f"s3://{self.bucket}/{self.key(sha256)}"
         if _error_code(exc) in NOT_FOUND:
-            return FileNotFoundError(f"{where}: no such object")
-        return RawStoreError(f"{where}: {what}: {_reason(exc)}")
+            raise FileNotFoundError(f"{where}: no such object") from exc
+        raise RawStoreError(f"{where}: {what}: {_reason(exc)}") from exc
 
 
 def _error_code(exc: Exception) -> str:
