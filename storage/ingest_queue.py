@@ -46,6 +46,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 STALE_CLAIM = timedelta(minutes=10)
 BATCH = 8
+STORE_RETRY = 5.0  # seconds a worker waits before trying a raw store that did not answer again
 
 
 def pending_count(db: Database, run_id: int | None = None) -> int:
@@ -116,6 +117,7 @@ class IngestQueue:
                                         limits=DEFAULT_LIMITS.with_overrides(limits))
         self.ingestor = Ingestor(db, store, hooks, in_use)
         self.token = f"{this_host()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+        self.store_unavailable = False  # the last batch stopped because the raw store did not answer
 
     def claim(self) -> list[RawDocument]:
         """Claim up to ``batch`` pending documents, oldest first (none: the queue is empty)."""
@@ -157,12 +159,14 @@ class IngestQueue:
         rows = self.claim()
         kept: list[KeptDocument] = []
         outcomes: Counter[str] = Counter()
+        self.store_unavailable = False
         for n, row in enumerate(rows):
             try:
                 body = self.store.get(row.sha256)
             except RawStoreError as exc:  # the store does not answer: the bytes are there, wait for it
                 log.error("the raw store cannot be read (%s): %d document(s) stay queued", exc, len(rows) - n)
                 self._release(rows[n:])
+                self.store_unavailable = True
                 break
             except OSError as exc:  # the raw store lost the bytes: nothing to parse, say so
                 log.error("raw document %s (%s) is missing from the raw store: %s", row.id, row.url, exc)
@@ -274,7 +278,7 @@ def consume(
         if not done:
             if crawl_over:
                 break
-            finishing.wait(poll)
+            finishing.wait(STORE_RETRY if queue.store_unavailable else poll)
     results.put(WorkerStats(dict(total), round(time.monotonic() - started, 3), peak_rss_mb()))
 
 

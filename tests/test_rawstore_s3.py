@@ -195,7 +195,7 @@ def test_an_unreachable_store_refuses_documents_the_batch_goes_on_and_nothing_ke
         relay.cut()
         refused = ingestor.ingest_many([doc(2), doc(3)])
         waited = queue.drain()  # kept, but its bytes cannot be read now: it stays queued
-        still_pending = pending_count(db)
+        still_pending, waiting_for_store = pending_count(db), queue.store_unavailable
         site = SiteWriter(tmp_path / "site")  # the site's link to the stored copy: not found, this time
         linked = site.copy("raw/one.html", ingestor.store, first[0].sha256)
         debris = [p.name for p in (tmp_path / "site").rglob("*") if p.is_file()]
@@ -205,7 +205,8 @@ def test_an_unreachable_store_refuses_documents_the_batch_goes_on_and_nothing_ke
         relinked = site.copy("raw/one.html", ingestor.store, first[0].sha256)
     finally:
         relay.cut()
-    assert (waited, still_pending) == (Counter(), 1)
+    assert (waited, still_pending, waiting_for_store) == (Counter(), 1, True)
+    assert not queue.store_unavailable  # the last drain read the store
     assert not linked and debris == []
     assert relinked and (tmp_path / "site" / "raw" / "one.html").read_bytes() == b"<html>1</html>"
     assert sum(filed.values()) == 2 and pending_count(db) == 0
