@@ -435,6 +435,88 @@ class Schedules(_Model):
         return self
 
 
+# Raw-document store backends by the scheme of ``storage`` ("file": a folder, no scheme) → dotted
+# path of a storage.rawstore.RawDocumentStore subclass. ``raw_store.backends`` in settings.yaml is
+# merged over these (a new scheme is added, a built-in one named again is replaced).
+DEFAULT_RAW_STORES: dict[str, str] = {
+    "file": "storage.rawstore.RawStore",
+    "s3": "storage.s3store.S3RawStore",
+}
+STORE_SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*)://")
+# An S3 bucket name (docs.aws.amazon.com "Bucket naming rules"): 3–63 lower-case letters, digits,
+# dots and hyphens, starting and ending with a letter or digit.
+S3_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+
+
+def storage_scheme(storage: str) -> str:
+    """The backend scheme ``storage`` names: ``s3`` for ``s3://bucket/prefix``, ``file`` for a folder."""
+    m = STORE_SCHEME.match(storage)
+    return m.group(1) if m else "file"
+
+
+def split_s3_url(url: str) -> tuple[str, str]:
+    """``s3://bucket/some/prefix/`` → (``bucket``, ``some/prefix``); ValueError saying what is wrong."""
+    rest = url.removeprefix("s3://")
+    bucket, _, prefix = rest.partition("/")
+    if not S3_BUCKET.match(bucket) or ".." in bucket:
+        raise ValueError(f"{url!r}: {bucket!r} is not an S3 bucket name (3-63 lower-case letters, digits, '.', '-')")
+    prefix = prefix.strip("/")
+    if "//" in prefix or any(part in (".", "..") for part in prefix.split("/")):
+        raise ValueError(f"{url!r}: the key prefix {prefix!r} has an empty, '.' or '..' part")
+    if "?" in url or "#" in url:
+        raise ValueError(f"{url!r}: an S3 location is s3://bucket/prefix, without '?' or '#'")
+    return bucket, prefix
+
+
+def check_storage_location(location: str, backends: dict[str, str]) -> None:
+    """ValueError saying what is wrong with ``location`` (a folder, or a URL of one of
+    ``backends``' schemes) as the place of the raw store."""
+    if not location.strip():
+        raise ValueError("empty (a folder such as data/raw, or s3://bucket/prefix)")
+    if location.startswith("file://"):
+        raise ValueError(f"{location!r}: name the folder itself, without file://")
+    scheme = storage_scheme(location)
+    if scheme not in backends:
+        raise ValueError(f"{location!r}: no raw-store backend for {scheme}:// (known: {', '.join(sorted(backends))})")
+    if scheme == "s3":
+        split_s3_url(location)
+
+
+class S3Settings(_Model):
+    """How the S3 backend talks to its server. Credentials and the endpoint are NOT settings: boto3
+    reads them from the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_ENDPOINT_URL,
+    AWS_DEFAULT_REGION; docs/object-store.md)."""
+
+    # "path" for servers that do not serve bucket.host names (MinIO, Ceph, moto on an IP address).
+    addressing_style: Literal["auto", "path", "virtual"] = "auto"
+    connect_timeout: float = Field(default=5.0, gt=0)
+    read_timeout: float = Field(default=60.0, gt=0)
+    attempts: int = Field(default=3, ge=1, le=10)  # per request, retries included (botocore "standard" mode)
+    # Documents above this size are uploaded in parts of this size (bounded memory).
+    part_mb: int = Field(default=16, ge=5, le=5120)
+
+
+class RawStoreSettings(_Model):
+    # Scheme of ``storage`` → dotted path of its backend, merged over DEFAULT_RAW_STORES (null: none).
+    backends: dict[str, str | None] = Field(default_factory=dict)
+    s3: S3Settings = Field(default_factory=S3Settings)
+
+    @field_validator("backends")
+    @classmethod
+    def _backends(cls, v: dict[str, str | None]) -> dict[str, str | None]:
+        for scheme, path in v.items():
+            if not re.match(r"^[a-z][a-z0-9+.-]*$", scheme):
+                raise ValueError(f"{scheme!r} is not a URL scheme such as 's3'")
+            _check_path(path, f"{scheme}: ")
+        return v
+
+    @property
+    def backend_paths(self) -> dict[str, str]:
+        """Every backend in use: scheme → dotted path (built-ins merged with settings)."""
+        merged = {**DEFAULT_RAW_STORES, **self.backends}
+        return {scheme: path for scheme, path in merged.items() if path}
+
+
 class DemoSettings(_Model):
     port: int = Field(default=18731, ge=1024, le=65535)
     as_of: date | None = None  # check date for the demo; default 2025-06-30 (see nianbao.demo)
@@ -442,7 +524,7 @@ class DemoSettings(_Model):
 
 class Settings(_Model):
     database: str = "sqlite:///data/nianbao.db"
-    storage: str = "data/raw"
+    storage: str = "data/raw"  # a folder, or s3://bucket/prefix (raw_store.backends names the schemes)
     outbox: str = "data/outbox"
     site_folder: str = "data/site"  # where `nianbao site` (and demo, serve) write the officers' static site
     # Where that folder is published (e.g. https://intranet.example/nianbao/): digests link to its pages.
@@ -450,6 +532,7 @@ class Settings(_Model):
     sites: list[SiteSpec] = Field(default_factory=list)
     crawler: CrawlerSettings = Field(default_factory=CrawlerSettings)
     ingest: IngestSettings = Field(default_factory=IngestSettings)
+    raw_store: RawStoreSettings = Field(default_factory=RawStoreSettings)
     parser: ParserSettings = Field(default_factory=ParserSettings)
     monitor: MonitorSettings = Field(default_factory=MonitorSettings)
     recipients: list[Recipient] = Field(default_factory=list)
@@ -465,6 +548,14 @@ class Settings(_Model):
         if v is not None and not re.match(r"^https?://[^/\s]+", v):
             raise ValueError(f"{v!r} is not an http(s) URL")
         return v
+
+    @model_validator(mode="after")
+    def _storage(self) -> Settings:
+        try:
+            check_storage_location(self.storage, self.raw_store.backend_paths)
+        except ValueError as exc:
+            raise ValueError(f"storage: {exc}") from None
+        return self
 
     @model_validator(mode="after")
     def _unique_sites(self) -> Settings:
@@ -494,7 +585,15 @@ class Settings(_Model):
 
     @property
     def storage_dir(self) -> Path:
+        """The raw-store folder; a SettingsError when ``storage`` names an object store."""
+        if storage_scheme(self.storage) != "file":
+            raise SettingsError(f"storage: {self.storage!r} is not a folder (open it with storage.rawstore.open_raw_store)")
         return self.path(self.storage)
+
+    @property
+    def storage_location(self) -> str:
+        """Where raw documents live: the folder resolved against the settings file, or the URL as given."""
+        return str(self.storage_dir) if storage_scheme(self.storage) == "file" else self.storage
 
     @property
     def outbox_dir(self) -> Path:

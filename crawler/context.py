@@ -36,7 +36,7 @@ from crawler.revisit import RevisitPolicy
 from crawler.run_record import RunRecord, utcnow
 from crawler.writer import DatabaseWriter
 from storage.db import Database
-from storage.rawstore import RawStore
+from storage.rawstore import open_raw_store
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -56,7 +56,7 @@ class CrawlContext:
     def __init__(self, settings: Settings, request: CrawlRequest | None = None) -> None:
         self.plan = CrawlPlan(settings, request or CrawlRequest())
         self.db = Database(settings.database_url)
-        self.store = RawStore(settings.storage_dir)
+        self.store = open_raw_store(settings)
         self.known = KnownDocuments(self.db)
         self.revisit = RevisitPolicy(self.plan.mode, settings.crawler.revisit_days, utcnow())
         self.run = RunRecord(self.db, self.plan)

@@ -33,6 +33,7 @@ from crawler.scrapy_workarounds import keep_scrapy_log_level
 from crawler.spiders.annual_reports import AnnualReportsSpider
 from storage.db import Database
 from storage.ingest_queue import IngestQueue, IngestWorker, components, pending_count
+from storage.rawstore import RawStoreSpec
 
 log = logging.getLogger(__name__)
 
@@ -164,7 +165,7 @@ def _start_workers(crawler: Crawler, settings: Settings) -> list[IngestWorker]:
     workers: list[IngestWorker] = []
     try:
         for _ in range(settings.crawler.ingest_workers):
-            worker = IngestWorker(settings.database_url, str(settings.storage_dir), **components(settings))
+            worker = IngestWorker(settings.database_url, RawStoreSpec.of(settings), **components(settings))
             worker.start()
             workers.append(worker)
     except Exception:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from monitor.deadlines import DeadlineCalendar
 from core.settings import Settings
 from storage.models import Agency, RawDocument, Report, Site
+from storage.rawstore import raw_key
 
 CHINA = ZoneInfo("Asia/Shanghai")
 CHUNK = (
@@ -159,7 +160,8 @@ class CheckContext:
         return out
 
     def stored_copy(self, sha256: str | None) -> str | None:
-        """Where the raw bytes are kept, relative to the settings file (``data/raw/ab/ab…``)."""
+        """Where the raw bytes are kept: relative to the settings file (``data/raw/ab/ab…``), or
+        the object's URL (``s3://bucket/prefix/ab/ab…``)."""
         if not sha256:
             return None
-        return f"{self.settings.storage.rstrip('/')}/{sha256[:2]}/{sha256}"
+        return f"{self.settings.storage.rstrip('/')}/{raw_key(sha256)}"

@@ -117,6 +117,16 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--site", action="append", metavar="ID", help="only documents of this site (repeatable)")
     rp.add_argument("--as-of", type=_date, help="check date of the check that follows (default: today)")
 
+    rs = sub.add_parser(
+        "rawstore",
+        help="copy the raw-document store into another: `rawstore sync --to s3://bucket/prefix`",
+        description="Copy every raw document the target lacks (same keys, streamed, verified by hash); run it "
+        "again after an interruption. Then point `storage` at the target (docs/object-store.md).",
+    )
+    rs.add_argument("action", choices=["sync"])
+    rs.add_argument("--to", required=True, metavar="LOCATION", help="target store: a folder or s3://bucket/prefix")
+    rs.add_argument("--from", dest="source", metavar="LOCATION", help="source store (default: the `storage` setting)")
+
     ck = sub.add_parser("check", help="run every rule and update findings (new/open/resolved)")
     ck.add_argument("--as-of", type=_date, help="check date (default: today)")
     ck.add_argument("--site", action="append", metavar="ID")

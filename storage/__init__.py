@@ -1,6 +1,6 @@
 """Storage: SQLAlchemy models, database access and the content-addressed raw-document store."""
 
 from storage.db import Database
-from storage.rawstore import RawStore
+from storage.rawstore import RawDocumentStore, RawStore, open_raw_store
 
-__all__ = ["Database", "RawStore"]
+__all__ = ["Database", "RawDocumentStore", "RawStore", "open_raw_store"]

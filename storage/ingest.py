@@ -30,7 +30,7 @@ from parser.readers import Readers
 from storage.db import Database
 from storage.fit import fit_cell_value, fit_str
 from storage.models import Agency, CrawlError, RawDocument, Report, ReportCell, Site
-from storage.rawstore import RawStore
+from storage.rawstore import RawDocumentStore
 from storage.sites import site_agency_key, site_agency_level
 
 log = logging.getLogger(__name__)
@@ -96,7 +96,7 @@ class Ingestor:
     def __init__(
         self,
         db: Database,
-        store: RawStore,
+        store: RawDocumentStore,
         filed_hooks: Sequence[FiledHook] | None = None,
         readers: Readers | None = None,
     ) -> None:
@@ -108,7 +108,7 @@ class Ingestor:
         self.readers = readers  # None: the parser's built-in readers
 
     @classmethod
-    def from_settings(cls, db: Database, store: RawStore, settings: Settings) -> Ingestor:
+    def from_settings(cls, db: Database, store: RawDocumentStore, settings: Settings) -> Ingestor:
         """An ingestor running the hooks ``settings.ingest.filed_hooks`` names and parsing with
         the readers of ``settings.parser.readers``."""
         return cls(

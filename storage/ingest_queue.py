@@ -39,7 +39,7 @@ from core.settings import DEFAULT_READERS, Settings
 from storage.db import Database
 from storage.liveness import holder_gone, this_host
 from storage.models import RawDocument
-from storage.rawstore import RawStore
+from storage.rawstore import RawDocumentStore, RawStoreError, RawStoreSpec, open_raw_store
 
 if TYPE_CHECKING:
     from storage.ingest import KeptDocument
@@ -47,6 +47,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 STALE_CLAIM = timedelta(minutes=10)
 BATCH = 8
+STORE_RETRY = 5.0  # seconds a worker waits before trying a raw store that did not answer again
 
 
 def pending_count(db: Database, run_id: int | None = None) -> int:
@@ -88,7 +89,7 @@ class IngestQueue:
     def __init__(
         self,
         db: Database,
-        store: RawStore,
+        store: RawDocumentStore,
         *,
         batch: int = BATCH,
         stale_after: timedelta = STALE_CLAIM,
@@ -117,6 +118,7 @@ class IngestQueue:
                                         limits=DEFAULT_LIMITS.with_overrides(limits))
         self.ingestor = Ingestor(db, store, hooks, in_use)
         self.token = f"{this_host()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
+        self.store_unavailable = False  # the last batch stopped because the raw store did not answer
 
     def claim(self) -> list[RawDocument]:
         """Claim up to ``batch`` pending documents, oldest first (none: the queue is empty)."""
@@ -161,9 +163,15 @@ class IngestQueue:
         rows = self.claim()
         kept: list[KeptDocument] = []
         outcomes: Counter[str] = Counter()
-        for row in rows:
+        self.store_unavailable = False
+        for n, row in enumerate(rows):
             try:
                 body = self.store.get(row.sha256)
+            except RawStoreError as exc:  # the store does not answer: the bytes are there, wait for it
+                log.error("the raw store cannot be read (%s): %d document(s) stay queued", exc, len(rows) - n)
+                self._release(rows[n:])
+                self.store_unavailable = True
+                break
             except OSError as exc:  # the raw store lost the bytes: nothing to parse, say so
                 log.error("raw document %s (%s) is missing from the raw store: %s", row.id, row.url, exc)
                 self.ingestor.give_up(_kept(row, b""), exc)
@@ -173,6 +181,16 @@ class IngestQueue:
         for result in self.ingestor.file_many(kept):
             outcomes["failed" if isinstance(result, Exception) else result.outcome] += 1
         return outcomes
+
+    def _release(self, rows: list[RawDocument]) -> None:
+        """Give back the claim on ``rows``: pending still, for whichever consumer comes next."""
+        with self.db.session() as s:
+            s.execute(
+                update(RawDocument)
+                .where(RawDocument.id.in_([r.id for r in rows]), RawDocument.ingest_claim == self.token)
+                .values(ingest_claim=None, claimed_at=None)
+                .execution_options(synchronize_session=False)
+            )
 
     def drain(self, *, stop: Callable[[], bool] = lambda: False) -> Counter[str]:
         """File batches until the queue is empty (or ``stop()`` says so between batches)."""
@@ -220,7 +238,7 @@ class WorkerStats:
 
 def consume(
     database_url: str,
-    storage_dir: str,
+    raw_store: RawStoreSpec | str,
     finishing: Any,
     drain_on_finish: Any,
     results: Any,
@@ -249,7 +267,7 @@ def consume(
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s ingest: %(message)s")
     started = time.monotonic()
     queue = IngestQueue(
-        Database(database_url, migrate=False), RawStore(storage_dir), filed_hooks=filed_hooks, readers=readers,
+        Database(database_url, migrate=False), open_raw_store(raw_store), filed_hooks=filed_hooks, readers=readers,
         limits=limits,
     )
     total: Counter[str] = Counter()
@@ -264,7 +282,7 @@ def consume(
         if not done:
             if crawl_over:
                 break
-            finishing.wait(poll)
+            finishing.wait(STORE_RETRY if queue.store_unavailable else poll)
     results.put(WorkerStats(dict(total), round(time.monotonic() - started, 3), peak_rss_mb()))
 
 
@@ -275,7 +293,7 @@ class IngestWorker:
     def __init__(
         self,
         database_url: str,
-        storage_dir: str,
+        raw_store: RawStoreSpec | str,
         filed_hooks: list[str] | None = None,
         readers: dict[str, str] | None = None,
         limits: dict[str, Any] | None = None,
@@ -286,7 +304,7 @@ class IngestWorker:
         self._results = ctx.Queue()
         self._process = ctx.Process(
             target=consume,
-            args=(database_url, storage_dir, self._finishing, self._drain, self._results, filed_hooks),
+            args=(database_url, raw_store, self._finishing, self._drain, self._results, filed_hooks),
             kwargs={"readers": readers, "limits": limits, "parent": os.getpid()},
             name="nianbao-ingest",
             daemon=True,

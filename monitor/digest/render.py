@@ -34,7 +34,7 @@ from monitor.digest.stats import agency_outcomes, region_rates
 from monitor.kinds import KIND_LABELS, KIND_ORDER, LEVEL_LABELS, SEVERITY_LABELS, SEVERITY_ORDER
 from storage.export import CHINA
 from core.errors import UsageError
-from core.settings import Recipient, Settings
+from core.settings import Recipient, Settings, storage_scheme
 from storage.db import Database
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -175,7 +175,8 @@ def _digest(
         "open_groups": group([_view(d) for d in sections.still_open[:MAX_OPEN_LISTED]]),
         "open_omitted": max(0, len(sections.still_open) - MAX_OPEN_LISTED),
         "acknowledged": [_view(d) for d in sections.acknowledged[:MAX_OPEN_LISTED]],
-        "storage_note": f"存档副本路径相对于配置文件所在目录（{settings.storage}）",
+        "storage_note": (f"存档副本路径相对于配置文件所在目录（{settings.storage}）" if storage_scheme(settings.storage) == "file"
+                         else f"存档副本保存在对象存储（{settings.storage}）"),
     }
     subject = f"{TITLE}{as_of.isoformat()}：新发现 {context['totals']['new']} 条，未解决 {len(open_now)} 条"
     if r.regions:

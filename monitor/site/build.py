@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import logging
 import os
-import shutil
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -33,7 +33,9 @@ from monitor.site.board import BoardCell, cell_status, on_time_rate
 from monitor.site.form import carry_over, cell_changes, changes_html, form_sections, text_diff
 from monitor.site.load import SiteData, iter_report_bodies, load_site_data
 from core.settings import Settings
-from storage.rawstore import RawStore
+from storage.rawstore import RawDocumentStore, open_raw_store
+
+log = logging.getLogger(__name__)
 
 MANAGED = ("reports", "findings", "compare", "raw")  # folders the generator owns and prunes
 
@@ -110,20 +112,23 @@ class SiteWriter:
         os.replace(tmp, path)
         self.stats.written += 1
 
-    def copy(self, rel: str, source: Path) -> bool:
-        """The raw file at ``rel`` (hard link, else copy); False when the store lacks it."""
+    def copy(self, rel: str, store: RawDocumentStore, sha256: str) -> bool:
+        """The stored copy of ``sha256`` at ``rel``, so the site works offline whatever the
+        backend (a hard link or copy from a folder, a download from an object store, once);
+        False when the store lacks it or cannot be read (the page then says it was not found)."""
         path = self.out / rel
         self.produced.add(path)
         if path.exists():
             return True
-        if not source.exists():
-            self.produced.discard(path)
-            return False
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            os.link(source, path)
-        except OSError:
-            shutil.copyfile(source, path)
+            copied = store.copy_to(sha256, path)
+        except OSError as exc:  # an unreachable object store costs this link, not the site
+            log.error("stored copy %s from %s: %s", sha256[:12], store.location, exc)
+            copied = False
+        if not copied:
+            self.produced.discard(path)
+            return False
         self.stats.written += 1
         return True
 
@@ -190,7 +195,7 @@ def build_site(
     as_of = as_of or date.today()
     env = environment()
     writer = SiteWriter(Path(out))
-    store = RawStore(settings.storage_dir)
+    store = open_raw_store(settings)
     data = load_site_data(session, site_ids)
     calendar = DeadlineCalendar(settings.monitor)
     regions, years, rates = _board(data, calendar, as_of)
@@ -224,7 +229,7 @@ def build_site(
         agency, site = data.agencies[rep.agency_id], site_by_id[rep.site_id]
         findings = data.by_report.get(rid, [])
         raw = None
-        if rep.sha256 and writer.copy(raw_name(rep.sha256, rep.media_type), store.path_for(rep.sha256)):
+        if rep.sha256 and writer.copy(raw_name(rep.sha256, rep.media_type), store, rep.sha256):
             raw = raw_name(rep.sha256, rep.media_type)
         prev = prev_of.get(rid)
         writer.write(

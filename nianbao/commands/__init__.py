@@ -18,6 +18,7 @@ HANDLERS = {
     "import": "imports:run",
     "ingest": "ingest:run",
     "reparse": "reparse:run",
+    "rawstore": "rawstore:run",
     "check": "check:run",
     "findings": "results:run_findings",
     "reports": "results:run_reports",

@@ -8,7 +8,7 @@ from pathlib import Path
 from core.errors import UsageError
 from core.settings import Settings
 from storage.db import Database
-from storage.rawstore import RawStore
+from storage.rawstore import RawDocumentStore, open_raw_store
 from storage.sites import sync_sites
 
 
@@ -16,7 +16,7 @@ from storage.sites import sync_sites
 class App:
     settings: Settings
     db: Database
-    store: RawStore
+    store: RawDocumentStore
 
 
 def open_app(settings: Settings) -> App:
@@ -30,5 +30,5 @@ def open_app(settings: Settings) -> App:
             raise UsageError(f"database {url}: folder {folder} does not exist (create it, or correct `database`)")
     db = Database(settings.database_url)
     sync_sites(db, settings)
-    return App(settings, db, RawStore(settings.storage_dir))
+    return App(settings, db, open_raw_store(settings))
 

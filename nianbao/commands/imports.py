@@ -8,7 +8,7 @@ from pathlib import Path
 from nianbao.cli import EXIT_OK, EXIT_PROBLEMS
 from core.errors import UsageError
 from nianbao.commands.context import open_app
-from storage.ingest import Ingestor, utcnow
+from storage.ingest import Ingestor, NotKept, utcnow
 from core.mediatype import sniff_media_type
 from core.settings import Settings
 
@@ -48,9 +48,14 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             continue
         # The file's own name says what it is, whatever --url records as its source.
         media_type = sniff_media_type(body, None, f.name)
-        result = ingestor.ingest(
-            url=url, body=body, site_id=args.site, media_type=media_type, hints=hints, origin="import", fetched_at=utcnow()
-        )
+        try:
+            result = ingestor.ingest(
+                url=url, body=body, site_id=args.site, media_type=media_type, hints=hints, origin="import", fetched_at=utcnow()
+            )
+        except NotKept as exc:  # the raw store or the database refused it: say so, import the rest
+            print(f"{f}: not stored: {exc}")
+            counts["failed"] = counts.get("failed", 0) + 1
+            continue
         counts[result.outcome] = counts.get(result.outcome, 0) + 1
         parsed = result.parsed
         what = f"{parsed.agency} {parsed.report_year}" if parsed and parsed.kind == "report" else ""
