@@ -7,6 +7,7 @@ balance. Every page is then opened from file:// and checked as an officer would 
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import os
@@ -15,6 +16,7 @@ import signal
 import sqlite3
 import subprocess
 import time
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -120,7 +122,7 @@ def test_every_page_loads_from_file_without_errors_or_remote_requests(built, bro
     pages = sorted(built["out"].rglob("*.html"))
     pages = [p for p in pages if "raw" not in p.relative_to(built["out"]).parts]  # stored copies are the portals' pages
     kinds = {p.relative_to(built["out"]).parts[0] for p in pages}
-    assert {"index.html", "reports", "findings", "compare"} <= kinds
+    assert {"index.html", "reports", "findings", "compare", "regions"} <= kinds
     for page in pages:
         errors, urls = _open(browser, page)
         assert not errors, (page, errors)
@@ -200,6 +202,102 @@ def test_failing_cell_is_highlighted_with_its_equation(built, browser) -> None:
     shot = built["root"] / "report.png"
     browser.save_screenshot(str(shot))
     print(f"report page screenshot: {shot}")
+
+
+def _column(driver, col: int) -> list[str]:
+    return driver.execute_script(
+        "return [...document.querySelectorAll('#region-table tbody tr')].map(r => r.children[arguments[0]].dataset.v)", col
+    )
+
+
+def test_region_comparison_lists_every_agency_of_the_region(built, browser) -> None:
+    current = [r for r in built["reports"] if r["current"]]
+    _open(browser, built["out"] / "index.html")
+    # The index links each region to its year pairs (Y−1, Y); take the pair with the most agencies.
+    links = browser.execute_script(
+        "return [...document.querySelectorAll('section.region p.yoy a')].map(a => [a.closest('section.region').dataset.region,"
+        " a.textContent, a.href, [...a.closest('section.region').querySelectorAll('article.site')].map(s => s.id.slice(5))])"
+    )
+    assert links, "the index links to the regions' comparisons"
+
+    def agencies(sites: list[str], year: int) -> set[str]:
+        return {r["agency"] for r in current if r["site"] in sites and r["report_year"] in (year - 1, year)}
+
+    region, label, href, sites = max(links, key=lambda l: len(agencies(l[3], int(l[1][5:9]))))
+    year = int(label[5:9])
+    assert label == f"{year - 1}—{year}年度", label
+    errors, urls = _open(browser, Path(href.removeprefix("file://")))
+    assert not errors and all(u.startswith(("file://", "data:")) for u in urls), (errors, urls)
+    assert f"{region}：各机关{year - 1}年度与{year}年度主要数据对比" in browser.find_element("tag name", "h1").text
+    # Every agency of the region with a report in either year is a row, with its numbers.
+    expected = agencies(sites, year)
+    rows = browser.execute_script(
+        "return [...document.querySelectorAll('#region-table tbody tr')].map(r => [r.dataset.agency,"
+        " [...r.querySelectorAll('td')].map(td => td.dataset.v)])"
+    )
+    assert len(expected) >= 2 and {a for a, _ in rows} == expected, (rows, links)
+    by_agency = {a: v for a, v in rows}
+    for r in current:
+        if r["site"] in sites and r["report_year"] in (year - 1, year):
+            got = by_agency[r["agency"]][0 if r["report_year"] == year - 1 else 1]  # 本年新收申请
+            want = r["cells"].get("requests", {}).get("new", {}).get("total")
+            assert got == ("" if want is None else str(want)), (r["agency"], r["report_year"], got, want)
+    # It prints on A4 landscape pages (the table is wide): the PDF's pages are 297 × 210 mm.
+    pdf = base64.b64decode(browser.execute_cdp_cmd("Page.printToPDF", {"preferCSSPageSize": True})["data"])
+    boxes = {tuple(round(float(x)) for x in m) for m in re.findall(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", pdf)}
+    assert boxes == {(842, 595)}, boxes
+    # Each agency's own comparison page links back to this page.
+    compare = next(iter(built["out"].glob("compare/*.html")))
+    _open(browser, compare)
+    hrefs = browser.execute_script("return [...document.querySelectorAll('a[href]')].map(a => a.href)")
+    assert any("/regions/" in h for h in hrefs)
+
+
+def test_region_comparison_sorts_in_the_browser_without_a_server(tmp_path: Path, browser) -> None:
+    """Four agencies of one region, two years, received requests that differ (one blank, one
+    agency without the later year): the sort buttons order the rows as an officer expects."""
+    from core import keys
+    from monitor.site.build import build_site
+    from tests.monitor_factory import add_agency, add_report, add_site, balanced_cells, make_db, make_settings
+
+    db, settings = make_db(tmp_path), make_settings(tmp_path)
+    site = add_site(db)
+    new = (keys.REQUESTS, "new", "total")
+    given = {"财政局": (5, 9), "教育局": (12, 4), "民政局": (7, None), "卫健委": (3, "absent")}
+    for name, (before, after) in given.items():
+        aid = add_agency(db, site, f"西湖区{name}")
+        add_report(db, aid, 2023, cells={**balanced_cells(), new: before})
+        if after != "absent":
+            add_report(db, aid, 2024, cells={**balanced_cells(), new: after})
+    out = tmp_path / "site"
+    with db.session() as s:
+        build_site(s, settings, out, as_of=date(2025, 6, 30))
+    _open(browser, out / "index.html")
+    href = browser.find_element("xpath", "//p[@class='yoy']/a[text()='2023—2024年度']").get_attribute("href")
+    errors, _ = _open(browser, Path(href.removeprefix("file://")))
+    assert not errors, errors
+    agencies = lambda: browser.execute_script(  # noqa: E731
+        "return [...document.querySelectorAll('#region-table tbody tr')].map(r => r.dataset.agency.slice(3))"
+    )
+    assert sorted(agencies()) == sorted(given)
+    # 2024 本年新收申请: largest first, the blank and the missing year last; again: smallest first.
+    browser.find_element("css selector", "button[data-col='2']").click()
+    assert agencies()[:2] == ["财政局", "教育局"] and set(agencies()[2:]) == {"民政局", "卫健委"}
+    assert _column(browser, 2) == ["9", "4", "", ""]
+    browser.find_element("css selector", "button[data-col='2']").click()
+    assert agencies()[:2] == ["教育局", "财政局"]
+    # The change column: +4 (财政局) before −8 (教育局); no change computable for the others.
+    browser.find_element("css selector", "button[data-col='3']").click()
+    assert _column(browser, 3) == ["4", "-8", "", ""]
+    texts = browser.execute_script(
+        "return [...document.querySelectorAll('#region-table tbody tr')].map(r => r.children[3].textContent)"
+    )
+    assert texts == ["+4", "-8", "—", "—"]
+    # The 2023 column: 12, 7, 5, 3; the names in pinyin order (cai, jiao, min, wei).
+    browser.find_element("css selector", "button[data-col='1']").click()
+    assert agencies() == ["教育局", "民政局", "财政局", "卫健委"]
+    browser.find_element("css selector", "button[data-col='0']").click()
+    assert agencies() == ["财政局", "教育局", "民政局", "卫健委"]
 
 
 def test_index_fits_a_phone_screen(built, browser) -> None:
