@@ -24,6 +24,7 @@ from monitor.check import run_check
 from monitor.digest import build_digests, deliver_digests, retry_chat_pending
 from monitor.digest.outbox import resend_uncertain
 from storage.models import Outbox
+from tests.conftest import run_cli
 from tests.monitor_factory import add_unbalanced_report, make_db, make_settings
 
 AS_OF = date(2025, 6, 30)
@@ -243,6 +244,17 @@ def test_digest_and_cli_say_what_went_to_each_group_chat(tmp_path, monkeypatch):
         assert result["chat"] == {"wecom": {"sent": 0, "failed": 1, "uncertain": 0, "pending": 1}}
         [again] = build_digests(db, settings, AS_OF)
         assert "此前推送至企业微信群的卡片：1 条未送达，将自动重试" in again.text
+        # `nianbao digest` retries the card (the robot still refuses it) and says so per channel.
+        cfg = tmp_path / "settings.yaml"
+        cfg.write_text(json.dumps({
+            "database": f"sqlite:///{tmp_path / 'nianbao.db'}", "storage": "data/raw", "outbox": str(tmp_path / "outbox"),
+            "recipients": [{"email": "officer@example.cn", "channels": [
+                {"type": "wecom", "webhook_env": "NIANBAO_TEST_WECOM_URL", "retries": 0}]}],
+        }), encoding="utf-8")
+        out = run_cli("digest", "--as-of", AS_OF.isoformat(), config=cfg)
+        assert out.returncode == 1, out.stderr[-2000:]  # a card is left for retry
+        assert "group chat wecom: 0 card(s) sent, 1 failed, 0 uncertain, 1 pending retry" in out.stdout, out.stdout
+        assert len(robot.refused) == 2 and robot.accepted == []
 
 
 def test_wrong_secret_or_missing_env_stays_pending_never_lost(tmp_path, monkeypatch):
