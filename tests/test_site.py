@@ -293,11 +293,22 @@ def test_region_comparison_sorts_in_the_browser_without_a_server(tmp_path: Path,
         "return [...document.querySelectorAll('#region-table tbody tr')].map(r => r.children[3].textContent)"
     )
     assert texts == ["+4", "-8", "—", "—"]
+    cells = browser.execute_script(
+        "return Object.fromEntries([...document.querySelectorAll('#region-table tbody tr')].map(r =>"
+        " [r.dataset.agency.slice(3), r.children[2].textContent]))"
+    )
+    assert cells["民政局"] == "空白" and cells["卫健委"] == "无报告"  # a blank cell is not a missing report
+    # The total adds the agencies with both years: 5 + 12 → 9 + 4, a change of −4.
+    total = browser.execute_script("return [...document.querySelectorAll('#region-table tfoot td')].slice(0, 3).map(td => td.textContent)")
+    assert total == ["17", "13", "-4"]
     # The 2023 column: 12, 7, 5, 3; the names in pinyin order (cai, jiao, min, wei).
     browser.find_element("css selector", "button[data-col='1']").click()
     assert agencies() == ["教育局", "民政局", "财政局", "卫健委"]
     browser.find_element("css selector", "button[data-col='0']").click()
     assert agencies() == ["财政局", "教育局", "民政局", "卫健委"]
+    shot = tmp_path / "region.png"
+    browser.save_screenshot(str(shot))
+    print(f"region comparison screenshot: {shot}")
 
 
 def test_index_fits_a_phone_screen(built, browser) -> None:

@@ -68,6 +68,8 @@ class Comparison:
 
     before: Decimal | None
     after: Decimal | None
+    has_before: bool = True  # False: no report that year (shown 无报告, not 空白)
+    has_after: bool = True
 
     @property
     def change(self) -> Decimal | None:
@@ -76,8 +78,11 @@ class Comparison:
     def cells_html(self) -> str:
         """Three ``<td>``: Y−1, Y, change; ``data-v`` holds the number the sort script reads."""
         out = []
-        for v in (self.before, self.after):
-            out.append(f'<td class="num" data-v="{"" if v is None else cell_text(v)}">{cell_text(v)}</td>')
+        for v, has in ((self.before, self.has_before), (self.after, self.has_after)):
+            if not has:
+                out.append('<td class="num absent" data-v="">无报告</td>')
+            else:
+                out.append(f'<td class="num" data-v="{"" if v is None else cell_text(v)}">{cell_text(v)}</td>')
         c = self.change
         if c is None:
             out.append('<td class="num" data-v="">—</td>')
@@ -116,17 +121,23 @@ def region_rows(
         rows.append(
             RegionRow(
                 aid, name, level, site, before, after,
-                [Comparison(figure_value(f, b_cells), figure_value(f, a_cells)) for f in FIGURES],
+                [
+                    Comparison(figure_value(f, b_cells), figure_value(f, a_cells), before is not None, after is not None)
+                    for f in FIGURES
+                ],
             )
         )
     return rows
 
 
 def totals(rows: Sequence[RegionRow]) -> list[Comparison]:
-    """Per figure, the sums over the agencies that filled it in, each year on its own."""
+    """Per figure, the sums over the agencies that have it in both years, so that the change of
+    the total is the sum of theirs (an agency missing a year would read as a fall or a rise)."""
     out = []
     for i in range(len(FIGURES)):
-        b = [r.figures[i].before for r in rows if r.figures[i].before is not None]
-        a = [r.figures[i].after for r in rows if r.figures[i].after is not None]
-        out.append(Comparison(sum(b, Decimal(0)) if b else None, sum(a, Decimal(0)) if a else None))
+        both = [r.figures[i] for r in rows if r.figures[i].change is not None]
+        if not both:
+            out.append(Comparison(None, None))
+            continue
+        out.append(Comparison(sum((c.before for c in both), Decimal(0)), sum((c.after for c in both), Decimal(0))))
     return out
