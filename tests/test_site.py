@@ -336,6 +336,58 @@ def test_regeneration_rewrites_nothing_when_nothing_changed(built) -> None:
     assert "written 0," in again.stdout and "removed 0" in again.stdout, again.stdout
 
 
+def test_regeneration_renders_only_the_pages_whose_report_changed(tmp_path: Path) -> None:
+    """After a report is parsed again, the next build renders its page and its comparisons; the
+    other report pages are kept by their fingerprint, unread; a page deleted by hand comes back."""
+    from datetime import datetime, timezone
+
+    from sqlalchemy import update
+
+    from core import keys
+    from monitor.site.build import build_site
+    from storage.models import Report, ReportCell
+    from tests.monitor_factory import add_agency, add_report, add_site, balanced_cells, make_db, make_settings
+
+    db, settings = make_db(tmp_path), make_settings(tmp_path)
+    site = add_site(db)
+    ids = {}
+    for name in ("财政局", "教育局"):
+        aid = add_agency(db, site, f"西湖区{name}")
+        for year in (2022, 2023, 2024):
+            ids[(name, year)] = add_report(db, aid, year, cells=balanced_cells())
+    out = tmp_path / "site"
+
+    def build():
+        with db.session() as s:
+            return build_site(s, settings, out, as_of=date(2025, 6, 30))
+
+    first = build()
+    assert first.pages["report"] == 6 and first.pages["compare"] == 4 and first.reused == 0
+    again = build()
+    assert again.written == 0 and again.reused == 10  # 6 report pages, 4 comparisons: not rendered
+    # 教育局 2023 is parsed again with another 本年新收 total.
+    rid = ids[("教育局", 2023)]
+    with db.session() as s:
+        s.execute(update(ReportCell).where(ReportCell.report_id == rid, ReportCell.section == keys.REQUESTS,
+                                           ReportCell.row_key == "new", ReportCell.col_key == "total").values(value=99, raw="99"))
+        s.execute(update(Report).where(Report.id == rid).values(parsed_at=datetime.now(timezone.utc)))
+    before = {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*.html")}
+    after = build()
+    # Its page, its comparison with 2022 and 2024's comparison with it are rendered; the others
+    # kept. Written: those three and the two region pages that show its figure.
+    assert after.reused == 10 - 3 and after.written == 3 + 2, after
+    changed = {k for k, v in before.items() if (out / k).read_bytes() != v}
+    assert changed == {
+        f"reports/{rid}.html", f"compare/{rid}.html", f"compare/{ids[('教育局', 2024)]}.html",
+        *(k for k in before if k.startswith("regions/") and k.endswith(("-2023.html", "-2024.html"))),
+    }, changed
+    assert '<td id="c-requests-new-total" class="num">99</td>' in (out / "reports" / f"{rid}.html").read_text(encoding="utf-8")
+    # A page removed by hand is written again, though its fingerprint did not change.
+    (out / "reports" / f"{ids[('财政局', 2022)]}.html").unlink()
+    last = build()
+    assert last.written == 1 and (out / "reports" / f"{ids[('财政局', 2022)]}.html").exists()
+
+
 def test_pages_escape_text_and_link_only_http(tmp_path: Path) -> None:
     from monitor.site.build import environment, safe_url
 

@@ -74,14 +74,26 @@ def failing_cells(findings: list[dict[str, Any]]) -> dict[CellKey, list[dict[str
     return out
 
 
+_TEXTS: dict[Decimal | None, str] = {}  # value → text: a site's millions of cells hold few values
+
+
 def cell_text(value: Decimal | None) -> str:
-    """``plain_number``, with a fast path for the whole counts most cells hold. Its text is
-    digits, a sign, a point or 空白: nothing HTML would read as markup."""
-    if value is not None:
-        whole = int(value)
-        if whole == value:
-            return str(whole)
-    return plain_number(value)
+    """``plain_number`` (equal values, equal text), remembered per value. Its text is digits, a
+    sign, a point or 空白: nothing HTML would read as markup."""
+    try:
+        return _TEXTS[value]
+    except KeyError:
+        pass
+    except TypeError:  # an unhashable (signalling NaN) value
+        return plain_number(value)
+    if len(_TEXTS) > 100_000:
+        _TEXTS.clear()
+    if value is not None and (whole := int(value)) == value:
+        text = str(whole)
+    else:
+        text = plain_number(value)
+    _TEXTS[value] = text
+    return text
 
 
 def _cell(key: CellKey, cells: Cells, failing: dict[CellKey, list[dict[str, Any]]]) -> FormCell:
@@ -203,7 +215,7 @@ def form_sections(fmt: str | None, cells: Cells, findings: list[dict[str, Any]])
 
 
 # --- Year-on-year ---------------------------------------------------------------------------
-@dataclass
+@dataclass(slots=True)
 class CellChange:
     key: CellKey
     label: str

@@ -9,7 +9,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, type_coerce
+from sqlalchemy.types import NullType
 from sqlalchemy.orm import Session
 
 from monitor.context import chunked
@@ -113,6 +114,17 @@ def load_site_data(session: Session, site_ids: Sequence[str] | None = None) -> S
     return data
 
 
+def as_decimal(value: Any) -> Decimal | None:
+    """A NUMERIC value as the driver gave it (SQLite: int or float; PostgreSQL: Decimal) as a
+    Decimal, without SQLAlchemy's per-row processor: a float by its shortest repr, which is the
+    value stored (at most 6 decimals, ``Numeric(20, 6)``)."""
+    if value is None or type(value) is Decimal:
+        return value
+    if type(value) is int:
+        return Decimal(value)
+    return Decimal(repr(value)) if type(value) is float else Decimal(str(value))
+
+
 @dataclass
 class ReportBody:
     """A report's cells ``(section, row, column) → (value, text as shown)`` and its prose by section."""
@@ -130,11 +142,14 @@ def iter_report_bodies(session: Session, report_ids: Sequence[int], batch: int =
         for rid, text in conn.execute(select(Report.id, Report.sections_text).where(Report.id.in_(ids))):
             bodies[rid].sections_text = dict(text or {})
         cq = select(
-            ReportCell.report_id, ReportCell.section, ReportCell.row_key, ReportCell.col_key, ReportCell.value
+            ReportCell.report_id, ReportCell.section, ReportCell.row_key, ReportCell.col_key,
+            type_coerce(ReportCell.value, NullType()),  # the driver's number, made Decimal below
         ).where(ReportCell.report_id.in_(ids))
+        cells_of = {rid: body.cells for rid, body in bodies.items()}
         for rid, section, row, col, value in conn.execute(cq).all():
+            value = as_decimal(value)
             # The text is made once here; the report page and two comparisons show it.
-            bodies[rid].cells[(section, row, col)] = (value, cell_text(value))
+            cells_of[rid][(section, row, col)] = (value, cell_text(value))
         for rid in ids:
             yield rid, bodies[rid]
 

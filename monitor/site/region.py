@@ -12,6 +12,10 @@ import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
+from html import escape
+
+from markupsafe import Markup
 
 from core import keys
 from monitor.evidence import cell_name
@@ -30,7 +34,12 @@ class Figure:
     @property
     def title(self) -> str:
         """The official cells it reads, for the heading's tooltip."""
-        return " + ".join(cell_name(*k, keys.FORMAT_2021) for k in self.cells)
+        return _title(self.cells)
+
+
+@lru_cache(maxsize=64)
+def _title(cells: tuple[CellKey, ...]) -> str:
+    return " + ".join(cell_name(*k, keys.FORMAT_2021) for k in cells)
 
 
 _R, _P = keys.REQUESTS, keys.APPEALS
@@ -92,6 +101,19 @@ class Comparison:
         return "".join(out)
 
 
+@lru_cache(maxsize=64)
+def table_head(year: int) -> Markup:
+    """The ``<thead>`` of a region's page for ``year``: the same on every region's page, built once.
+    Each column's button names the column (``data-col``) the sort script orders by."""
+    top = ['<tr><th rowspan="2" scope="col"><button type="button" data-sort="text" data-col="0">机关</button></th>']
+    low = ["<tr>"]
+    for i, f in enumerate(FIGURES):
+        top.append(f'<th colspan="3" scope="colgroup" title="{escape(f.title)}">{escape(f.label)}</th>')
+        for j, label in enumerate((str(year - 1), str(year), "变化")):
+            low.append(f'<th scope="col"><button type="button" data-sort="num" data-col="{1 + 3 * i + j}">{label}</button></th>')
+    return Markup("".join(top) + "</tr>\n" + "".join(low) + "</tr>")
+
+
 @dataclass
 class RegionRow:
     agency_id: int
@@ -101,6 +123,10 @@ class RegionRow:
     report_before: int | None  # current report ids of Y−1 and Y
     report_after: int | None
     figures: list[Comparison]
+
+    def cells_html(self) -> Markup:
+        """The row's figure cells (Y−1, Y, change for each), built here: a province has thousands."""
+        return Markup("".join([c.cells_html() for c in self.figures]))
 
 
 def region_rows(
