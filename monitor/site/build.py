@@ -17,13 +17,14 @@ region comparisons and the finding pages are small and always rendered.
 from __future__ import annotations
 
 import base64
+import functools
 import gc
 import hashlib
 import json
 import os
 import shutil
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from importlib import resources
@@ -292,6 +293,27 @@ def _write_regions(
             )
 
 
+def _collector_paused(build: Callable[..., BuildStats]) -> Callable[..., BuildStats]:
+    """The build holds a few hundred thousand long-lived objects (the site's data) and makes
+    millions of short-lived acyclic ones (cells, strings): the cycle collector would traverse the
+    former again and again for nothing (~13 % of the time). It is paused for the build and run
+    once after; reference counting still frees everything as it goes."""
+
+    @functools.wraps(build)
+    def paused(*args: Any, **kwargs: Any) -> BuildStats:
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return build(*args, **kwargs)
+        finally:
+            if enabled:
+                gc.enable()
+                gc.collect()
+
+    return paused
+
+
+@_collector_paused
 def build_site(
     session: Session,
     settings: Settings,
@@ -301,28 +323,6 @@ def build_site(
     site_ids: Sequence[str] | None = None,
 ) -> BuildStats:
     """Generate the site under ``out`` from the database as of ``as_of`` (default today)."""
-    # The build holds a few hundred thousand long-lived objects (the site's data) and makes
-    # millions of short-lived acyclic ones (cells, strings): the cycle collector would traverse the
-    # former again and again for nothing (~13 % of the time). It is paused for the build and run
-    # once after; reference counting still frees everything as it goes.
-    paused = gc.isenabled()
-    gc.disable()
-    try:
-        return _build_site(session, settings, out, as_of=as_of, site_ids=site_ids)
-    finally:
-        if paused:
-            gc.enable()
-            gc.collect()
-
-
-def _build_site(
-    session: Session,
-    settings: Settings,
-    out: Path,
-    *,
-    as_of: date | None = None,
-    site_ids: Sequence[str] | None = None,
-) -> BuildStats:
     as_of = as_of or date.today()
     env = environment()
     writer = SiteWriter(Path(out), generator_version())
