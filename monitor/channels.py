@@ -213,6 +213,8 @@ class ChatSender:
             with urllib.request.urlopen(req, timeout=self.channel.timeout) as resp:
                 raw = resp.read()
         except urllib.error.HTTPError as exc:  # the robot answered: it says what became of the card
+            if exc.code == 504:  # unless a proxy answered that the robot did not, in time: our own timeout
+                raise UncertainPost(f"HTTP 504: {exc.reason}") from exc
             return f"HTTP {exc.code}: {exc.reason}"
         except urllib.error.URLError as exc:
             # urllib wraps in URLError only what fails while connecting (proxy tunnel and TLS

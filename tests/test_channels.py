@@ -235,6 +235,37 @@ def test_robot_answering_after_the_timeout_gets_the_card_once_and_the_row_says_u
         assert len(robot.accepted) == 2 and _rows(db) == [("sent", 2, None)]
 
 
+def test_a_gateway_timeout_is_uncertain_and_other_http_errors_are_retried(monkeypatch):
+    """Behind a proxy, 504 means the robot did not answer the proxy in time: it may have posted."""
+    from monitor.channels import ChatSender
+
+    codes: list[int] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802
+            self.rfile.read(int(self.headers["Content-Length"]))
+            self.send_response(codes.pop(0))
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        monkeypatch.setenv("NIANBAO_TEST_GATEWAY_URL", f"http://127.0.0.1:{server.server_address[1]}/send?key=k")
+        sender = ChatSender(ChatChannel(type="wecom", webhook_env="NIANBAO_TEST_GATEWAY_URL", retries=3), backoff=0)
+        codes[:] = [502, 504]
+        result = sender.send({"title": "t", "text": "x"})
+        assert result.uncertain and result.attempts == 2 and "504" in result.error and codes == []
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
 def test_digest_and_cli_say_what_went_to_each_group_chat(tmp_path, monkeypatch):
     with Robot("wecom", fail_first=10) as robot:
         db, settings = _setup(tmp_path, monkeypatch, robot, retries=0)
