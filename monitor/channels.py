@@ -13,6 +13,13 @@ to the officers' site when ``site_url`` is set). Each platform's custom robot ta
   ``{"errcode": 0, "errmsg": "ok"}``.
 
 A 200 answer whose JSON reports an error code is a failure, retried like a refused connection.
+A card is never posted twice on our own account: when the connection fails or times out after
+the whole request went out and before the answer, the robot may have posted it already. That
+delivery is ``uncertain`` (as an e-mail without a reply to the end of DATA): not retried, the
+outbox row says so, and ``nianbao digest --resend-uncertain`` sends it again when an operator
+checked the group. None of the three custom-robot webhooks takes an idempotency key or message id
+(Feishu's ``uuid`` deduplication belongs to the app-bot ``im/v1/messages`` API, not to custom
+robots), so the record is the only guard.
 Stdlib HTTP only: three small protocols do not need a client library.
 """
 
@@ -21,6 +28,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import http.client
 import json
 import logging
 import time
@@ -37,15 +45,17 @@ from monitor.kinds import SEVERITY_LABELS
 log = logging.getLogger(__name__)
 BACKOFF_SECONDS = 2.0
 MAX_MARKDOWN_BYTES = 4000  # WeCom's markdown limit is 4096 bytes; DingTalk's and Feishu's are larger
+CHANNEL_LABELS = {"dingtalk": "钉钉群", "wecom": "企业微信群", "feishu": "飞书群"}  # as officers name them
 
 
 @dataclass(frozen=True)
 class ChatResult:
-    """How one card delivery went: ok, attempts made, the last error."""
+    """How one card delivery went: ok, attempts made, the last error, whether it may have arrived."""
 
     ok: bool
     attempts: int
     error: str | None = None
+    uncertain: bool = False  # the robot may have posted it: never send it again on our own
 
 
 # --- the card -------------------------------------------------------------------------------
@@ -154,6 +164,10 @@ def answer_error(kind: str, payload: Any) -> str | None:
 # --- delivery -------------------------------------------------------------------------------
 
 
+class UncertainPost(Exception):
+    """The connection failed or timed out after the whole request was sent, before the answer."""
+
+
 class ChatSender:
     """Posts a card to one channel, with retries and backoff; never raises for a failure."""
 
@@ -173,7 +187,12 @@ class ChatSender:
         for attempt in range(1, tries + 1):
             # Signed afresh on every attempt: the platforms reject old timestamps.
             url, body = request_for(self.channel.type, webhook, card, secret, time.time())
-            error = self._post(url, body)
+            try:
+                error = self._post(url, body)
+            except UncertainPost as exc:
+                error = f"no answer after the card was sent (the robot may have posted it): {exc}"
+                log.warning("%s card uncertain, not retried: %s", self.channel.type, error)
+                return ChatResult(False, attempt, error, uncertain=True)
             if error is None:
                 return ChatResult(True, attempt)
             log.warning(
@@ -184,6 +203,8 @@ class ChatSender:
         return ChatResult(False, tries, error)
 
     def _post(self, url: str, body: dict[str, Any]) -> str | None:
+        """None when the robot accepted the card, else why not; ``UncertainPost`` when the whole
+        request went out and no answer came back."""
         data = json.dumps(body, ensure_ascii=False).encode("utf-8")
         req = urllib.request.Request(
             url, data=data, method="POST", headers={"Content-Type": "application/json; charset=utf-8"}
@@ -191,10 +212,17 @@ class ChatSender:
         try:
             with urllib.request.urlopen(req, timeout=self.channel.timeout) as resp:
                 raw = resp.read()
-        except urllib.error.HTTPError as exc:
+        except urllib.error.HTTPError as exc:  # the robot answered: it says what became of the card
+            if exc.code == 504:  # unless a proxy answered that the robot did not, in time: our own timeout
+                raise UncertainPost(f"HTTP 504: {exc.reason}") from exc
             return f"HTTP {exc.code}: {exc.reason}"
-        except (urllib.error.URLError, OSError) as exc:
-            return f"{type(exc).__name__}: {exc}"
+        except urllib.error.URLError as exc:
+            # urllib wraps in URLError only what fails while connecting (proxy tunnel and TLS
+            # included) or sending the request: the robot never had the whole card.
+            return f"{type(exc).__name__}: {exc.reason}"
+        except (OSError, http.client.HTTPException) as exc:
+            # Raised unwrapped from reading the answer: the whole card was sent.
+            raise UncertainPost(f"{type(exc).__name__}: {exc}") from exc
         try:
             answer = json.loads(raw.decode("utf-8"))
         except (UnicodeDecodeError, ValueError):

@@ -185,8 +185,8 @@ def build_parser() -> argparse.ArgumentParser:
     dg.add_argument(
         "--resend-uncertain",
         action="store_true",
-        help="send again the e-mails whose delivery is uncertain (no reply after the message was sent; "
-        "check first that they did not arrive)",
+        help="send again the e-mails and group-chat cards whose delivery is uncertain (no answer after the "
+        "message was sent; check first that they did not arrive)",
     )
 
     st = sub.add_parser(

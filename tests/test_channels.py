@@ -22,7 +22,9 @@ from sqlalchemy import select
 from core.settings import ChatChannel
 from monitor.check import run_check
 from monitor.digest import build_digests, deliver_digests, retry_chat_pending
+from monitor.digest.outbox import resend_uncertain
 from storage.models import Outbox
+from tests.conftest import run_cli
 from tests.monitor_factory import add_unbalanced_report, make_db, make_settings
 
 AS_OF = date(2025, 6, 30)
@@ -204,6 +206,86 @@ def test_slow_robot_within_timeout_is_sent_once(tmp_path, monkeypatch):
         result = deliver_digests(db, settings, build_digests(db, settings, AS_OF), backoff=0)
         assert result["chat_sent"] == 1 and len(robot.accepted) == 1
         assert _rows(db) == [("sent", 1, None)]
+
+
+@pytest.mark.parametrize("kind", ["dingtalk", "feishu"])
+def test_robot_answering_after_the_timeout_gets_the_card_once_and_the_row_says_uncertain(tmp_path, monkeypatch, kind):
+    # The robot posts the card at once and answers 3 s later; the client gives up after 0.5 s.
+    with Robot(kind, delay=3.0) as robot:
+        db, settings = _setup(tmp_path, monkeypatch, robot, timeout=0.5, retries=3)
+        result = deliver_digests(db, settings, build_digests(db, settings, AS_OF), backoff=0)
+        assert result["chat_sent"] == 0 and result["pending"] == 0
+        assert result["chat"] == {kind: {"sent": 0, "failed": 1, "uncertain": 1, "pending": 0}}
+        [(status, attempts, error)] = _rows(db)
+        assert status == "uncertain" and attempts == 1 and "may have posted it" in error
+        # Neither a later delivery nor the next digest sends it again on its own.
+        assert retry_chat_pending(db, settings, backoff=0) == {"sent": 0, "failed": 0}
+        deliver_digests(db, settings, build_digests(db, settings, AS_OF), backoff=0)
+        # The robot judges a card as soon as it has read it (before its slow answer): any second
+        # post would be counted already.
+        assert len(robot.accepted) == 1 and robot.refused == []
+        # The next digest tells the officer the group may lack the card.
+        [digest] = build_digests(db, settings, AS_OF)
+        label = {"dingtalk": "钉钉群", "feishu": "飞书群"}[kind]
+        assert f"此前推送至{label}的卡片：1 条无法确认是否送达" in digest.text
+        # An operator who checked the group puts it back; it is then sent, once more.
+        robot.delay = 0.0
+        assert resend_uncertain(db) == 1
+        assert retry_chat_pending(db, settings, backoff=0) == {"sent": 1, "failed": 0}
+        assert len(robot.accepted) == 2 and _rows(db) == [("sent", 2, None)]
+
+
+def test_a_gateway_timeout_is_uncertain_and_other_http_errors_are_retried(monkeypatch):
+    """Behind a proxy, 504 means the robot did not answer the proxy in time: it may have posted."""
+    from monitor.channels import ChatSender
+
+    codes: list[int] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802
+            self.rfile.read(int(self.headers["Content-Length"]))
+            self.send_response(codes.pop(0))
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        monkeypatch.setenv("NIANBAO_TEST_GATEWAY_URL", f"http://127.0.0.1:{server.server_address[1]}/send?key=k")
+        sender = ChatSender(ChatChannel(type="wecom", webhook_env="NIANBAO_TEST_GATEWAY_URL", retries=3), backoff=0)
+        codes[:] = [502, 504]
+        result = sender.send({"title": "t", "text": "x"})
+        assert result.uncertain and result.attempts == 2 and "504" in result.error and codes == []
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+def test_digest_and_cli_say_what_went_to_each_group_chat(tmp_path, monkeypatch):
+    with Robot("wecom", fail_first=10) as robot:
+        db, settings = _setup(tmp_path, monkeypatch, robot, retries=0)
+        [digest] = build_digests(db, settings, AS_OF)
+        assert "本摘要同时以卡片推送至：企业微信群。" in digest.text and "企业微信群" in digest.html
+        result = deliver_digests(db, settings, [digest], backoff=0)
+        assert result["chat"] == {"wecom": {"sent": 0, "failed": 1, "uncertain": 0, "pending": 1}}
+        [again] = build_digests(db, settings, AS_OF)
+        assert "此前推送至企业微信群的卡片：1 条未送达，将自动重试" in again.text
+        # `nianbao digest` retries the card (the robot still refuses it) and says so per channel.
+        cfg = tmp_path / "settings.yaml"
+        cfg.write_text(json.dumps({
+            "database": f"sqlite:///{tmp_path / 'nianbao.db'}", "storage": "data/raw", "outbox": str(tmp_path / "outbox"),
+            "recipients": [{"email": "officer@example.cn", "channels": [
+                {"type": "wecom", "webhook_env": "NIANBAO_TEST_WECOM_URL", "retries": 0}]}],
+        }), encoding="utf-8")
+        out = run_cli("digest", "--as-of", AS_OF.isoformat(), config=cfg)
+        assert out.returncode == 1, out.stderr[-2000:]  # a card is left for retry
+        assert "group chat wecom: 0 card(s) sent, 1 failed, 0 uncertain, 1 pending retry" in out.stdout, out.stdout
+        assert len(robot.refused) == 2 and robot.accepted == []
 
 
 def test_wrong_secret_or_missing_env_stays_pending_never_lost(tmp_path, monkeypatch):

@@ -7,6 +7,7 @@ balance. Every page is then opened from file:// and checked as an officer would 
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import os
@@ -15,6 +16,7 @@ import signal
 import sqlite3
 import subprocess
 import time
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -120,7 +122,7 @@ def test_every_page_loads_from_file_without_errors_or_remote_requests(built, bro
     pages = sorted(built["out"].rglob("*.html"))
     pages = [p for p in pages if "raw" not in p.relative_to(built["out"]).parts]  # stored copies are the portals' pages
     kinds = {p.relative_to(built["out"]).parts[0] for p in pages}
-    assert {"index.html", "reports", "findings", "compare"} <= kinds
+    assert {"index.html", "reports", "findings", "compare", "regions"} <= kinds
     for page in pages:
         errors, urls = _open(browser, page)
         assert not errors, (page, errors)
@@ -202,6 +204,113 @@ def test_failing_cell_is_highlighted_with_its_equation(built, browser) -> None:
     print(f"report page screenshot: {shot}")
 
 
+def _column(driver, col: int) -> list[str]:
+    return driver.execute_script(
+        "return [...document.querySelectorAll('#region-table tbody tr')].map(r => r.children[arguments[0]].dataset.v)", col
+    )
+
+
+def test_region_comparison_lists_every_agency_of_the_region(built, browser) -> None:
+    current = [r for r in built["reports"] if r["current"]]
+    _open(browser, built["out"] / "index.html")
+    # The index links each region to its year pairs (Y−1, Y); take the pair with the most agencies.
+    links = browser.execute_script(
+        "return [...document.querySelectorAll('section.region p.yoy a')].map(a => [a.closest('section.region').dataset.region,"
+        " a.textContent, a.href, [...a.closest('section.region').querySelectorAll('article.site')].map(s => s.id.slice(5))])"
+    )
+    assert links, "the index links to the regions' comparisons"
+
+    def agencies(sites: list[str], year: int) -> set[str]:
+        return {r["agency"] for r in current if r["site"] in sites and r["report_year"] in (year - 1, year)}
+
+    region, label, href, sites = max(links, key=lambda l: len(agencies(l[3], int(l[1][5:9]))))
+    year = int(label[5:9])
+    assert label == f"{year - 1}—{year}年度", label
+    errors, urls = _open(browser, Path(href.removeprefix("file://")))
+    assert not errors and all(u.startswith(("file://", "data:")) for u in urls), (errors, urls)
+    assert f"{region}：各机关{year - 1}年度与{year}年度主要数据对比" in browser.find_element("tag name", "h1").text
+    # Every agency of the region with a report in either year is a row, with its numbers.
+    expected = agencies(sites, year)
+    rows = browser.execute_script(
+        "return [...document.querySelectorAll('#region-table tbody tr')].map(r => [r.dataset.agency,"
+        " [...r.querySelectorAll('td')].map(td => td.dataset.v)])"
+    )
+    assert len(expected) >= 2 and {a for a, _ in rows} == expected, (rows, links)
+    by_agency = {a: v for a, v in rows}
+    for r in current:
+        if r["site"] in sites and r["report_year"] in (year - 1, year):
+            got = by_agency[r["agency"]][0 if r["report_year"] == year - 1 else 1]  # 本年新收申请
+            want = r["cells"].get("requests", {}).get("new", {}).get("total")
+            assert got == ("" if want is None else str(want)), (r["agency"], r["report_year"], got, want)
+    # It prints on A4 landscape pages (the table is wide): the PDF's pages are 297 × 210 mm.
+    pdf = base64.b64decode(browser.execute_cdp_cmd("Page.printToPDF", {"preferCSSPageSize": True})["data"])
+    boxes = {tuple(round(float(x)) for x in m) for m in re.findall(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", pdf)}
+    assert boxes == {(842, 595)}, boxes
+    # Each agency's own comparison page links back to this page.
+    compare = next(iter(built["out"].glob("compare/*.html")))
+    _open(browser, compare)
+    hrefs = browser.execute_script("return [...document.querySelectorAll('a[href]')].map(a => a.href)")
+    assert any("/regions/" in h for h in hrefs)
+
+
+def test_region_comparison_sorts_in_the_browser_without_a_server(tmp_path: Path, browser) -> None:
+    """Four agencies of one region, two years, received requests that differ (one blank, one
+    agency without the later year): the sort buttons order the rows as an officer expects."""
+    from core import keys
+    from monitor.site.build import build_site
+    from tests.monitor_factory import add_agency, add_report, add_site, balanced_cells, make_db, make_settings
+
+    db, settings = make_db(tmp_path), make_settings(tmp_path)
+    site = add_site(db)
+    new = (keys.REQUESTS, "new", "total")
+    given = {"财政局": (5, 9), "教育局": (12, 4), "民政局": (7, None), "卫健委": (3, "absent")}
+    for name, (before, after) in given.items():
+        aid = add_agency(db, site, f"西湖区{name}")
+        add_report(db, aid, 2023, cells={**balanced_cells(), new: before})
+        if after != "absent":
+            add_report(db, aid, 2024, cells={**balanced_cells(), new: after})
+    out = tmp_path / "site"
+    with db.session() as s:
+        build_site(s, settings, out, as_of=date(2025, 6, 30))
+    _open(browser, out / "index.html")
+    href = browser.find_element("xpath", "//p[@class='yoy']/a[text()='2023—2024年度']").get_attribute("href")
+    errors, _ = _open(browser, Path(href.removeprefix("file://")))
+    assert not errors, errors
+    agencies = lambda: browser.execute_script(  # noqa: E731
+        "return [...document.querySelectorAll('#region-table tbody tr')].map(r => r.dataset.agency.slice(3))"
+    )
+    assert sorted(agencies()) == sorted(given)
+    # 2024 本年新收申请: largest first, the blank and the missing year last; again: smallest first.
+    browser.find_element("css selector", "button[data-col='2']").click()
+    assert agencies()[:2] == ["财政局", "教育局"] and set(agencies()[2:]) == {"民政局", "卫健委"}
+    assert _column(browser, 2) == ["9", "4", "", ""]
+    browser.find_element("css selector", "button[data-col='2']").click()
+    assert agencies()[:2] == ["教育局", "财政局"]
+    # The change column: +4 (财政局) before −8 (教育局); no change computable for the others.
+    browser.find_element("css selector", "button[data-col='3']").click()
+    assert _column(browser, 3) == ["4", "-8", "", ""]
+    texts = browser.execute_script(
+        "return [...document.querySelectorAll('#region-table tbody tr')].map(r => r.children[3].textContent)"
+    )
+    assert texts == ["+4", "-8", "—", "—"]
+    cells = browser.execute_script(
+        "return Object.fromEntries([...document.querySelectorAll('#region-table tbody tr')].map(r =>"
+        " [r.dataset.agency.slice(3), r.children[2].textContent]))"
+    )
+    assert cells["民政局"] == "空白" and cells["卫健委"] == "无报告"  # a blank cell is not a missing report
+    # The total adds the agencies with both years: 5 + 12 → 9 + 4, a change of −4.
+    total = browser.execute_script("return [...document.querySelectorAll('#region-table tfoot td')].slice(0, 3).map(td => td.textContent)")
+    assert total == ["17", "13", "-4"]
+    # The 2023 column: 12, 7, 5, 3; the names in pinyin order (cai, jiao, min, wei).
+    browser.find_element("css selector", "button[data-col='1']").click()
+    assert agencies() == ["教育局", "民政局", "财政局", "卫健委"]
+    browser.find_element("css selector", "button[data-col='0']").click()
+    assert agencies() == ["财政局", "教育局", "民政局", "卫健委"]
+    shot = tmp_path / "region.png"
+    browser.save_screenshot(str(shot))
+    print(f"region comparison screenshot: {shot}")
+
+
 def test_index_fits_a_phone_screen(built, browser) -> None:
     browser.execute_cdp_cmd(
         "Emulation.setDeviceMetricsOverride", {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True}
@@ -225,6 +334,58 @@ def test_regeneration_rewrites_nothing_when_nothing_changed(built) -> None:
     again = run_cli("site", "--out", str(built["out"]), "--as-of", "2025-06-30", config=built["cfg"])
     assert again.returncode == 0
     assert "written 0," in again.stdout and "removed 0" in again.stdout, again.stdout
+
+
+def test_regeneration_renders_only_the_pages_whose_report_changed(tmp_path: Path) -> None:
+    """After a report is parsed again, the next build renders its page and its comparisons; the
+    other report pages are kept by their fingerprint, unread; a page deleted by hand comes back."""
+    from datetime import datetime, timezone
+
+    from sqlalchemy import update
+
+    from core import keys
+    from monitor.site.build import build_site
+    from storage.models import Report, ReportCell
+    from tests.monitor_factory import add_agency, add_report, add_site, balanced_cells, make_db, make_settings
+
+    db, settings = make_db(tmp_path), make_settings(tmp_path)
+    site = add_site(db)
+    ids = {}
+    for name in ("财政局", "教育局"):
+        aid = add_agency(db, site, f"西湖区{name}")
+        for year in (2022, 2023, 2024):
+            ids[(name, year)] = add_report(db, aid, year, cells=balanced_cells())
+    out = tmp_path / "site"
+
+    def build():
+        with db.session() as s:
+            return build_site(s, settings, out, as_of=date(2025, 6, 30))
+
+    first = build()
+    assert first.pages["report"] == 6 and first.pages["compare"] == 4 and first.reused == 0
+    again = build()
+    assert again.written == 0 and again.reused == 10  # 6 report pages, 4 comparisons: not rendered
+    # 教育局 2023 is parsed again with another 本年新收 total.
+    rid = ids[("教育局", 2023)]
+    with db.session() as s:
+        s.execute(update(ReportCell).where(ReportCell.report_id == rid, ReportCell.section == keys.REQUESTS,
+                                           ReportCell.row_key == "new", ReportCell.col_key == "total").values(value=99, raw="99"))
+        s.execute(update(Report).where(Report.id == rid).values(parsed_at=datetime.now(timezone.utc)))
+    before = {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*.html")}
+    after = build()
+    # Its page, its comparison with 2022 and 2024's comparison with it are rendered; the others
+    # kept. Written: those three and the two region pages that show its figure.
+    assert after.reused == 10 - 3 and after.written == 3 + 2, after
+    changed = {k for k, v in before.items() if (out / k).read_bytes() != v}
+    assert changed == {
+        f"reports/{rid}.html", f"compare/{rid}.html", f"compare/{ids[('教育局', 2024)]}.html",
+        *(k for k in before if k.startswith("regions/") and k.endswith(("-2023.html", "-2024.html"))),
+    }, changed
+    assert '<td id="c-requests-new-total" class="num">99</td>' in (out / "reports" / f"{rid}.html").read_text(encoding="utf-8")
+    # A page removed by hand is written again, though its fingerprint did not change.
+    (out / "reports" / f"{ids[('财政局', 2022)]}.html").unlink()
+    last = build()
+    assert last.written == 1 and (out / "reports" / f"{ids[('财政局', 2022)]}.html").exists()
 
 
 def test_pages_escape_text_and_link_only_http(tmp_path: Path) -> None:

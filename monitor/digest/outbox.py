@@ -1,9 +1,9 @@
 """Delivery: every digest is written to the outbox (files + a row) before any attempt to send.
 
-Statuses: ``pending`` (to be sent), ``sent`` (SMTP accepted it; its Message-ID is kept, so it is
-never sent again), ``written`` (no SMTP configured: the files are the delivery), ``uncertain``
-(the connection failed after the whole message went out: the server may have it; never resent
-on our own, ``resend_uncertain`` puts it back to ``pending`` when an operator says so).
+Statuses: ``pending`` (to be sent), ``sent`` (SMTP or the chat robot accepted it; its Message-ID
+is kept, so it is never sent again), ``written`` (no SMTP configured: the files are the delivery),
+``uncertain`` (the connection failed after the whole message went out: the server may have it;
+never resent on our own, ``resend_uncertain`` puts it back to ``pending`` when an operator says so).
 
 A recipient's group-chat channels (DingTalk, WeCom, Feishu) get one more outbox row each per
 digest, with the card written beside the e-mail (``….chat-<type>-<n>.json``); their Message-ID
@@ -59,9 +59,11 @@ def deliver_digests(
     same recipient and check date is already in the outbox.
 
     Returns ``{"dry_run", "digests", "written": n, "skipped", "paths": [eml paths], "sent", "failed",
-    "pending", "previews": [{"recipient", "subject", "text"}]}``, plus ``chat_sent`` and
-    ``chat_failed`` when group-chat channels are configured (previews only on a dry run,
-    which writes and sends nothing; ``pending`` counts every message still waiting to be sent).
+    "pending", "previews": [{"recipient", "subject", "text"}]}``, plus ``chat_sent``,
+    ``chat_failed`` and ``chat``, per channel type ``{"sent", "failed", "uncertain", "pending"}``
+    (``failed`` includes ``uncertain``), when group-chat channels are configured (previews only
+    on a dry run, which writes and sends nothing; ``pending`` counts every message still waiting
+    to be sent).
     """
     result: dict[str, Any] = {
         "dry_run": dry_run,
@@ -123,13 +125,35 @@ def deliver_digests(
         sent = retry_pending(db, settings, backoff=backoff)
         result.update(sent=sent["sent"], failed=sent["failed"], pending=sent["pending"])
     if any(r.channels for r in settings.recipients) or _pending_count(db, _is_chat()):
-        chat = retry_chat_pending(db, settings, backoff=backoff)
+        by_channel: dict[str, dict[str, int]] = {}
+        chat = retry_chat_pending(db, settings, backoff=backoff, by_channel=by_channel)
+        for kind, n in _chat_pending_by_channel(db).items():
+            by_channel.setdefault(kind, _channel_tally())["pending"] = n
         result.update(
             chat_sent=chat["sent"],
             chat_failed=chat["failed"],
+            chat=by_channel,
             pending=result["pending"] + _pending_count(db, _is_chat()),
         )
     return result
+
+
+def _channel_tally() -> dict[str, int]:
+    return {"sent": 0, "failed": 0, "uncertain": 0, "pending": 0}
+
+
+def chat_channel_of(message_id: str) -> str:
+    """The channel type (dingtalk, wecom, feishu) of a group-chat card row's Message-ID."""
+    return message_id[len(CHAT_PREFIX):].split(".", 1)[0]
+
+
+def _chat_pending_by_channel(db: Database) -> dict[str, int]:
+    with db.session() as s:
+        ids = s.scalars(select(Outbox.message_id).where(Outbox.status == "pending", _is_chat()))
+        counts: dict[str, int] = {}
+        for mid in ids:
+            counts[chat_channel_of(mid)] = counts.get(chat_channel_of(mid), 0) + 1
+        return counts
 
 
 def _queue_chat_cards(
@@ -164,9 +188,14 @@ def _queue_chat_cards(
 
 
 def retry_chat_pending(
-    db: Database, settings: Settings, *, backoff: float | None = None
+    db: Database,
+    settings: Settings,
+    *,
+    backoff: float | None = None,
+    by_channel: dict[str, dict[str, int]] | None = None,
 ) -> dict[str, int]:
-    """Send every pending group-chat card (oldest first). Returns ``{"sent", "failed"}``."""
+    """Send every pending group-chat card (oldest first). Returns ``{"sent", "failed"}``; when
+    ``by_channel`` is given, adds to it per channel type ``{"sent", "failed", "uncertain", …}``."""
 
     def send(row: Outbox) -> Any:
         try:
@@ -178,12 +207,21 @@ def retry_chat_pending(
             return SendResult(False, 0, "channel no longer configured for this recipient")
         return ChatSender(channel, backoff=backoff).send(stored["card"])
 
-    return _drain(db, _is_chat(), send)
+    def tally(row: Outbox, outcome: str) -> None:
+        if by_channel is not None:
+            counts = by_channel.setdefault(chat_channel_of(row.message_id), _channel_tally())
+            counts["sent" if outcome == "sent" else "failed"] += 1
+            counts["uncertain"] += outcome == "uncertain"
+
+    return _drain(db, _is_chat(), send, tally)
 
 
-def _drain(db: Database, where: Any, send: Callable[[Outbox], Any]) -> dict[str, int]:
+def _drain(
+    db: Database, where: Any, send: Callable[[Outbox], Any], tally: Callable[[Outbox, str], None] | None = None
+) -> dict[str, int]:
     """Offer each pending row that ``where`` selects to ``send`` (oldest first), one transaction
-    per row; a row sent meanwhile by another process is skipped, so nothing goes twice."""
+    per row; a row sent meanwhile by another process is skipped, so nothing goes twice.
+    ``tally(row, "sent" | "failed" | "uncertain")`` hears each outcome."""
     counts = {"sent": 0, "failed": 0}
     with db.session() as s:
         ids = list(
@@ -200,20 +238,25 @@ def _drain(db: Database, where: Any, send: Callable[[Outbox], Any]) -> dict[str,
             if getattr(outcome, "uncertain", False):
                 row.status, row.last_error = "uncertain", (error or "")[:2000]
                 counts["failed"] += 1
+                outcome_name = "uncertain"
                 log.warning("digest %s to %s may have been delivered: not resent (%s)", row.message_id, row.recipient, error)
             elif ok:
                 row.status, row.sent_at, row.last_error = "sent", _now(), None
                 counts["sent"] += 1
+                outcome_name = "sent"
                 log.info("digest %s sent to %s", row.message_id, row.recipient)
             else:
                 row.last_error = (error or "unknown error")[:2000]
                 counts["failed"] += 1
+                outcome_name = "failed"
                 log.warning(
                     "digest %s to %s stays pending: %s",
                     row.message_id,
                     row.recipient,
                     row.last_error,
                 )
+            if tally is not None:
+                tally(row, outcome_name)
     return counts
 
 
@@ -268,15 +311,30 @@ def retry_pending(
 
 
 def resend_uncertain(db: Database) -> int:
-    """Put every ``uncertain`` e-mail back to ``pending`` (an operator checked it did not arrive);
-    the next delivery sends it with its Message-ID unchanged. Returns how many."""
+    """Put every ``uncertain`` e-mail and group-chat card back to ``pending`` (an operator checked
+    it did not arrive); the next delivery sends it (an e-mail with its Message-ID unchanged).
+    Returns how many."""
     with db.session() as s:
         result = s.execute(update(Outbox).where(Outbox.status == "uncertain").values(status="pending"))
         return int(result.rowcount or 0)
 
 
+def chat_backlog(db: Database, recipient: str) -> dict[str, dict[str, int]]:
+    """The recipient's earlier group-chat cards not delivered, per channel type:
+    ``{"pending": n, "uncertain": n}`` (pending: left for retry; uncertain: may have arrived)."""
+    out: dict[str, dict[str, int]] = {}
+    with db.session() as s:
+        q = select(Outbox.message_id, Outbox.status).where(
+            Outbox.recipient == recipient, Outbox.status.in_(("pending", "uncertain")), _is_chat()
+        )
+        for mid, status in s.execute(q):
+            counts = out.setdefault(chat_channel_of(mid), {"pending": 0, "uncertain": 0})
+            counts[status] += 1
+    return out
+
+
 def uncertain_count(db: Database) -> int:
-    """E-mails whose delivery is uncertain (see ``resend_uncertain``)."""
+    """E-mails and group-chat cards whose delivery is uncertain (see ``resend_uncertain``)."""
     with db.session() as s:
         return int(s.scalar(select(func.count()).select_from(Outbox).where(Outbox.status == "uncertain")) or 0)
 

@@ -20,7 +20,9 @@ from jinja2 import (
     select_autoescape,
 )
 
+from monitor.channels import CHANNEL_LABELS
 from monitor.links import is_web_url
+from monitor.digest.outbox import chat_backlog
 from monitor.digest.model import Digest
 from monitor.digest.selection import (
     ScopedFinding,
@@ -106,9 +108,22 @@ def build_digests(
             [f for f in found if in_scope(f, r)],
             year,
             region_rates(outcomes, r),
+            _chat_note(db, r),
         )
         for r in chosen
     ]
+
+
+def _chat_note(db: Database, r: Recipient) -> dict[str, Any]:
+    """What the digest says about the recipient's group chats: where this digest's card goes, and
+    earlier cards that did not arrive (left for retry) or may not have (uncertain)."""
+    backlog = chat_backlog(db, r.email) if r.channels else {}
+    return {
+        "channels": list(dict.fromkeys(CHANNEL_LABELS.get(c.type, c.type) for c in r.channels)),
+        "undelivered": [
+            {"label": CHANNEL_LABELS.get(kind, kind), **counts} for kind, counts in sorted(backlog.items())
+        ],
+    }
 
 
 def _digest(
@@ -119,6 +134,7 @@ def _digest(
     found: list[ScopedFinding],
     year: int,
     rates: list[dict[str, Any]],
+    chat: dict[str, Any] | None = None,
 ) -> Digest:
     sections = split(found)
     open_now = [
@@ -177,6 +193,7 @@ def _digest(
         "acknowledged": [_view(d) for d in sections.acknowledged[:MAX_OPEN_LISTED]],
         "storage_note": (f"存档副本路径相对于配置文件所在目录（{settings.storage}）" if storage_scheme(settings.storage) == "file"
                          else f"存档副本保存在对象存储（{settings.storage}）"),
+        "chat": chat or {"channels": [], "undelivered": []},
     }
     subject = f"{TITLE}{as_of.isoformat()}：新发现 {context['totals']['new']} 条，未解决 {len(open_now)} 条"
     if r.regions:

@@ -9,11 +9,13 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, type_coerce
+from sqlalchemy.types import NullType
 from sqlalchemy.orm import Session
 
 from monitor.context import chunked
 from monitor.lifecycle import finding_to_dict
+from monitor.site.form import cell_text
 from storage.models import Agency, Finding, RawDocument, Report, ReportCell, Site
 
 
@@ -51,6 +53,7 @@ class ReportListing:
     warnings: list[Any]
     sha256: str | None
     media_type: str | None
+    parsed_at: Any = None  # when its cells and prose were last written (they change only then)
 
 
 @dataclass
@@ -85,7 +88,7 @@ def load_site_data(session: Session, site_ids: Sequence[str] | None = None) -> S
         select(
             Report.id, Agency.site_id, Report.agency_id, Report.report_year, Report.format, Report.title,
             Report.source_url, Report.published_on, Report.published_source, Report.parse_status,
-            Report.superseded, Report.warnings, RawDocument.sha256, RawDocument.media_type,
+            Report.superseded, Report.warnings, RawDocument.sha256, RawDocument.media_type, Report.parsed_at,
         )
         .join(Agency, Agency.id == Report.agency_id)
         .join(RawDocument, RawDocument.id == Report.raw_document_id, isouter=True)
@@ -93,7 +96,7 @@ def load_site_data(session: Session, site_ids: Sequence[str] | None = None) -> S
         .order_by(Report.id)
     )
     for r in session.execute(rq):
-        reports[r[0]] = ReportListing(*r[:11], list(r[11] or []), r[12], r[13])
+        reports[r[0]] = ReportListing(*r[:11], list(r[11] or []), r[12], r[13], r[14])
     data = SiteData(sites, agencies, reports, [])
     for rep in reports.values():
         if not rep.superseded:
@@ -111,9 +114,20 @@ def load_site_data(session: Session, site_ids: Sequence[str] | None = None) -> S
     return data
 
 
+def as_decimal(value: Any) -> Decimal | None:
+    """A NUMERIC value as the driver gave it (SQLite: int or float; PostgreSQL: Decimal) as a
+    Decimal, without SQLAlchemy's per-row processor: a float by its shortest repr, which is the
+    value stored (at most 6 decimals, ``Numeric(20, 6)``)."""
+    if value is None or type(value) is Decimal:
+        return value
+    if type(value) is int:
+        return Decimal(value)
+    return Decimal(repr(value)) if type(value) is float else Decimal(str(value))
+
+
 @dataclass
 class ReportBody:
-    """A report's cells ``(section, row, column) → (value, raw)`` and its prose by section."""
+    """A report's cells ``(section, row, column) → (value, text as shown)`` and its prose by section."""
 
     cells: dict[tuple[str, str, str], tuple[Decimal | None, str]]
     sections_text: dict[str, str]
@@ -123,12 +137,42 @@ def iter_report_bodies(session: Session, report_ids: Sequence[int], batch: int =
     """Cells and prose of these reports, a batch at a time, in the order given."""
     for ids in chunked(report_ids, batch):
         bodies = {rid: ReportBody({}, {}) for rid in ids}
-        for rid, text in session.execute(select(Report.id, Report.sections_text).where(Report.id.in_(ids))):
+        # Core, not ORM, execution: these are plain rows, millions of them on a province's site.
+        conn = session.connection()
+        for rid, text in conn.execute(select(Report.id, Report.sections_text).where(Report.id.in_(ids))):
             bodies[rid].sections_text = dict(text or {})
         cq = select(
-            ReportCell.report_id, ReportCell.section, ReportCell.row_key, ReportCell.col_key, ReportCell.value, ReportCell.raw
+            ReportCell.report_id, ReportCell.section, ReportCell.row_key, ReportCell.col_key,
+            type_coerce(ReportCell.value, NullType()),  # the driver's number, made Decimal below
         ).where(ReportCell.report_id.in_(ids))
-        for rid, section, row, col, value, raw in session.execute(cq):
-            bodies[rid].cells[(section, row, col)] = (value, raw or "")
+        cells_of = {rid: body.cells for rid, body in bodies.items()}
+        for rid, section, row, col, value in conn.execute(cq).all():
+            value = as_decimal(value)
+            # The text is made once here; the report page and two comparisons show it.
+            cells_of[rid][(section, row, col)] = (value, cell_text(value))
         for rid in ids:
             yield rid, bodies[rid]
+
+
+def load_cells(
+    session: Session, report_ids: Sequence[int], cells: Sequence[tuple[str, str, str]], batch: int = 500
+) -> dict[int, dict[tuple[str, str, str], Decimal | None]]:
+    """Only these cells of these reports (found by the cells' unique index, not by reading every
+    cell of each report): ``report id → {(section, row, column): value}``."""
+    out: dict[int, dict[tuple[str, str, str], Decimal | None]] = defaultdict(dict)
+    sections = sorted({c[0] for c in cells})
+    rows = sorted({c[1] for c in cells})
+    cols = sorted({c[2] for c in cells})
+    wanted = set(cells)
+    conn = session.connection()
+    for ids in chunked(report_ids, batch):
+        q = select(ReportCell.report_id, ReportCell.section, ReportCell.row_key, ReportCell.col_key, ReportCell.value).where(
+            ReportCell.report_id.in_(ids),
+            ReportCell.section.in_(sections),
+            ReportCell.row_key.in_(rows),
+            ReportCell.col_key.in_(cols),
+        )
+        for rid, section, row, col, value in conn.execute(q).all():
+            if (section, row, col) in wanted:
+                out[rid][(section, row, col)] = value
+    return out

@@ -16,7 +16,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
     app = open_app(settings)
     if getattr(args, "resend_uncertain", False):
-        print(f"{resend_uncertain(app.db)} e-mail(s) of uncertain delivery put back to be sent")
+        print(f"{resend_uncertain(app.db)} message(s) of uncertain delivery (e-mails, group-chat cards) put back to be sent")
     as_of = args.as_of or date.today()
     if not settings.recipients:
         print("no recipients configured (settings: recipients): nothing to send")
@@ -38,9 +38,14 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             result.get("sent", 0), result.get("written", 0), result.get("pending", 0), result.get("skipped", 0)
         )
     )
+    for kind, c in sorted(result.get("chat", {}).items()):
+        print(
+            f"group chat {kind}: {c['sent']} card(s) sent, {c['failed'] - c['uncertain']} failed, "
+            f"{c['uncertain']} uncertain, {c['pending']} pending retry"
+        )
     uncertain = uncertain_count(app.db)
     if uncertain:
-        print(f"{uncertain} e-mail(s) of uncertain delivery (the server may have them): not resent; "
+        print(f"{uncertain} message(s) of uncertain delivery (the mail server or chat robot may have them): not resent; "
               "`nianbao digest --resend-uncertain` sends them again")
     print(f"outbox: {settings.outbox_dir}")
     return EXIT_PROBLEMS if result.get("pending") else EXIT_OK

@@ -19,7 +19,10 @@ def write_site(app: App, out: Path | None = None, *, as_of: date | None = None, 
     with app.db.session() as s:
         stats = build_site(s, app.settings, out, as_of=as_of, site_ids=site_ids)
     pages = ", ".join(f"{k} {v}" for k, v in sorted(stats.pages.items()))
-    print(f"site: {out / 'index.html'} ({pages}; written {stats.written}, unchanged {stats.unchanged}, removed {stats.removed})")
+    print(
+        f"site: {out / 'index.html'} ({pages}; written {stats.written}, unchanged {stats.unchanged} "
+        f"({stats.reused} of them kept unread: their data did not change), removed {stats.removed})"
+    )
     return out
 
 

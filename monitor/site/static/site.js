@@ -40,3 +40,38 @@
   selects.forEach(function (s) { s.addEventListener("change", apply); });
   apply();
 })();
+// Sortable tables (a region's year-on-year page): a heading's button sorts the body rows by its
+// column, numbers by value (largest first on the first click), names in Chinese order; blanks
+// stay last either way. Without JS the table keeps the board's order.
+(function () {
+  "use strict";
+  function key(row, col) {
+    var cell = row.children[col];
+    var v = cell ? cell.getAttribute("data-v") : null;
+    return v === null ? cell.textContent : v;
+  }
+  document.querySelectorAll("table.sortable").forEach(function (table) {
+    var body = table.tBodies[0];
+    var buttons = table.querySelectorAll("button[data-col]");
+    buttons.forEach(function (btn) {
+      btn.addEventListener("click", function () {
+        var col = +btn.getAttribute("data-col");
+        var numeric = btn.getAttribute("data-sort") === "num";
+        var th = btn.closest("th");
+        var current = th.getAttribute("aria-sort");
+        var desc = current ? current === "ascending" : numeric;
+        buttons.forEach(function (b) { b.closest("th").removeAttribute("aria-sort"); });
+        th.setAttribute("aria-sort", desc ? "descending" : "ascending");
+        var rows = Array.prototype.slice.call(body.rows);
+        rows.sort(function (a, b) {
+          var x = numeric ? key(a, col) : a.children[col].textContent;
+          var y = numeric ? key(b, col) : b.children[col].textContent;
+          if (x === "" || y === "") { return (x === "") - (y === ""); }
+          var order = numeric ? parseFloat(x) - parseFloat(y) : x.localeCompare(y, "zh-CN");
+          return desc ? -order : order;
+        });
+        rows.forEach(function (r) { body.appendChild(r); });
+      });
+    });
+  });
+})();
