@@ -184,7 +184,9 @@ def parse_document(
     tables = TableResult()
     if fmt in (FORMAT_2019, FORMAT_2021):
         tables = read_tables(
-            {s: spaced_table_rows(sections.table_rows(s), s) for s in (ACTIVE, REQUESTS, APPEALS)}, fmt
+            {s: spaced_table_rows(sections.table_rows(s), s) for s in (ACTIVE, REQUESTS, APPEALS)},
+            fmt,
+            ends_in=sections.ends_in(src.rows[-1]) if src.rows else None,
         )
     with_cells = len({c.section for c in tables.cells})
     head_text = "\n".join(lines[:8])
