@@ -278,6 +278,14 @@ def test_pipe_rows_cut_inside_a_row_read_the_shown_cells_only_where_every_cell_i
     # Not at the end of the text, a short row is no cut row: it is repaired or reported as before.
     parsed = parse_document((_HEAD + head + cut + "\n五、存在的主要问题及改进情况\n无。").encode("utf-8"), "text/plain")
     assert not any(c.row == "disclosed" and c.value is not None for c in parsed.cells)
+    # Nor in an HTML page, which ends where its author ended it, whatever its last row.
+    rows = [line.rstrip(" |").split("|") for line in (head + cut).split("\n")[1:]]
+    table = "".join("<tr>" + "".join(f"<td>{c.strip()}</td>" for c in row) + "</tr>" for row in rows)
+    paragraphs = "".join(f"<p>{line}</p>" for line in [*_HEAD.strip().split("\n"), "三、收到和处理政府信息公开申请情况"])
+    page = f"<html><body>{paragraphs}<table>{table}</table></body></html>"
+    parsed = parse_document(page.encode("utf-8"), "text/html")
+    assert {(c.row, c.column): c.value for c in parsed.cells}[("new", "total")] == 5
+    assert not any(c.row == "disclosed" and c.value is not None for c in parsed.cells)
 
 
 def test_label_with_a_bracketed_note_is_its_row_and_an_extra_provincial_row_is_not_taken() -> None:
