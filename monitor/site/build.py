@@ -23,6 +23,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from sqlalchemy.orm import Session
 
+from core.agencies import UNNAMED_AGENCY
 from core.mediatype import document_type
 from monitor.links import is_web_url
 from monitor.deadlines import DeadlineCalendar
@@ -167,8 +168,9 @@ def _board(data: SiteData, calendar: DeadlineCalendar, as_of: date) -> tuple[lis
                     deadline=calendar.deadline(y, a.level, site.region), as_of=as_of,
                 )
                 cells.append(cell)
-                rates[site.region or "未分区"][y].append(cell)
-                rates[""][y].append(cell)
+                if a.name != UNNAMED_AGENCY:  # no body: its reports are findings, not a rate
+                    rates[site.region or "未分区"][y].append(cell)
+                    rates[""][y].append(cell)
             if any(c.status != NO_RECORD for c in cells):
                 rows.append({"agency": a, "cells": cells})
         regions[site.region or "未分区"].append({"site": site, "rows": rows})
