@@ -23,6 +23,11 @@ from functools import lru_cache
 # rekeyed (and merged where two turn out one) by the next sync of the sites (storage.sites).
 RULES_VERSION = 1
 
+# The agency a report is filed under when neither the document nor its site can tell which body
+# published it (storage.ingest): never expected, it holds such reports for review (the monitor's
+# ``unnamed_agency`` finding) so that they still count as published.
+UNNAMED_AGENCY = "未写明发布机构"
+
 # Traditional forms of the characters agency names are made of (a curated table: names use a few
 # hundred characters, and a wrong conversion here would join two bodies).
 _PAIRS = (  # traditional, simplified, traditional, simplified, …

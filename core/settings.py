@@ -271,6 +271,7 @@ DEFAULT_CHECKS: dict[str, int] = {
     "monitor.rules.balance.BalanceCheck": 100,
     "monitor.rules.carryover.CarryOverCheck": 200,
     "monitor.rules.timeliness.TimelinessCheck": 300,
+    "monitor.rules.unnamed.UnnamedAgencyCheck": 310,
     "monitor.rules.backdating.BackdatingCheck": 400,
     "monitor.rules.crawl.CrawlHealthCheck": 500,
     "monitor.rules.crawl_columns.ColumnChangeCheck": 510,

@@ -17,6 +17,7 @@ from typing import NamedTuple
 from sqlalchemy import false, select
 from sqlalchemy.orm import Session
 
+from core.agencies import UNNAMED_AGENCY
 from core.settings import Settings
 from monitor.deadlines import Deadline, DeadlineCalendar
 from monitor.kinds import LEVEL_LABELS, OPEN_STATUSES
@@ -203,7 +204,8 @@ def build_board(
             start = max(start, min(y for aid, y in [*reports, *findings] if aid == agency.id))
         for year in years:
             key = (agency.id, year)
-            if year < start and key not in reports and key not in findings:
+            # The stand-in for bodies unknown (core.agencies.UNNAMED_AGENCY) owes no year.
+            if (year < start or agency.name == UNNAMED_AGENCY) and key not in reports and key not in findings:
                 continue
             deadline = cal.deadline(year, agency.level, region)
             row.cells[year] = _cell(year, reports.get(key), findings.get(key, []), as_of, deadline)

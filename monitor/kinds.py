@@ -14,6 +14,7 @@ KIND_LABELS: dict[str, str] = {
     "malformed_table": "表格无法识别",
     "image_only": "仅有图片",
     "tables_unreadable": "表格未能读取，需人工核查",
+    "unnamed_agency": "未写明发布机构，需人工核查",
     "duplicate": "内容雷同",
     "text_table": "文字与表格矛盾",
     "crawl_blocked": "抓取受阻",

@@ -60,6 +60,7 @@ class _Source:
     metas: dict[str, str] = field(default_factory=dict)
     links: list[tuple[str, str]] = field(default_factory=list)
     has_images: bool = False
+    plain_text: bool = False  # text as stored or extracted, which may be a page's opening cut short
 
 
 def _is_html(media_type: str, text: str) -> bool:
@@ -88,7 +89,7 @@ def _read(data: bytes, media_type: str, url: str | None) -> _Source:
     for m in _TEXT_URL.finditer(text):
         if m.group(0) not in [u for u, _ in links]:
             links.append((m.group(0), ""))
-    return _Source(rows=text_to_rows(text), links=links)
+    return _Source(rows=text_to_rows(text), links=links, plain_text=True)
 
 
 def _title_and_agency(
@@ -184,7 +185,11 @@ def parse_document(
     tables = TableResult()
     if fmt in (FORMAT_2019, FORMAT_2021):
         tables = read_tables(
-            {s: spaced_table_rows(sections.table_rows(s), s) for s in (ACTIVE, REQUESTS, APPEALS)}, fmt
+            {s: spaced_table_rows(sections.table_rows(s), s) for s in (ACTIVE, REQUESTS, APPEALS)},
+            fmt,
+            # Only plain text can stop inside a table (an opening kept by an index, a page's text
+            # layer); an HTML page or a converted file ends where its author ended it.
+            ends_in=sections.ends_in(src.rows[-1]) if src.plain_text and src.rows else None,
         )
     with_cells = len({c.section for c in tables.cells})
     head_text = "\n".join(lines[:8])

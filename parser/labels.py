@@ -142,9 +142,20 @@ ACTIVE_ROW_WORDS: tuple[tuple[str, str], ...] = (
 )
 
 
+# A bracketed note after a label: "规章(设区的市、自治州人民政府应提供相关数据)", a provincial
+# explanation of what the row counts; the row is named before it.
+_ANNOTATION = re.compile(r"(?<=.)\([^()]{4,}\)$")
+
+
+def strip_annotation(s: str) -> str:
+    """A normalised label without the bracketed explanation printed after it."""
+    return _ANNOTATION.sub("", s) if s.endswith(")") else s
+
+
 def active_row(cell: str) -> str | None:
-    """Row key of a section-二 row label ("行政许可" → "licensing")."""
-    s = norm(cell)
+    """Row key of a section-二 row label ("行政许可" → "licensing"), a bracketed note after it
+    ignored."""
+    s = strip_annotation(norm(cell))
     if not s or len(s) > 30:
         return None
     _, _, rest = split_item_number(s)

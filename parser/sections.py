@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from core.keys import ACTIVE, APPEALS, REQUESTS
-from parser.labels import heading_section, norm
+from core.keys import ACTIVE, APPEALS, REQUEST_COLUMNS, REQUESTS
+from parser.labels import heading_section, norm, request_label
+from parser.spaced_rows import spaced_cells
 from parser.text_rows import Row
+from parser.values import is_value_text
 
 SECTION_NUMERALS = ("一", "二", "三", "四", "五", "六")
 TABLE_SECTIONS = {"二": ACTIVE, "三": REQUESTS, "四": APPEALS}
@@ -27,6 +29,15 @@ class Sections:
         """Rows of the statistics table of canonical ``section`` (active/requests/appeals)."""
         numeral = next(k for k, v in TABLE_SECTIONS.items() if v == section)
         return self.rows.get(numeral, [])
+
+    def ends_in(self, last: Row) -> str | None:
+        """The statistics section (active/requests/appeals) whose rows end with ``last``, the
+        document's last row: the text stops inside that table (a page cut short)."""
+        for numeral, section in TABLE_SECTIONS.items():
+            rows = self.rows.get(numeral)
+            if rows and rows[-1] is last:
+                return section
+        return None
 
     def text(self, numeral: str) -> str:
         """Free text of a section, one line per row."""
@@ -51,6 +62,19 @@ def _table_switch(row: Row) -> str | None:
     return None
 
 
+def _starts_inside_requests(row: Row) -> bool:
+    """A text that starts inside table 三 (one page of a flip-book, an extract): before any
+    heading, a line holding one of the table's own top rows (一、本年新收… to 四、结转下年度继续办理)
+    with its 7 values, which no other part of a report prints."""
+    if row.table or not row.cells[0][-1:].isdigit():
+        return False
+    cells = spaced_cells(row.cells[0], glued=False)
+    if not cells:
+        return False
+    values = [c for c in cells if is_value_text(c)]
+    return len(values) == len(REQUEST_COLUMNS) and request_label(cells[0])[0] == "top"
+
+
 def split_sections(rows: list[Row]) -> Sections:
     """Assign every row to the section it sits in."""
     out = Sections()
@@ -70,6 +94,8 @@ def split_sections(rows: list[Row]) -> Sections:
             switched = _table_switch(row)
             if switched is not None and switched != current:
                 current = switched
+        elif current == PREAMBLE and _starts_inside_requests(row):
+            current = "三"
         out.rows.setdefault(current, []).append(row)
     out.present.sort(key=SECTION_NUMERALS.index)
     return out

@@ -14,7 +14,8 @@ from __future__ import annotations
 import re
 
 from core.keys import ACTIVE, REQUESTS
-from parser.labels import active_row, norm, request_label, split_item_number
+from parser.labels import active_row, norm, request_label, split_item_number, strip_annotation
+from parser.piped_rows import is_piped, piped_table_rows
 from parser.text_rows import Row
 from parser.values import is_value_text
 
@@ -66,7 +67,7 @@ def _label_line(row: Row) -> str | None:
     """The text of a short paragraph line without values or sentence punctuation: a label
     printed on its own line (its values on the next), or the first part of a label cut in two."""
     text = row.line()
-    if row.table or not text or len(norm(text)) > 60 or _SENTENCE_END.search(text):
+    if row.table or not text or len(strip_annotation(norm(text))) > 60 or _SENTENCE_END.search(text):
         return None
     tokens = text.replace("|", " ").split()
     return None if not tokens or is_value_text(tokens[-1]) else text  # a row of values is no label
@@ -78,6 +79,8 @@ def spaced_table_rows(rows: list[Row], section: str) -> list[Row]:
     its values, or cut by a line break, is joined to it when only the joined label names a row."""
     if any(r.table for r in rows):
         return rows
+    if is_piped(rows):
+        return piped_table_rows(rows, section)  # every cell marked by '|': read with its blanks
     out: list[Row] = []
     made: set[int] = set()  # ids of the rows made here
     for row in rows:
@@ -102,4 +105,20 @@ def spaced_table_rows(rows: list[Row], section: str) -> list[Row]:
                 cells = [*joined, *cells[values_at:]]
         out.append(Row(cells, table=True, spaced=True))
         made.add(id(out[-1]))
+    if section == ACTIVE:
+        _blank_active_rows(out, made)
     return out
+
+
+def _blank_active_rows(out: list[Row], made: set[int]) -> None:
+    """A section-二 row label printed with no value as the last row of its small table, right
+    before the next 第二十条 table: every cell of that row was published blank, the one reading
+    with no value shown. Not where some values stand without a label, as they may be this row's
+    printed apart from it; not before another row label, whose values (on the line below) could
+    be this row's; nor on the last line, where the page may have been cut."""
+    if any(id(r) in made and not _recognised(ACTIVE, r.cells[:1]) for r in out):
+        return
+    for i, row in enumerate(out[:-1]):
+        label = _label_line(row) if id(row) not in made else None
+        if label is not None and active_row(label) is not None and norm(out[i + 1].line()).startswith("第二十条"):
+            out[i] = Row([label, ""], table=True)  # an explicit blank: the columns it lacks are blank too

@@ -194,12 +194,14 @@ def _keep_active_row(
     return True
 
 
-def read_active(rows: list[Row], fmt: str) -> TableResult:
-    """Section 二: header rows (信息内容 | column labels) map positions to columns."""
+def read_active(rows: list[Row], fmt: str, cut: bool = False) -> TableResult:
+    """Section 二: header rows (信息内容 | column labels) map positions to columns. With ``cut``,
+    the document ends in this section: its last row may lack its last cells (:func:`_cut_row`)."""
     result = TableResult()
     specs = {s.key: s for s in rows_for(ACTIVE, fmt)}
     header = _ActiveHeader()
     seen: dict[str, dict[str, str | None]] = {}
+    last = rows[-1] if cut and rows else None
     for row in rows:
         if not row.table:
             continue
@@ -217,13 +219,42 @@ def read_active(rows: list[Row], fmt: str) -> TableResult:
             continue
         values: dict[str, str | None]
         values, stray = _active_values(cells, first, spec.columns, header)
-        if row.spaced and len([c for c in cells[first + 1 :] if c.strip()]) != len(spec.columns):
+        if row is last and len(cells) - first - 1 < len(spec.columns):
+            values, stray = _cut_row(result, ACTIVE, key, row, values, cells[first + 1 :], spec.columns)
+        elif row.spaced and len([c for c in cells[first + 1 :] if c.strip()]) != len(spec.columns):
             values, stray = _unplaced_spaced_values(result, key, cells[first + 1 :], spec.columns)
         if _keep_active_row(result, key, values, stray, seen):
             for col, raw in values.items():
                 _cell(result, ACTIVE, key, col, raw, unit=header.units.get(col))
     _missing_rows(result, ACTIVE, [s.key for s in specs.values()], set(seen))
     return result
+
+
+def _cut_row(
+    result: TableResult,
+    section: str,
+    key: str,
+    row: Row,
+    values: dict[str, str | None],
+    shown: list[str],
+    columns: tuple[str, ...],
+) -> tuple[dict[str, str | None], list[str]]:
+    """The document's last row, with fewer cells than its columns: the page was cut inside it.
+    Where every cell is marked (blank ones too), the cells shown are its first columns, in the
+    form's order, and only those are read; the columns cut off are absent, never blank. Text
+    without table markup leaves blank cells no trace, so there the values cannot be placed."""
+    if row.spaced:
+        result.warnings.append(
+            f"{section}: row {key} is cut by the end of the text after {len(shown)} value(s) in text without "
+            "table markup; columns unknown, not read"
+        )
+        return {}, []
+    kept = dict(list(values.items())[: len(shown)])
+    result.warnings.append(
+        f"{section}: row {key} is cut by the end of the text after {len(shown)} of {len(columns)} cells; "
+        f"read {', '.join(kept) or 'none'}, the rest absent"
+    )
+    return kept, []
 
 
 def _missing_rows(result: TableResult, section: str, expected: list[str], got: set[str]) -> None:
@@ -243,6 +274,8 @@ class _Entry:
     region: list[str]
     reading: list[str | None] | None = None
     how: str = ""
+    cut: bool = False  # the document ends inside this row
+    spaced: bool = False  # read from text without table markup (a blank cell left no trace)
 
 
 def _numbered_item(label: str, group: str | None) -> str | None:
@@ -327,6 +360,7 @@ class _RequestWalk:
     group: str | None = None
     last_key: str | None = None
     entries: dict[str, _Entry] = field(default_factory=dict)
+    last_row: Row | None = None  # the document's last row, when the document ends in this section
 
 
 def _request_row_labels(row: Row) -> tuple[list[str], list[str]] | None:
@@ -374,7 +408,10 @@ def _read_request_row(walk: _RequestWalk, result: TableResult, row: Row) -> None
         result.warnings.append(f"requests: row {' '.join(labels)!r} ({key}) does not belong to format {walk.fmt}")
         return
     walk.last_key = key
+    added = key not in walk.entries
     _add_request_entry(walk, result, key, labels, region)
+    if added and row is walk.last_row and len(region) < REQUEST_WIDTH:
+        walk.entries[key].cut, walk.entries[key].spaced = True, row.spaced
 
 
 def _merged_other_group(result: TableResult) -> None:
@@ -389,11 +426,11 @@ def _merged_other_group(result: TableResult) -> None:
     )
 
 
-def read_requests(rows: list[Row], fmt: str) -> TableResult:
-    """Section 三: 23 or 25 rows × 7 columns."""
+def read_requests(rows: list[Row], fmt: str, cut: bool = False) -> TableResult:
+    """Section 三: 23 or 25 rows × 7 columns. With ``cut``, the document ends in this section."""
     result = TableResult()
     specs = rows_for(REQUESTS, fmt)
-    walk = _RequestWalk(fmt, {s.key for s in specs})
+    walk = _RequestWalk(fmt, {s.key for s in specs}, last_row=rows[-1] if cut and rows else None)
     for row in rows:
         _read_request_row(walk, result, row)
     entries = walk.entries
@@ -402,7 +439,7 @@ def read_requests(rows: list[Row], fmt: str) -> TableResult:
         entry = entries.get(spec.key)
         if entry is None or entry.reading is None:
             continue
-        for col, raw in zip(REQUEST_COLUMNS, entry.reading, strict=True):
+        for col, raw in zip(REQUEST_COLUMNS, entry.reading, strict=not entry.cut):
             _cell(result, REQUESTS, spec.key, col, raw)
     _missing_rows(result, REQUESTS, [s.key for s in specs], set(entries))
     return result
@@ -430,13 +467,16 @@ def _agreed(options: list[tuple[str, ...]], width: int) -> list[str | None]:
     return out
 
 
-def _sort_request_entries(entries: dict[str, _Entry]) -> tuple[list[_Entry], list[_Entry]]:
-    """Read the plain rows (how "a": 7 values; "b": 7 cells) and return (spacer rows, rows to repair)."""
+def _sort_request_entries(entries: dict[str, _Entry], result: TableResult) -> tuple[list[_Entry], list[_Entry]]:
+    """Read the plain rows (how "a": 7 values; "b": 7 cells) and a row cut by the end of the text;
+    return (spacer rows, rows to repair)."""
     spacer: list[_Entry] = []
     repairs: list[_Entry] = []
     for e in entries.values():
         filled = [c for c in e.region if c]
-        if len(filled) == REQUEST_WIDTH:
+        if e.cut:
+            _read_cut_request_row(e, result)
+        elif len(filled) == REQUEST_WIDTH:
             e.reading, e.how = list(filled), "a"
         elif len(e.region) == REQUEST_WIDTH:
             e.reading, e.how = list(e.region), "b"
@@ -445,6 +485,26 @@ def _sort_request_entries(entries: dict[str, _Entry]) -> tuple[list[_Entry], lis
         else:
             repairs.append(e)
     return spacer, repairs
+
+
+def _read_cut_request_row(e: _Entry, result: TableResult) -> None:
+    """The document's last row, cut inside: with every cell marked, the cells shown are its first
+    columns and only those are read (the rest absent); in text without table markup they cannot
+    be placed and none is read. Never repaired: the totals it would need are cut off too."""
+    n = len(e.region)
+    if e.spaced:
+        e.reading = None
+        result.warnings.append(
+            f"requests: row {e.key} is cut by the end of the text after {n} value(s) in text without table "
+            "markup; columns unknown, not read"
+        )
+    else:
+        e.reading = list(e.region)
+        result.warnings.append(
+            f"requests: row {e.key} is cut by the end of the text after {n} of {REQUEST_WIDTH} cells; "
+            f"read {', '.join(REQUEST_COLUMNS[:n]) or 'none'}, the rest absent"
+        )
+    e.how = "cut"
 
 
 def _place_spacer_row(e: _Entry, filled_cols: set[int], result: TableResult) -> None:
@@ -489,12 +549,14 @@ def _repair_request_row(e: _Entry, known: dict[str, list[str | None]], result: T
 
 def _resolve_requests(entries: dict[str, _Entry], result: TableResult, fmt: str) -> None:
     """Choose the 7 values of every row: plain rows first, then spacer rows, then repairs."""
-    spacer, repairs = _sort_request_entries(entries)
+    spacer, repairs = _sort_request_entries(entries, result)
     # Columns the unambiguous rows fill: spacer rows of the same table fill the same ones.
     filled_cols = {i for e in entries.values() if e.how in ("a", "b") for i, c in enumerate(e.reading or []) if c}
     for e in spacer:
         _place_spacer_row(e, filled_cols, result)
-    known = {k: e.reading for k, e in entries.items() if e.reading is not None and e.how != "ambiguous"}
+    known = {
+        k: e.reading for k, e in entries.items() if e.reading is not None and e.how not in ("ambiguous", "cut")
+    }
     for e in repairs:
         _repair_request_row(e, known, result, fmt)
 
@@ -620,10 +682,11 @@ def read_appeals(rows: list[Row]) -> TableResult:
     return result
 
 
-def read_tables(sections: dict[str, list[Row]], fmt: str) -> TableResult:
-    """Cells of all three statistics tables; ``sections`` maps active/requests/appeals to rows."""
+def read_tables(sections: dict[str, list[Row]], fmt: str, ends_in: str | None = None) -> TableResult:
+    """Cells of all three statistics tables; ``sections`` maps active/requests/appeals to rows.
+    ``ends_in``: the section the document's text ends in (a page cut inside a table)."""
     result = TableResult()
-    result.extend(read_active(sections.get(ACTIVE, []), fmt))
-    result.extend(read_requests(sections.get(REQUESTS, []), fmt))
+    result.extend(read_active(sections.get(ACTIVE, []), fmt, cut=ends_in == ACTIVE))
+    result.extend(read_requests(sections.get(REQUESTS, []), fmt, cut=ends_in == REQUESTS))
     result.extend(read_appeals(sections.get(APPEALS, [])))
     return result

@@ -20,6 +20,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from core.agencies import UNNAMED_AGENCY
 from core.registry import load_objects
 from core.settings import DEFAULT_FILED_HOOKS, Settings
 from core.mediatype import sniff_media_type
@@ -306,17 +307,8 @@ class Ingestor:
         agency_name = fit_str(hints.get("agency") or parsed.agency or "", None)
         year = _int(hints.get("report_year")) or parsed.report_year
         _fit_values(parsed, agency_name)
-        if not agency_name and year and site_id:
-            # Recall first: a report that never names its body (a partial text, a page without a
-            # title) is the report of the site's one expected agency when the site has only one;
-            # the report carries a warning saying so, for review.
-            with self._session(session) as s:
-                agency_name = _only_expected_agency(s, site_id)
-            if agency_name:
-                parsed.warnings = [
-                    f"agency not named in the document: filed under the site's only expected agency {agency_name}",
-                    *parsed.warnings,
-                ]
+        if not agency_name and year:
+            agency_name = self._unnamed_agency(parsed, site_id, session)
         if not agency_name or not year:
             # Kept: the raw document stays in the raw store and its row records this outcome;
             # the error names what is missing, for review (never dropped silently).
@@ -361,8 +353,29 @@ class Ingestor:
             s.expire(report, ["cells"])
             for hook in self.filed_hooks:  # e.g. the row checks read instead of the cells
                 hook(s, report, parsed.cells)
-            _mark_superseded(s, agency.id, year)
+            if agency.name != UNNAMED_AGENCY:  # reports of unknown bodies are not versions of each other
+                _mark_superseded(s, agency.id, year)
             return IngestResult(outcome, raw_id, sha, report_id=report.id, parsed=parsed)
+
+    def _unnamed_agency(self, parsed: ParsedReport, site_id: str | None, session: Session | None) -> str:
+        """Where to file a report that names no agency (recall first: it is published all the
+        same). The parser has already read every place a report states its body (titles, the
+        list page's title, page metadata, the preamble, the 落款). The site's one expected agency
+        when it has only one; else no body is guessed: it goes under UNNAMED_AGENCY, for review.
+        The report carries a warning saying which."""
+        only = None
+        if site_id:
+            with self._session(session) as s:
+                only = _only_expected_agency(s, site_id)
+        if only:
+            why = f"agency not named in the document: filed under the site's only expected agency {only}"
+        else:
+            why = (
+                "agency not named in the document, and the site does not have one expected agency: "
+                f"filed under {UNNAMED_AGENCY} for review"
+            )
+        parsed.warnings = [why, *parsed.warnings]
+        return only or UNNAMED_AGENCY
 
     def _record_error(
         self, run_id: int | None, site_id: str | None, url: str, kind: str, detail: str, *, session: Session | None = None

@@ -1,5 +1,6 @@
 """A report whose text never names its agency is kept (recall first): filed under the site's only
-expected agency, flagged with a warning, or kept raw with the reason recorded for review."""
+expected agency, flagged with a warning, or, on a site of several, under UNNAMED_AGENCY with one
+finding asking which body it belongs to; never under a guessed body."""
 
 from __future__ import annotations
 
@@ -40,16 +41,61 @@ def test_report_without_agency_is_filed_under_the_sites_only_expected_agency(tmp
     db.dispose()
 
 
-def test_report_without_agency_on_a_site_of_many_is_kept_for_review(tmp_path: Path) -> None:
+def test_report_without_agency_on_a_site_of_many_is_filed_as_published_under_no_guessed_body(tmp_path: Path) -> None:
+    """Recall first: a report is published even when it never says by whom. On a site of several
+    expected agencies no body is guessed: it is filed under UNNAMED_AGENCY, counts as published,
+    is judged by no deadline rule, and one finding per such report asks an officer which body it
+    belongs to, in the officers' digest."""
+    from datetime import date
+
+    from core.agencies import UNNAMED_AGENCY
+    from monitor.check import run_check
+    from monitor.digest import build_digests
+    from storage.models import Finding
+    from tests.monitor_factory import make_settings
+
+    expected = ["北京市门头沟区科学技术和信息化局", "北京市门头沟区教育委员会"]
+    db, ingestor = _ingestor(tmp_path, expected)
+    urls = ["https://example.gov.cn/kxj/2022.html", "https://example.gov.cn/jw/2022.html"]
+    for url in urls:  # two unnamed reports of one year: two bodies, perhaps; neither hides the other
+        result = ingestor.ingest(url=url, body=UNNAMED, site_id="mtg", media_type="text/plain")
+        assert result.outcome == "new", result.message
+    with db.session() as s:
+        reports = s.scalars(select(Report).order_by(Report.id)).all()
+        assert [(s.get(Agency, r.agency_id).name, r.report_year, r.superseded) for r in reports] == [
+            (UNNAMED_AGENCY, 2022, False),
+            (UNNAMED_AGENCY, 2022, False),
+        ]
+        assert all(any("filed under 未写明发布机构 for review" in w for w in r.warnings) for r in reports)
+        assert not s.get(Agency, reports[0].agency_id).expected
+        assert s.scalars(select(CrawlError)).all() == []
+    settings = make_settings(
+        tmp_path, monitor={"first_year": 2022}, recipients=[{"email": "mtg@example.org", "regions": ["北京市"]}]
+    )
+    run_check(db, settings, date(2023, 6, 30))
+    with db.session() as s:
+        found = s.scalars(select(Finding).order_by(Finding.id)).all()
+        unnamed = s.scalar(select(Agency).where(Agency.name == UNNAMED_AGENCY))
+        assert sorted(f.evidence["source_url"] for f in found if f.kind == "unnamed_agency") == sorted(urls)
+        # No deadline rule judges the stand-in: no year missing, none late.
+        assert not [f for f in found if f.agency_id == unnamed.id and f.kind in ("missing_year", "late")]
+        # The expected bodies' own 2022 reports are still missing: which one the report is, is the officer's call.
+        assert sorted(f.agency_id for f in found if f.kind == "missing_year") == sorted(
+            a.id for a in s.scalars(select(Agency).where(Agency.expected.is_(True)))
+        )
+    [digest] = build_digests(db, settings, date(2023, 6, 30))
+    assert "未写明发布机构" in digest.text and urls[0] in digest.text and "请人工查看原文确认发布机构" in digest.text
+    db.dispose()
+
+
+def test_report_without_agency_or_year_is_kept_for_review(tmp_path: Path) -> None:
+    """Without a year there is nothing to file it as: kept raw, the reason recorded."""
     db, ingestor = _ingestor(tmp_path, ["北京市门头沟区科学技术和信息化局", "北京市门头沟区教育委员会"])
-    result = ingestor.ingest(url="https://example.gov.cn/kxj/2022.html", body=UNNAMED, site_id="mtg",
-                             media_type="text/plain")
-    assert result.outcome == "failed" and result.parsed is not None and result.parsed.kind == "report"
+    body = "一、总体情况\n我局认真贯彻落实《条例》，做好政府信息公开工作。".encode()
+    result = ingestor.ingest(url="https://example.gov.cn/kxj/x.html", body=body, site_id="mtg",
+                             media_type="text/plain", hints={"title": "政府信息公开工作年度报告"})
+    assert result.outcome in ("failed", "not_report")
     with db.session() as s:
         assert s.scalars(select(Report)).all() == []
-        raw = s.scalars(select(RawDocument)).one()  # the document itself is kept
-        assert raw.ingest_outcome == "failed"
-        errors = [e.detail for e in s.scalars(select(CrawlError))]
-        assert errors == ["report without agency: kept raw for review, not filed"]
-    assert ingestor.store.get(raw.sha256) == UNNAMED
+        assert s.scalars(select(RawDocument)).one().ingest_outcome == result.outcome
     db.dispose()

@@ -50,14 +50,6 @@ XFAIL_YEAR: dict[str, str] = {
 XFAIL_FORMAT: dict[str, str] = {
 }
 XFAIL_CELLS_READ: dict[str, str] = {
-    "hubei-chibi-pufang-2020": "39 of 39 shown cells not read; parse status malformed",
-    "hubei-tianmen-tuoshizhen-2020": "6 of 6 shown cells not read; parse status tables_unreadable",
-    "hubei-wuhan-hanyang-qzfb-2022": "24 of 24 shown cells not read; parse status tables_unreadable",
-    "hunan-hengnan-wjj-2020": "18 of 18 shown cells not read; parse status tables_unreadable",
-    "jilin-changchun-erdao-fwzs-2022": "87 of 87 shown cells not read; parse status tables_unreadable",
-    "shaanxi-ankang-ju-2019": "22 of 22 shown cells not read; parse status malformed",
-    "shandong-weihai-wendeng-sjj-2020-p9": "22 of 22 shown cells not read; parse status malformed",
-    "xinjiang-xjnlk-zhen-2023": "73 of 73 shown cells not read; parse status malformed",
 }
 XFAIL_CELLS: dict[str, str] = {}
 

@@ -9,6 +9,7 @@ from sqlalchemy import false, select
 from sqlalchemy.orm import Session
 
 from monitor.deadlines import DeadlineCalendar
+from core.agencies import UNNAMED_AGENCY
 from core.settings import Recipient, Settings
 from storage.models import Agency, Report, Site
 
@@ -45,14 +46,18 @@ def agency_outcomes(
     }
     publishers = set(session.scalars(select(Report.agency_id).distinct()))
     out = []
-    q = select(
-        Agency.id,
-        Agency.site_id,
-        Agency.level,
-        Agency.expected,
-        Agency.first_year,
-        Site.region,
-    ).join(Site, Site.id == Agency.site_id)
+    q = (
+        select(
+            Agency.id,
+            Agency.site_id,
+            Agency.level,
+            Agency.expected,
+            Agency.first_year,
+            Site.region,
+        )
+        .join(Site, Site.id == Agency.site_id)
+        .where(Agency.name != UNNAMED_AGENCY)  # no body: its reports are findings, not a rate
+    )
     for aid, site_id, level, expected, first_year, region in session.execute(q):
         if not (expected or aid in publishers) or year < max(
             settings.monitor.first_year, first_year or 0

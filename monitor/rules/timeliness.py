@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import case, func, or_, select, true
 
+from core.agencies import UNNAMED_AGENCY
 from monitor.context import AgencyInfo, CheckContext, china_date
 from monitor.deadlines import Deadline
 from monitor.rules.base import FindingDraft, Rule
@@ -86,6 +87,8 @@ class TimelinessCheck:
         candidate = next(candidates, None)
         for agency_id, rows in groupby(rows_by_agency, key=lambda r: r[1]):
             info = agencies.get(agency_id)
+            if info is not None and info.name == UNNAMED_AGENCY:
+                info = None  # which body's deadline, or which years it owes, is unknown (rules/unnamed.py)
             years: set[int] = set()
             for rid, _, year in rows:
                 years.add(year)

@@ -34,6 +34,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from sqlalchemy.orm import Session
 
+from core.agencies import UNNAMED_AGENCY
 from core.mediatype import document_type
 from monitor.links import is_web_url
 from monitor.deadlines import DeadlineCalendar
@@ -237,8 +238,9 @@ def _board(data: SiteData, calendar: DeadlineCalendar, as_of: date) -> tuple[lis
                     deadline=calendar.deadline(y, a.level, site.region), as_of=as_of,
                 )
                 cells.append(cell)
-                rates[region_label(site)][y].append(cell)
-                rates[""][y].append(cell)
+                if a.name != UNNAMED_AGENCY:  # no body: its reports are findings, not a rate
+                    rates[region_label(site)][y].append(cell)
+                    rates[""][y].append(cell)
             if any(c.status != NO_RECORD for c in cells):
                 rows.append({"agency": a, "cells": cells})
         regions[region_label(site)].append({"site": site, "rows": rows})
