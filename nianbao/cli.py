@@ -64,7 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     d = sub.add_parser("demo", help="crawl the bundled demo portals on loopback, check, and write a digest")
     d.add_argument("--as-of", type=_date, help="check date (default 2025-06-30, so the demo's findings are the same every day)")
-    d.add_argument("--port", type=int, help="loopback port of the demo portals (default from settings)")
+    d.add_argument("--port", type=int, help="loopback port of the demo portals (default from settings; 0 picks a free one)")
 
     c = sub.add_parser(
         "crawl",

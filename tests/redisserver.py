@@ -11,16 +11,12 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from tests.ports import free_port
 
 
 def available() -> bool:
     return shutil.which("redis-server") is not None
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _pings(port: int) -> bool:
@@ -36,7 +32,7 @@ def _pings(port: int) -> bool:
 def redis_server() -> Iterator[str]:
     """Yield the URL of a fresh Redis server; end it (its process group) and delete its folder afterwards."""
     folder = tempfile.mkdtemp(prefix="nianbao-redis-")
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(
         ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", folder],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,

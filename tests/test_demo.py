@@ -9,6 +9,7 @@ from email.policy import default
 from pathlib import Path
 
 from tests.conftest import run_cli
+from tests.ports import free_port
 
 
 def _counts(db: Path) -> dict[str, int]:
@@ -21,7 +22,8 @@ def _counts(db: Path) -> dict[str, int]:
 
 def test_demo_twice(project, tmp_path: Path) -> None:
     config = project()
-    first = run_cli("demo", "--port", "0", config=config)
+    port = str(free_port())  # one free port for both runs, so the portal URLs stay the same
+    first = run_cli("demo", "--port", port, config=config)
     assert first.returncode == 0, first.stderr[-3000:]
     assert "sites: 4" in first.stdout and "reports stored: 9" in first.stdout
     assert "late 1" in first.stdout and "missing_year" in first.stdout
@@ -51,7 +53,7 @@ def test_demo_twice(project, tmp_path: Path) -> None:
     assert seed_002 and any("16 values for 15 columns" in w for w in seed_002[0]["warnings"])
 
     before = _counts(tmp_path / "data" / "nianbao.db")
-    second = run_cli("demo", "--port", "0", config=config)
+    second = run_cli("demo", "--port", port, config=config)
     assert second.returncode == 0, second.stderr[-3000:]
     assert _counts(tmp_path / "data" / "nianbao.db") == before
     assert "new 0 changed 0" in second.stdout and "0 new" in second.stdout

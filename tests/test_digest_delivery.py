@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from datetime import date
 from email import message_from_bytes
 from email.policy import default
@@ -15,14 +14,10 @@ from monitor.check import run_check
 from monitor.digest import build_digests, deliver_digests, retry_pending
 from storage.models import Outbox
 from tests.monitor_factory import add_unbalanced_report, make_db, make_settings
+from tests.ports import free_port
 
 AS_OF = date(2025, 6, 30)
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Recorder:

@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import run_cli
+from tests.ports import free_port
 
 CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
 FLAGS = (
@@ -39,7 +40,8 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict:
     root = tmp_path_factory.mktemp("site")
     cfg = root / "settings.yaml"
     cfg.write_text("database: sqlite:///data/nianbao.db\nstorage: data/raw\noutbox: data/outbox\n", encoding="utf-8")
-    first = run_cli("demo", "--port", "0", config=cfg)
+    port = str(free_port())  # one free port for both runs, so the portal URLs stay the same
+    first = run_cli("demo", "--port", port, config=cfg)
     assert first.returncode == 0, first.stderr[-3000:]
     assert str(root / "data" / "site" / "index.html") in first.stdout  # the demo writes the site and says where
     with sqlite3.connect(root / "data" / "nianbao.db") as con:
@@ -49,7 +51,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict:
             "WHERE a.name = '平罗县审批服务管理局' AND r.report_year = 2024 AND NOT r.superseded)"
         )
         con.execute("DELETE FROM report_facts")
-    again = run_cli("demo", "--port", "0", config=cfg)
+    again = run_cli("demo", "--port", port, config=cfg)
     assert again.returncode == 0, again.stderr[-3000:]
     out = root / "site"
     made = run_cli("site", "--out", str(out), "--as-of", "2025-06-30", config=cfg)

@@ -45,7 +45,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     from nianbao.demo.portal import DemoPortal
 
     as_of = args.as_of or settings.demo.as_of or DEMO_AS_OF
-    portal = DemoPortal(args.port or settings.demo.port)
+    portal = DemoPortal(settings.demo.port if args.port is None else args.port)
     portal.start()
     try:
         dsettings = demo_settings(settings, portal.base_url)
