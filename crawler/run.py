@@ -32,7 +32,7 @@ from crawler.extensions import with_outcomes
 from crawler.scrapy_workarounds import keep_scrapy_log_level
 from crawler.spiders.annual_reports import AnnualReportsSpider
 from storage.db import Database
-from storage.ingest_queue import IngestQueue, IngestWorker, WriteGate, components, pending_count
+from storage.ingest_queue import IngestQueue, IngestWorker, components, pending_count
 
 log = logging.getLogger(__name__)
 
@@ -156,10 +156,9 @@ def _start_workers(crawler: Crawler, settings: Settings) -> list[IngestWorker]:
         return []
     Database(settings.database_url).dispose()  # the schema up to date before a worker reads it
     workers: list[IngestWorker] = []
-    gate = WriteGate()  # the crawl's writes go first: the workers file between them
     try:
         for _ in range(settings.crawler.ingest_workers):
-            worker = IngestWorker(settings.database_url, str(settings.storage_dir), gate=gate, **components(settings))
+            worker = IngestWorker(settings.database_url, str(settings.storage_dir), **components(settings))
             worker.start()
             workers.append(worker)
     except Exception:
@@ -168,7 +167,6 @@ def _start_workers(crawler: Crawler, settings: Settings) -> list[IngestWorker]:
             worker.finish(drain=False)
         return []
     crawler.settings.set("NIANBAO_DEFER_INGEST", True, priority="cmdline")
-    CrawlContext.of(crawler).writer.gate = gate
     return workers
 
 

@@ -4,21 +4,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from twisted.internet.defer import Deferred
 from twisted.internet.threads import deferToThreadPool
 from twisted.python.threadpool import ThreadPool
 
-if TYPE_CHECKING:
-    from storage.ingest_queue import WriteGate
-
 log = logging.getLogger(__name__)
-
-
-def _leaving(result: Any, gate: WriteGate) -> Any:
-    gate.leave()
-    return result
 
 
 class DatabaseWriter:
@@ -28,9 +20,6 @@ class DatabaseWriter:
 
     def __init__(self) -> None:
         self._pool: ThreadPool | None = None
-        # Set by crawler.run when ingest workers run beside the crawl: they let the writes
-        # counted there go first (storage.ingest_queue.WriteGate).
-        self.gate: WriteGate | None = None
 
     def pool(self) -> ThreadPool:
         """The writer's thread pool (one thread), started if need be."""
@@ -43,13 +32,7 @@ class DatabaseWriter:
         """Run ``fn(*args)`` on the writer thread, after what was queued before it."""
         from twisted.internet import reactor  # the one Scrapy installed (TWISTED_REACTOR)
 
-        gate = self.gate
-        if gate is None:
-            return deferToThreadPool(reactor, self.pool(), fn, *args)
-        gate.enter()
-        d = deferToThreadPool(reactor, self.pool(), fn, *args)
-        d.addBoth(_leaving, gate)
-        return d
+        return deferToThreadPool(reactor, self.pool(), fn, *args)
 
     def write_later(self, fn: Callable[..., Any], *args: Any) -> Deferred[Any]:
         """``run``, with failures logged (nobody waits for the result)."""

@@ -185,7 +185,9 @@ class Ingestor:
         it fail); each raw row is marked done with its outcome. Never raises for one document."""
         if not kept:
             return []
-        self.parse_kept(kept)
+        for k in kept:
+            if k.parsed is None:
+                k.parsed = self._parse_kept(k)
         for attempt in (1, 2):
             try:
                 with self.db.session() as s:
@@ -239,13 +241,6 @@ class Ingestor:
         if doc.defer:
             return IngestResult("pending", k.raw_id or 0, k.sha)
         return self.file_many([k])[0]
-
-    def parse_kept(self, kept: Sequence[KeptDocument]) -> None:
-        """Parse those of ``kept`` not parsed yet (``file_many`` does; an ingest consumer calls
-        it first on a low-priority thread of its own, ``storage.ingest_queue``)."""
-        for k in kept:
-            if k.parsed is None:
-                k.parsed = self._parse_kept(k)
 
     def _parse_kept(self, k: KeptDocument) -> ParsedReport | Exception:
         try:

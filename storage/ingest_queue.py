@@ -26,7 +26,6 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -95,14 +94,10 @@ class IngestQueue:
         filed_hooks: list[str] | None = None,
         readers: dict[str, str] | None = None,
         limits: dict[str, Any] | None = None,
-        parse_at_low_priority: bool = False,
-        gate: WriteGate | None = None,
     ) -> None:
         """``filed_hooks`` and ``readers``: dotted paths as settings give them
         (``ingest.filed_hooks``, ``parser.reader_paths``); None: the built-ins. ``limits``:
-        overrides of the document limits (``parser.limits``). ``parse_at_low_priority``: parse on
-        a thread of lowest CPU priority, file (holding the database's write lock) on this one.
-        ``gate``: the crawl's writes to let go first (``WriteGate``)."""
+        overrides of the document limits (``parser.limits``)."""
         if batch < 1:
             raise ValueError("batch must be at least 1")
         self.db = db
@@ -121,16 +116,6 @@ class IngestQueue:
                                         limits=DEFAULT_LIMITS.with_overrides(limits))
         self.ingestor = Ingestor(db, store, hooks, in_use)
         self.token = f"{this_host()}:{os.getpid()}:{uuid.uuid4().hex[:12]}"
-        self.gate = gate
-        self._parser = (
-            ThreadPoolExecutor(1, thread_name_prefix="nianbao-parse", initializer=_lowest_priority)
-            if parse_at_low_priority else None
-        )  # fmt: skip
-
-    def close(self) -> None:
-        """Stop the parsing thread, if any."""
-        if self._parser is not None:
-            self._parser.shutdown()
 
     def claim(self) -> list[RawDocument]:
         """Claim up to ``batch`` pending documents, oldest first (none: the queue is empty)."""
@@ -181,12 +166,6 @@ class IngestQueue:
                 outcomes["failed"] += 1
                 continue
             kept.append(_kept(row, body))
-        if self._parser is not None and kept:
-            # This thread waits meanwhile: the two never compete for the interpreter, and the
-            # transaction below is never held by a thread the scheduler keeps waiting.
-            self._parser.submit(self.ingestor.parse_kept, kept).result()
-        if self.gate is not None and kept:
-            self.gate.wait_for_quiet()
         for result in self.ingestor.file_many(kept):
             outcomes["failed" if isinstance(result, Exception) else result.outcome] += 1
         return outcomes
@@ -200,15 +179,6 @@ class IngestQueue:
                 break
             total.update(done)
         return total
-
-
-def _lowest_priority() -> None:
-    """Lower the CPU priority of the calling thread (on Linux nice is per thread; elsewhere it
-    may lower the whole process, which is how consumers ran before)."""
-    try:
-        os.nice(19)
-    except OSError:
-        pass
 
 
 def _kept(row: RawDocument, body: bytes) -> KeptDocument:
@@ -255,17 +225,15 @@ def consume(
     readers: dict[str, str] | None = None,
     limits: dict[str, Any] | None = None,
     parent: int | None = None,
-    gate: WriteGate | None = None,
 ) -> None:
     """Body of the worker process: file pending documents until told to finish; then, if asked,
     until the queue is empty; or until ``parent`` (the crawl's pid) is no longer its parent
-    (the crawl was killed: nobody will tell it to finish).
-
-    Parsing, nearly all of its CPU, runs at the lowest CPU priority: fetching on time
-    (politeness, timeouts) matters more than filing at once. Filing does not: on SQLite it holds
-    the one write lock the crawl also needs to keep what it fetches, and a process of lowest
-    priority on a busy machine held it for ten times the CPU it used while the crawl waited; and
-    with ``gate`` it waits for a moment when the crawl is not keeping a batch (``WriteGate``)."""
+    (the crawl was killed: nobody will tell it to finish). Runs at a lower CPU priority than the crawl it serves: fetching
+    on time (politeness, timeouts) matters more than filing at once."""
+    try:
+        os.nice(19)
+    except OSError:
+        pass
     # The crawl decides when the worker ends: Ctrl-C in a terminal reaches the whole process group,
     # and a worker killed mid-batch would leave its claim for others to wait out. SIGTERM sent to
     # the worker itself (a service manager stopping the group): finish the batch, then stop.
@@ -278,7 +246,7 @@ def consume(
     started = time.monotonic()
     queue = IngestQueue(
         Database(database_url, migrate=False), RawStore(storage_dir), filed_hooks=filed_hooks, readers=readers,
-        limits=limits, parse_at_low_priority=True, gate=gate,
+        limits=limits,
     )
     total: Counter[str] = Counter()
     while not stopped.is_set() and os.getppid() == parent:  # else told to stop, or the crawl was killed
@@ -293,36 +261,8 @@ def consume(
             if crawl_over:
                 break
             finishing.wait(poll)
-    queue.close()
     results.put(WorkerStats(dict(total), round(time.monotonic() - started, 3), peak_rss_mb()))
 
-
-
-class WriteGate:
-    """The crawl's writes in flight, counted across processes: a worker beside the crawl starts
-    filing (on SQLite, holding the one write lock) only when the crawl has no batch waiting to be
-    kept, or after ``patience`` seconds; so the crawl's writer seldom waits behind a worker and
-    the crawl fetches at full speed. Nothing is dropped: the worker files the same documents, later."""
-
-    def __init__(self, patience: float = 1.0) -> None:
-        self._count = multiprocessing.get_context("spawn").Value("i", 0)
-        self.patience = patience
-
-    def enter(self) -> None:
-        """A write of the crawl was handed to its writer."""
-        with self._count.get_lock():
-            self._count.value += 1
-
-    def leave(self) -> None:
-        """That write is done."""
-        with self._count.get_lock():
-            self._count.value -= 1
-
-    def wait_for_quiet(self) -> None:
-        """Return once the crawl has no write in flight, or after ``patience`` seconds."""
-        deadline = time.monotonic() + self.patience
-        while self._count.value > 0 and time.monotonic() < deadline:
-            time.sleep(0.005)
 
 
 class IngestWorker:
@@ -335,7 +275,6 @@ class IngestWorker:
         filed_hooks: list[str] | None = None,
         readers: dict[str, str] | None = None,
         limits: dict[str, Any] | None = None,
-        gate: WriteGate | None = None,
     ) -> None:
         ctx = multiprocessing.get_context("spawn")  # no copy of the crawl's reactor, threads, sockets
         self._finishing = ctx.Event()
@@ -344,7 +283,7 @@ class IngestWorker:
         self._process = ctx.Process(
             target=consume,
             args=(database_url, storage_dir, self._finishing, self._drain, self._results, filed_hooks),
-            kwargs={"readers": readers, "limits": limits, "parent": os.getpid(), "gate": gate},
+            kwargs={"readers": readers, "limits": limits, "parent": os.getpid()},
             name="nianbao-ingest",
             daemon=True,
         )

@@ -3,8 +3,6 @@ the crawl had parsed them, each once, whatever happens to a consumer; on SQLite 
 
 from __future__ import annotations
 
-import os
-import sys
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -16,7 +14,7 @@ from sqlalchemy import func, select
 
 from nianbao.demo.documents import SEED_SUBJECTS, report_body_html, seed_text
 from storage.ingest import IncomingDocument, Ingestor
-from storage.ingest_queue import IngestQueue, WriteGate, outcomes_of_run, pending_count
+from storage.ingest_queue import IngestQueue, outcomes_of_run, pending_count
 from storage.db import Database
 from storage.models import Agency, CrawlError, RawDocument, Report, ReportCell
 from storage.rawstore import RawStore
@@ -119,38 +117,6 @@ def test_consumers_sharing_the_queue_file_each_document_once(database_url: str, 
     with db.session() as s:
         assert s.scalar(select(func.count()).select_from(Report)) == len(docs)
     assert pending_count(db) == 0
-
-
-def test_a_consumer_beside_a_crawl_files_between_the_crawls_writes_and_parses_at_low_priority(tmp_path: Path) -> None:
-    db = Database(f"sqlite:///{tmp_path / 'nb.db'}")
-    store = RawStore(tmp_path / "raw")
-    Ingestor(db, store).ingest_many(_docs(defer=True))
-    gate = WriteGate(patience=60)
-    gate.enter()  # the crawl is keeping a batch
-    queue = IngestQueue(db, store, batch=100, gate=gate, parse_at_low_priority=True)
-    parse_nice: list[int] = []
-    parsed = threading.Event()
-    parse = queue.ingestor.parse_kept
-
-    def watched_parse(kept: list) -> None:
-        if any(k.parsed is None for k in kept):  # file_many calls it again, with nothing left to parse
-            parse_nice.append(os.getpriority(os.PRIO_PROCESS, 0))
-        parse(kept)
-        parsed.set()
-
-    queue.ingestor.parse_kept = watched_parse  # type: ignore[method-assign]
-    done: list[Counter[str]] = []
-    consumer = threading.Thread(target=lambda: done.append(queue.drain()))
-    consumer.start()
-    assert parsed.wait(timeout=120), "the consumer never parsed its batch"
-    consumer.join(timeout=0.5)  # parsed; it must go on waiting for the crawl's write
-    assert consumer.is_alive() and pending_count(db) == len(SEED_SUBJECTS) and _reports(db) == []
-    gate.leave()
-    consumer.join(timeout=120)
-    queue.close()
-    assert done == [Counter({"new": len(SEED_SUBJECTS)})] and pending_count(db) == 0
-    if sys.platform == "linux":  # nice is per thread there: only the parsing thread is lowered
-        assert parse_nice == [19] and os.getpriority(os.PRIO_PROCESS, 0) == 0
 
 
 def test_a_claim_of_a_consumer_that_died_is_taken_over_only_once_stale(tmp_path: Path) -> None:
