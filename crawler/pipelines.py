@@ -12,6 +12,7 @@ had in hand has no stored version and is fetched again by the next crawl that li
 from __future__ import annotations
 
 import logging
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from scrapy.exceptions import NotConfigured
@@ -68,9 +69,7 @@ class StoragePipeline:
 
     def _ingest_batch(self, docs: list[FetchedDocument]) -> Deferred[list[IngestOutcome]]:
         ctx = self.context
-        # The ingestor is made on the writer thread: its first use imports the parser and loads the
-        # readers, half a second the reactor thread would otherwise spend not fetching.
-        return ctx.writer.run(_ingest_with_context, ctx, docs, self.defer)
+        return ctx.writer.run(partial(ingest_documents, defer=self.defer), ctx.ingestor, ctx.known, docs, ctx.run.id)
 
     # -------------------------------------------------------------------------------------------
     async def _unchanged(self, doc: FetchedDocument) -> None:
@@ -90,11 +89,6 @@ class StoragePipeline:
         assert spider is not None and engine is not None
         for request in spider.attachment_requests(doc, links):  # type: ignore[attr-defined]
             engine.crawl(request)
-
-
-def _ingest_with_context(ctx: CrawlContext, docs: list[FetchedDocument], defer: bool) -> list[IngestOutcome]:
-    """``ingest_documents`` with the context's ingestor (writer thread)."""
-    return ingest_documents(ctx.ingestor, ctx.known, docs, ctx.run.id, defer=defer)
 
 
 def revalidated(ctx: CrawlContext, doc: FetchedDocument) -> tuple[str, list[ListEntry]]:
