@@ -29,11 +29,15 @@ _SIMP = (
 )
 assert len(_TRAD) == len(_SIMP), "the traditional/simplified table must pair characters one to one"
 TRADITIONAL_TO_SIMPLIFIED = str.maketrans(_TRAD, _SIMP)
+# Whether a text holds anything to translate: translating every character is slow, and most
+# titles and lines hold neither a traditional character nor a full-width one.
+_HAS_TRADITIONAL = re.compile("[" + "".join(sorted(set(_TRAD + "".join(t for t, _ in _TRADITIONAL_PHRASES)))) + "]")
 
 # Full-width ASCII (！ to ～) → ASCII; every kind of space → one space.
 _FULL_WIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
 _SPACES = re.compile(r"[\s\u00a0\u1680\u2000-\u200b\u202f\u205f\u3000\ufeff]+")
 _WIDTH_AND_SPACE = str.maketrans({**_FULL_WIDTH, 0x3000: 0x20})
+_HAS_WIDE = re.compile("[\uff01-\uff5e\u3000]")
 
 # The subject words of a report title, after which a year no longer names the year reported on.
 _SUBJECT = re.compile(r"政府信息公开|政务信息公开|政务公开|信息公开|年度报告|年报|工作报告")
@@ -69,7 +73,9 @@ _PUBLISHES_REPORT = re.compile(r"(?:印发|公布|发布)\S*?(?:19|20)\d{2}\s*�
 def _same_length(text: str) -> str:
     """Full-width → ASCII, U+3000 → space, traditional → simplified: one character for one, so
     positions in the result are positions in ``text``."""
-    t = text.translate(_WIDTH_AND_SPACE)
+    t = text.translate(_WIDTH_AND_SPACE) if _HAS_WIDE.search(text) else text
+    if not _HAS_TRADITIONAL.search(t):
+        return t
     for trad, simp in _TRADITIONAL_PHRASES:
         t = t.replace(trad, simp)
     return t.translate(TRADITIONAL_TO_SIMPLIFIED)
@@ -139,8 +145,12 @@ def mentions_report(text: str | None) -> bool:
 def is_report_title(title: str | None) -> bool:
     """Whether ``title`` reads positively like the title of an annual disclosure report:
     a short line naming 年度报告 / 年报 / 工作报告 with 公开 (or 年报 alone)."""
+    # _compact only drops spaces: its length is known before the (slower) normalisation, and
+    # most lines of a body are too long to be a title.
+    if not 6 <= len(_SPACES.sub("", title or "")) <= 90:
+        return False
     n = _compact(title or "")
-    return 6 <= len(n) <= 90 and any(w in n for w in REPORT_WORDS) and ("公开" in n or "年报" in n)
+    return any(w in n for w in REPORT_WORDS) and ("公开" in n or "年报" in n)
 
 
 def negative_evidence(title: str | None) -> str | None:

@@ -12,6 +12,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from collections.abc import Iterator
 from typing import Any
 
 from core.charset import decode as decode_text
@@ -110,22 +111,22 @@ def _agency(src: _Source, lines: list[str], titles: list[str | None]) -> str | N
     the titles, the agency line above a title, the report's title quoted in its opening
     sentence, the page's metadata labels and metas, then what the body says."""
     head_titles = fields.head_title_lines(lines)
-    head = [lines[i] for i in head_titles]
-    from_titles = [fields.agency_from_title(str(t)) for t in [*titles, *head] if t and fields.is_report_title(str(t))]
-    above = []
-    for i in head_titles:
-        if fields.agency_from_title(fields.clean_title(lines[i])) is None:
-            prev = next((lines[j] for j in range(i - 1, max(i - 4, -1), -1) if lines[j].strip()), None)
-            above.append(fields.agency_from_line(prev) if prev else None)
     text = "\n".join(lines[:80])[:6000]
+
+    def candidates() -> Iterator[str | None]:  # strongest first, each looked for only when needed
+        for t in [*titles, *(lines[i] for i in head_titles)]:
+            if t and fields.is_report_title(str(t)):
+                yield fields.agency_from_title(str(t))
+        for i in head_titles:
+            if fields.agency_from_title(fields.clean_title(lines[i])) is None:
+                prev = next((lines[j] for j in range(i - 1, max(i - 4, -1), -1) if lines[j].strip()), None)
+                yield fields.agency_from_line(prev) if prev else None
+        yield fields.agency_from_sentences(text[:3000])
+        yield fields.agency_from_labels(src.chrome_lines + lines[:15])
+        yield _meta_agency(src.metas, ("contentsource", "author"))
+
     return fields.best_agency(
-        [
-            *from_titles,
-            *above,
-            fields.agency_from_sentences(text[:3000]),
-            fields.agency_from_labels(src.chrome_lines + lines[:15]),
-            _meta_agency(src.metas, ("contentsource", "author")),
-        ],
+        candidates(),
         lambda: [*fields.agency_from_body(text), *filter(None, [_meta_agency(src.metas, ("sitename",))])],
     )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 from email.utils import parsedate_to_datetime
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 # The title readers live in core.titles (shared with the crawler); these names stay for callers.
@@ -334,15 +334,17 @@ def agency_from_body(text: str) -> list[str]:
     return [_INNER_OFFICE.sub("", name) for name in found]
 
 
-def best_agency(candidates: list[str | None], body: Callable[[], list[str]]) -> str | None:
+def best_agency(candidates: Iterable[str | None], body: Callable[[], list[str]]) -> str | None:
     """The first name-shaped candidate (strongest source first), else the first name the body
     gives (``body()``, read only when needed) that says its place; a name that says its level
     but not its place (市教育局) or is only the department (卫生健康局) is replaced by a fuller
-    form of it found anywhere."""
-    named = [c for c in candidates if c]
-    chosen = named[0] if named else None
+    form of it found anywhere. ``candidates`` may be lazy: the weaker ones are looked for only
+    when the first found is not enough."""
+    rest = iter(candidates)
+    chosen = next((c for c in rest if c), None)
     if chosen is not None and not is_generic_agency_name(chosen) and len(chosen) > 6:
         return chosen
+    named = ([chosen] if chosen else []) + [c for c in rest if c]
     from_body = body()
     everything = named + from_body
     if chosen is None:

@@ -9,7 +9,8 @@ works on a normalised form and on short keywords, never on the full official tex
 from __future__ import annotations
 
 import re
-import unicodedata
+
+from core.nfkc import nfkc
 
 # Traditional characters that occur in the labels we match (mirror sites convert whole pages).
 _TRADITIONAL = str.maketrans(
@@ -19,11 +20,11 @@ _TRADITIONAL = str.maketrans(
     "齐争两体险医历压论环东车书长兴",
 )
 _DROP = dict.fromkeys(map(ord, "“”‘’\"'「」『』〝〞"), None)
-_WS = re.compile(r"\s+")
-
-
-_TABLE = {**_TRADITIONAL, **_DROP}
 _CACHE: dict[str, str] = {}
+# Translating every character of a long text through a table is slow: most texts hold no
+# traditional character, and quotes and spaces go in one regex pass.
+_HAS_TRADITIONAL = re.compile("[" + "".join(map(chr, _TRADITIONAL)) + "]")
+_DROP_OR_SPACE = re.compile("[" + re.escape("".join(map(chr, _DROP))) + r"\s]+")
 
 
 def norm(text: str) -> str:
@@ -31,7 +32,10 @@ def norm(text: str) -> str:
     cached = _CACHE.get(text)
     if cached is not None:
         return cached
-    s = _WS.sub("", unicodedata.normalize("NFKC", text).translate(_TABLE))
+    s = nfkc(text)
+    if _HAS_TRADITIONAL.search(s):
+        s = s.translate(_TRADITIONAL)
+    s = _DROP_OR_SPACE.sub("", s)
     # Labels repeat across documents; paragraphs do not and would only churn the cache.
     if len(text) <= 80:
         if len(_CACHE) > 20000:
