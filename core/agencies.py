@@ -215,10 +215,26 @@ def agency_level(name: str, declared: str | None = None, *, region: str = "", si
 # A body's name ends in what it is (局, 委员会, 人民政府, 镇, 街道办事处…) or is a region standing
 # for its government (句容市, 茅箭区); it has no verb, no subject words of a report, no digits
 # and no page chrome (网站, 首页, breadcrumb marks). Text that fails this is not an agency.
-_NAME_SUFFIX = re.compile(
-    r"(?:局|委员会|委|办公室|办公厅|办|人民政府|政府|中心|院|厅|管委会|会|镇|乡|苏木|街道办事处|街道办|街道|街办|"
-    r"机关|公署|所|站|处|队|馆|署|部|区|县|市|省|旗|盟|州)$"
+_BODY_KINDS = (
+    "局", "委员会", "委", "办公室", "办公厅", "办", "人民政府", "政府", "中心", "院", "厅", "管委会", "会", "镇", "乡",
+    "苏木", "街道办事处", "街道办", "街道", "街办", "机关", "公署", "所", "站", "处", "队", "馆", "署", "部",
 )
+_PLACES = ("区", "县", "市", "省", "旗", "盟", "州")
+# Others that state themselves as a report's publisher in page metadata or above a title (a state
+# firm, a school, a prison, a broadcaster), but are not read as a name inside running text, where
+# these endings are too common in ordinary words.
+_OTHER_PUBLISHERS = ("室", "公司", "集团", "组", "社", "司", "台", "行", "团", "校", "监狱")
+_SUFFIXES = _BODY_KINDS + _PLACES
+_NAME_SUFFIX = re.compile("(?:" + "|".join(_SUFFIXES) + ")$")
+_PUBLISHER_END = re.compile("(?:" + "|".join(_BODY_KINDS + _OTHER_PUBLISHERS) + ")$")
+
+
+def ends_as_publisher(name: str) -> bool:
+    """Whether ``name`` ends as a publishing body does (局, 人民政府, 中心, 公司, 学校…), not a
+    bare place: the test for a name stated as a publisher (page metadata, a line over a title)."""
+    return _PUBLISHER_END.search(name) is not None
+
+
 _NOT_IN_NAME = re.compile(
     r"信息公开|政务公开|公开工作|年度|报告|年报|位置|首页|网站|政府网|门户网|关于|做好|报送|根据|依据|主动|申请|"
     r"以下简称|通知|要求|正文|名称|标题|索引|[我了<>/|\\_=+*#@:,.;!?、。，；：“”《》-]"
@@ -252,9 +268,6 @@ def is_generic_agency_name(name: str) -> bool:
     """A name that says its level but not its place (市教育局, 区科信局, 县政府): it names a body
     only on its own site, so a fuller form of it elsewhere in the document is preferred."""
     return bool(_LEVEL_ONLY_START.match(clean_name(name)))
-
-
-_SUFFIXES = tuple(_NAME_SUFFIX.pattern[3:-2].split("|"))
 
 
 def agency_name_end(text: str) -> int:

@@ -11,7 +11,7 @@ from typing import Any
 # The title readers live in core.titles (shared with the crawler); these names stay for callers.
 from core.titles import REPORT_WORDS, is_report_title, year_mentions  # noqa: F401
 from core.titles import report_year as year_from_title  # noqa: F401
-from core.agencies import agency_name_end, is_generic_agency_name, looks_like_agency_name
+from core.agencies import agency_name_end, ends_as_publisher, is_generic_agency_name, looks_like_agency_name
 from parser.labels import norm
 
 _CN_DIGITS = {
@@ -59,9 +59,6 @@ _PUBLISHED_LABEL = re.compile(r"(?:发布日期|发布时间|发文日期|公开
 _SIGNED_LABEL = re.compile(r"成文日期\s*[:：]?\s*")
 # 来源 needs its colon: without one it is a word of running text ("来源于…").
 _AGENCY_LABEL = re.compile(r"(?:发布机构|发文机关|发布单位)\s*[:：]?\s*|(?:信息来源|来源)\s*[:：]\s*")
-_AGENCY_END = re.compile(
-    r"(?:局|委员会|委|办公室|办|院|政府|会|中心|所|处|室|厅|部|站|队|馆|镇|乡|街道|街道办事处|公司|集团|组|社|司|署|台|行|团|校|监狱|大队|支队|分局)$"
-)
 _SUBJECT = re.compile(r"政府信息公开|政务信息公开|政务公开|信息公开|年度报告|年报")
 # A label before the title (标题：…, 名  称 …) and a flip-book page label (Page 9 - …).
 _TITLE_PREFIX = re.compile(r"^(?:(?:标\s*题|名\s*称|题\s*名)\s*(?:[:：]\s*|\s+)|(?:Page|P\.)\s*\d+\s*[-–—:：]\s*)", re.I)
@@ -221,7 +218,7 @@ def agency_from_title(title: str) -> str | None:
         return name if looks_like_agency_name(name, need_suffix=False) else None
     after = _SUBJECT.split(title[end:], maxsplit=1)[0]
     name = _clean_agency(after)
-    return name if name and _AGENCY_END.search(name) and looks_like_agency_name(name, need_suffix=False) else None
+    return name if name and ends_as_publisher(name) and looks_like_agency_name(name, need_suffix=False) else None
 
 
 def agency_from_line(line: str) -> str | None:
@@ -229,7 +226,7 @@ def agency_from_line(line: str) -> str | None:
     t = _clean_agency(clean_title(line))
     if not t or any(w in t for w in REPORT_WORDS) or re.search(r"\d", t):
         return None
-    return t if (_AGENCY_END.search(t) or t.endswith("机关")) and looks_like_agency_name(t, need_suffix=False) else None
+    return t if ends_as_publisher(t) and looks_like_agency_name(t, need_suffix=False) else None
 
 
 def agency_from_labels(lines: list[str]) -> str | None:
@@ -242,7 +239,7 @@ def agency_from_labels(lines: list[str]) -> str | None:
                 rest = lines[i + 1].strip().split("\t")[0]
             rest = re.split(r"\s{2,}|\s(?=\S+[:：])|[:：]", rest)[0]
             name = _clean_agency(rest)
-            if name and _AGENCY_END.search(name) and "网" not in name[-2:] and looks_like_agency_name(name, need_suffix=False):
+            if name and ends_as_publisher(name) and "网" not in name[-2:] and looks_like_agency_name(name, need_suffix=False):
                 return name
     return None
 
