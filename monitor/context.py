@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, false, select
 from sqlalchemy.orm import Session
@@ -16,7 +15,6 @@ from core.settings import Settings
 from storage.models import Agency, RawDocument, Report, Site
 from storage.rawstore import raw_key
 
-CHINA = ZoneInfo("Asia/Shanghai")
 CHUNK = (
     500  # ids per IN (...) list: well under SQLite's and PostgreSQL's parameter limits
 )
@@ -32,15 +30,6 @@ def chunked(items: Iterable[T], size: int = CHUNK) -> Iterator[list[T]]:
             batch = []
     if batch:
         yield batch
-
-
-def china_date(value: datetime | None) -> date | None:
-    """The calendar day in China of a stored timestamp (SQLite returns naive UTC)."""
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(CHINA).date()
 
 
 @dataclass(frozen=True)

@@ -98,7 +98,7 @@ def cell_ref(
 
 def short_time(value: Any) -> str:
     """A stored timestamp as China time to the minute (``2025-01-25 10:00``) for messages."""
-    from storage.export import local_time
+    from core.china_time import local_time
 
     text = local_time(value) or ""
     return text[:16].replace("T", " ")

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from monitor.context import chunked
 from monitor.kinds import OPEN_STATUSES, SEVERITY_LABELS, STATUS_LABELS, kind_label
 from monitor.rules.base import FindingDraft
-from storage.export import local_time
+from core.china_time import local_time
 from storage.db import Database
 from storage.models import Finding
 

@@ -35,7 +35,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import delete, select
 
-from storage.export import local_time
+from core.china_time import local_time
 from core.settings import INTERVAL, Settings
 from storage.db import Database
 from storage.locks import LEASE, Lease, process_holder, take_lock

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from storage.export import local_time
+from core.china_time import local_time
 from storage.models import Agency, CrawlError, CrawlRun, ListPageVisit, ListSighting, RawDocument, Report
 
 CRAWL_KINDS = ("crawl", "recrawl", "demo")

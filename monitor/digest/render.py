@@ -34,7 +34,7 @@ from monitor.digest.selection import (
 )
 from monitor.digest.stats import agency_outcomes, region_rates
 from monitor.kinds import KIND_LABELS, KIND_ORDER, LEVEL_LABELS, SEVERITY_LABELS, SEVERITY_ORDER
-from storage.export import CHINA
+from core.china_time import CHINA
 from core.errors import UsageError
 from core.settings import Recipient, Settings, storage_scheme
 from storage.db import Database

@@ -14,10 +14,10 @@ from datetime import date, datetime
 
 from sqlalchemy import func, select
 
-from monitor.context import CheckContext, china_date, chunked
+from monitor.context import CheckContext, chunked
 from monitor.evidence import short_time
 from monitor.rules.base import FindingDraft, Rule
-from storage.export import local_time
+from core.china_time import china_date, local_time
 from storage.models import ListSighting, Report
 
 BACKDATED = Rule(

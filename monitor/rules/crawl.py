@@ -10,7 +10,7 @@ from sqlalchemy import select
 from monitor.context import CheckContext
 from monitor.evidence import short_time
 from monitor.rules.base import FindingDraft, Rule
-from storage.export import local_time
+from core.china_time import local_time
 from storage.models import CrawlError, CrawlRun, Site
 
 BLOCKED = Rule(

@@ -19,7 +19,7 @@ from monitor.context import CheckContext
 from monitor.evidence import short_time
 from monitor.rules.base import FindingDraft, Rule
 from storage.crawl_audit import CRAWL_KINDS
-from storage.export import local_time
+from core.china_time import local_time
 from storage.models import CrawlRun, ListPageVisit, ListSighting, Site
 
 SHRUNK = Rule(

@@ -16,10 +16,10 @@ from typing import Any
 from sqlalchemy import case, func, or_, select, true
 
 from core.agencies import UNNAMED_AGENCY
-from monitor.context import AgencyInfo, CheckContext, china_date
+from monitor.context import AgencyInfo, CheckContext
 from monitor.deadlines import Deadline
 from monitor.rules.base import FindingDraft, Rule
-from storage.export import local_time
+from core.china_time import china_date, local_time
 from storage.models import CrawlRun, ListSighting, RawDocument, Report
 
 MISSING = Rule(

@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 from nianbao.cli import EXIT_OK, EXIT_PROBLEMS
 from core.errors import UsageError
 from nianbao.commands.context import App, open_app
-from storage.export import report_to_dict
+from storage.report_json import report_to_dict
 from core.settings import Settings
 from storage.models import Finding, Report
 

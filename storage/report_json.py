@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from core.china_time import local_time
 from storage.models import Report
-
-CHINA = ZoneInfo("Asia/Shanghai")
 
 
 def number(value: Decimal | None) -> int | float | None:
@@ -19,15 +17,6 @@ def number(value: Decimal | None) -> int | float | None:
     if value == value.to_integral_value():
         return int(value)
     return float(value.normalize())
-
-
-def local_time(value: datetime | None) -> str | None:
-    """ISO time in China Standard Time (stored times are UTC; SQLite drops the zone)."""
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(CHINA).isoformat(timespec="seconds")
 
 
 def iso_date(value: date | None) -> str | None:
