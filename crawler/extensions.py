@@ -103,7 +103,10 @@ class CrawlRunRecorder:
             # (DNS, refused, reset, timeout): the same counters Scrapy's stats dump shows.
             "requests": int(stats.get("downloader/request_count", 0)),
             "responses": sum(by_status.values()),
-            "failed_downloads": int(stats.get("downloader/exception_count", 0)),
+            # A request a middleware drops (robots.txt forbids it) is counted by Scrapy as an exception
+            # of the downloader, but nothing was downloaded, nor failed: robots_forbidden says it.
+            "failed_downloads": int(stats.get("downloader/exception_count", 0))
+            - int(stats.get("downloader/exception_type_count/scrapy.exceptions.IgnoreRequest", 0)),
             "responses_by_status": dict(sorted(by_status.items())),
             "blocked_sites": sorted(c.blocked),
             "blocked_reasons": dict(c.blocked),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from email import message_from_bytes
 from email.policy import default
@@ -27,6 +28,9 @@ def test_demo_twice(project, tmp_path: Path) -> None:
     assert first.returncode == 0, first.stderr[-3000:]
     assert "sites: 4" in first.stdout and "reports stored: 9" in first.stdout
     assert "late 1" in first.stdout and "missing_year" in first.stdout
+    # The link robots.txt forbids is a crawl error, not a failed download: every portal answered.
+    counts = re.search(r"\((\d+) answered, (\d+) failed downloads\)", first.stderr)
+    assert counts and int(counts[1]) > 0 and counts[2] == "0", first.stderr[-2000:]
 
     outbox = tmp_path / "data" / "outbox"
     [eml] = outbox.glob("*.eml")
