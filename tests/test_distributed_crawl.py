@@ -40,9 +40,10 @@ def _env() -> dict[str, str]:
     return env
 
 
-def distributed_config(folder: Path, sim_sites: list, redis_url: str, prefix: str, lease_seconds: float = 30) -> Path:
-    config = write_settings(folder, sim_sites, {"redis_url": redis_url, "redis_prefix": prefix, "lease_seconds": lease_seconds})
-    return config
+def distributed_config(
+    folder: Path, sim_sites: list, redis_url: str, prefix: str, lease_seconds: float = 30, **crawler: Any
+) -> Path:
+    return write_settings(folder, sim_sites, {"redis_url": redis_url, "redis_prefix": prefix, "lease_seconds": lease_seconds, **crawler})
 
 
 def start_worker(config: Path, log: Path, *, cli: bool = False) -> subprocess.Popen:
@@ -145,7 +146,9 @@ def single(portals: Simulator, tmp_path_factory: pytest.TempPathFactory) -> dict
 
 @pytest.fixture(scope="module")
 def two_workers(portals: Simulator, single: dict[str, Any], redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    config = distributed_config(tmp_path_factory.mktemp("dist"), portals.sites(), redis_url, "two")
+    # A polite delay per host makes the crawl last longer than a worker takes to start on a busy
+    # machine, so that both workers are there to share it (the assertion that both fetched).
+    config = distributed_config(tmp_path_factory.mktemp("dist"), portals.sites(), redis_url, "two", download_delay=0.5)
     portals.clear_logs()
     out, logs = run_distributed(config, 2, cli_workers=1)
     requests = portals.requests()
