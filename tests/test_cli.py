@@ -11,7 +11,7 @@ from nianbao.cli import build_parser
 from nianbao.clidoc import render_reference, subcommands
 from tests.conftest import ROOT, SEEDS, run_cli
 
-CONTRACT = ["demo", "crawl", "recrawl", "discover", "import", "ingest", "reparse", "rawstore", "check", "findings", "reports", "audit", "export", "digest", "site", "migrate-db", "worker", "serve", "jobs"]
+CONTRACT = ["demo", "crawl", "recrawl", "discover", "import", "ingest", "reparse", "rawstore", "check", "findings", "reports", "assign-agency", "audit", "export", "digest", "site", "migrate-db", "worker", "serve", "jobs"]
 
 
 def test_every_contract_command_exists_with_help() -> None:
