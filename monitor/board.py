@@ -1,7 +1,7 @@
 """The board: for every body and report year, one status an officer reads at a glance.
 
 Statuses (Chinese, as officers read them): 按时 / 逾期 N 天 / 缺报 / 未到期 / 表格不平衡 / 无法读取 /
-已确认, and 无记录 on the static site. They are derived from the current reports and the open
+已确认 / 待认定机构, and 无记录 on the static site. They are derived from the current reports and the open
 findings the monitor keeps, so the board says what the digest and `nianbao findings` say. This is
 the one place that decides a cell's status (``decide_status``): the spreadsheet export builds its
 board with ``build_board``, the static site decides each of its cells with ``decide_status``.
@@ -24,11 +24,12 @@ from monitor.kinds import LEVEL_LABELS, OPEN_STATUSES
 from storage.models import Agency, Finding, Report, Site
 
 # Codes (stable, for programs) and their labels (for officers); worst first.
-MISSING, UNREADABLE, UNBALANCED, LATE, ACKNOWLEDGED, ON_TIME, NOT_DUE, NO_RECORD = (
+MISSING, UNREADABLE, UNBALANCED, LATE, UNASSIGNED, ACKNOWLEDGED, ON_TIME, NOT_DUE, NO_RECORD = (
     "missing",
     "unreadable",
     "unbalanced",
     "late",
+    "unassigned",
     "acknowledged",
     "on_time",
     "not_due",
@@ -39,6 +40,9 @@ STATUS_LABELS = {
     UNREADABLE: "无法读取",
     UNBALANCED: "表格不平衡",
     LATE: "逾期",  # shown as 逾期 N 天 when the number of days is known
+    # A report filed under the stand-in core.agencies.UNNAMED_AGENCY: no body, so no deadline;
+    # it waits for an officer to say whose it is (`nianbao assign-agency`).
+    UNASSIGNED: "待认定机构",
     ACKNOWLEDGED: "已确认",
     ON_TIME: "按时",
     NOT_DUE: "未到期",
@@ -74,14 +78,24 @@ def decide_status(
     deadline: Deadline,
     as_of: date,
     missing_by_calendar: bool = True,
+    stand_in: bool = False,
 ) -> tuple[str, str, int | None]:
     """``(status code, label, days late)`` of one body-year from its open findings and report.
 
     ``missing_by_calendar``: a due year without report nor finding is 缺报 (True, the export's
     board of bodies held to publish) or 无记录 (False, the site's grid of every body and year).
+    ``stand_in``: the body is core.agencies.UNNAMED_AGENCY, which has no deadline: its cell is
+    待认定机构 unless a finding about the report itself (unreadable, unbalanced) says worse.
     """
     unacked = [f for f in found if not f.acknowledged]
     kinds = {f.kind for f in unacked}
+    if stand_in:
+        for group, status in KIND_STATUS:
+            if status in (UNREADABLE, UNBALANCED) and kinds & group:
+                return status, STATUS_LABELS[status], None
+        if not has_report:  # owes nothing: an empty cell
+            return NO_RECORD, STATUS_LABELS[NO_RECORD], None
+        return UNASSIGNED, STATUS_LABELS[UNASSIGNED], None
     for group, status in KIND_STATUS:
         if kinds & group:
             if status == LATE:
@@ -208,14 +222,16 @@ def build_board(
             if (year < start or agency.name == UNNAMED_AGENCY) and key not in reports and key not in findings:
                 continue
             deadline = cal.deadline(year, agency.level, region)
-            row.cells[year] = _cell(year, reports.get(key), findings.get(key, []), as_of, deadline)
+            row.cells[year] = _cell(
+                year, reports.get(key), findings.get(key, []), as_of, deadline, stand_in=agency.name == UNNAMED_AGENCY
+            )
         rows.append(row)
     rows.sort(key=lambda r: (r.region, r.site_name, r.level != "government", r.agency))
     return Board(as_of, list(years), rows)
 
 
 def _cell(
-    year: int, report: Report | None, found: list[Finding], as_of: date, deadline: Deadline
+    year: int, report: Report | None, found: list[Finding], as_of: date, deadline: Deadline, *, stand_in: bool = False
 ) -> BoardCell:
     marks = [FindingMark(f.kind, bool(f.acknowledged), (f.evidence or {}).get("days_late")) for f in found]
     status, label, days = decide_status(
@@ -224,6 +240,7 @@ def _cell(
         published_on=report.published_on if report else None,
         deadline=deadline,
         as_of=as_of,
+        stand_in=stand_in,
     )
     return BoardCell(
         year,

@@ -171,6 +171,20 @@ def acknowledge(db: Database, finding_id: int, reason: str) -> Finding:
         return f
 
 
+def resolve_for_report(s: Session, report_id: int, kind: str, reason: str, now: datetime | None = None) -> list[int]:
+    """Resolve the open findings of ``kind`` about one report because an officer settled them
+    (e.g. `nianbao assign-agency` named the body of an unnamed report); ``reason`` is kept as the
+    acknowledgement's reason. Returns their ids."""
+    found = s.scalars(
+        select(Finding).where(Finding.report_id == report_id, Finding.kind == kind, Finding.status.in_(OPEN_STATUSES))
+    ).all()
+    for f in found:
+        f.status, f.resolved_at, f.notified_at = "resolved", now or utcnow(), None
+        f.acknowledged, f.ack_reason = True, reason
+    s.flush()
+    return [f.id for f in found]
+
+
 def finding_to_dict(finding: Finding) -> dict[str, Any]:
     """A finding as the CLI prints it (JSON/CSV/table) and digests show it."""
     ev = dict(finding.evidence or {})

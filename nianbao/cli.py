@@ -143,6 +143,18 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--status", choices=["open", "all"], default="open")
     f.add_argument("--kind", action="append", help="only findings of this kind")
 
+    aa = sub.add_parser(
+        "assign-agency",
+        help="file a report that names no agency (未写明发布机构) under the body of its site an officer names",
+        description="Move report ID from the stand-in 未写明发布机构 to the agency NAME of the report's site (found by "
+        "the site's agency names and aliases, as crawled reports are; a name not known there becomes a new agency of "
+        "the site), and resolve the report's unnamed_agency finding with the reason. The next `check` judges that "
+        "agency's deadlines with the report. Exit 2 for an unknown report or one not under the stand-in.",
+    )
+    aa.add_argument("--report", type=int, required=True, metavar="ID", help="report id (see `nianbao reports`)")
+    aa.add_argument("--agency", required=True, metavar="NAME", help="the body that published the report")
+    aa.add_argument("--reason", help="why (kept with the resolved finding; default: 已认定为NAME的报告)")
+
     rep = sub.add_parser("reports", help="list parsed reports with every cell")
     rep.add_argument("--format", choices=["table", "json"], default="table")
     rep.add_argument("--site", action="append", metavar="ID")

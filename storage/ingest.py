@@ -515,6 +515,37 @@ def _agency(s: Session, site_id: str | None, name: str) -> Agency:
     return agency
 
 
+def assign_agency(s: Session, report_id: int, name: str) -> tuple[Report, Agency]:
+    """Re-file a report filed under the stand-in ``UNNAMED_AGENCY`` under the body ``name`` of its
+    site, found by the site's agency identity rules (``_agency``: key, aliases), as ingest would
+    have filed it had the document named it. Raises LookupError for an unknown report and
+    ValueError for a report not under the stand-in, a name that is the stand-in, or a body that
+    already has this report's URL for that year."""
+    report = s.get(Report, report_id)
+    if report is None:
+        raise LookupError(f"no report with id {report_id}")
+    old = s.get(Agency, report.agency_id)
+    if old is None or old.name != UNNAMED_AGENCY:
+        raise ValueError(f"report {report_id} is not filed under {UNNAMED_AGENCY} (its agency: {old.name if old else '?'})")
+    name = name.strip()
+    if not name or name == UNNAMED_AGENCY:
+        raise ValueError(f"give the name of the body the report belongs to, not {name or 'an empty name'!r}")
+    agency = _agency(s, report.site_id, name)
+    clash = s.scalar(
+        select(Report.id).where(
+            Report.agency_id == agency.id, Report.report_year == report.report_year, Report.source_url == report.source_url
+        )
+    )
+    if clash is not None:
+        raise ValueError(f"{agency.name} already has report {clash} from the same URL for {report.report_year}")
+    report.agency_id = agency.id
+    s.flush()
+    # The body's current report of the year is decided again, as ingest does after filing; the
+    # stand-in's reports are not versions of each other (each stays current).
+    _mark_superseded(s, agency.id, report.report_year)
+    return report, agency
+
+
 def _url_first_seen(s: Session, url: str) -> datetime | None:
     from sqlalchemy import func
 

@@ -11,7 +11,7 @@ from nianbao.cli import build_parser
 from nianbao.clidoc import render_reference, subcommands
 from tests.conftest import ROOT, SEEDS, run_cli
 
-CONTRACT = ["demo", "crawl", "recrawl", "discover", "import", "ingest", "reparse", "rawstore", "check", "findings", "reports", "audit", "export", "digest", "site", "migrate-db", "worker", "serve", "jobs"]
+CONTRACT = ["demo", "crawl", "recrawl", "discover", "import", "ingest", "reparse", "rawstore", "check", "findings", "assign-agency", "reports", "audit", "export", "digest", "site", "migrate-db", "worker", "serve", "jobs"]
 
 
 def test_every_contract_command_exists_with_help() -> None:
@@ -129,3 +129,49 @@ def test_reparse_reports_changed_cells_and_resolved_findings(project, tmp_path: 
     assert r["cells"]["requests"]["new"]["total"] == 1 and r["cells"]["active"]["licensing"]["decisions"] == 6616
     after = json.loads(run_cli("findings", "--format", "json", "--status", "open", config=cfg).stdout)
     assert not [f for f in after if f["kind"] == "balance"]
+
+
+def test_assign_agency_refiles_an_unnamed_report_under_its_body(project, tmp_path: Path) -> None:
+    """A report that names no agency, imported on a site of two bodies, waits under 未写明发布机构;
+    `assign-agency` files it under the body the officer names, and the next check clears that
+    body's 缺报 of the year."""
+    cfg = project({
+        "monitor": {"first_year": 2022},
+        "sites": [{
+            "id": "mtg", "name": "门头沟区人民政府", "region": "北京市/门头沟区",
+            "start_urls": ["http://127.0.0.1:9/"],
+            "agencies": [{"name": "北京市门头沟区科学技术和信息化局"}, {"name": "北京市门头沟区教育委员会"}],
+        }],
+    })
+    doc = ROOT / "tests" / "real" / "beijing-mentougou-kxj-2022" / "document.txt"
+    out = run_cli("import", str(doc), "--site", "mtg", "--url", "https://example.gov.cn/jw/2022.html", config=cfg)
+    assert out.returncode == 0, out.stdout + out.stderr
+    [report] = json.loads(run_cli("reports", "--format", "json", config=cfg).stdout)
+    assert report["agency"] == "未写明发布机构"
+    assert run_cli("check", "--as-of", "2023-06-30", config=cfg).returncode == 0
+
+    def findings(kind: str) -> list[dict]:
+        out = run_cli("findings", "--format", "json", "--status", "all", "--kind", kind, config=cfg)
+        return json.loads(out.stdout)
+
+    assert {(f["agency"], f["status"]) for f in findings("missing_year")} == {
+        ("北京市门头沟区科学技术和信息化局", "new"), ("北京市门头沟区教育委员会", "new")}
+    for args, message in (
+        (["--report", "999", "--agency", "北京市门头沟区教育委员会"], "no report with id 999"),
+    ):
+        bad = run_cli("assign-agency", *args, config=cfg)
+        assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1 and message in bad.stderr
+    out = run_cli("assign-agency", "--report", str(report["id"]), "--agency", "门头沟区教育委员会",
+                  "--reason", "栏目属教委", config=cfg)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "北京市门头沟区教育委员会" in out.stdout
+    again = run_cli("assign-agency", "--report", str(report["id"]), "--agency", "北京市门头沟区教育委员会", config=cfg)
+    assert again.returncode == 2 and len(again.stderr.strip().splitlines()) == 1
+    assert "is not filed under 未写明发布机构" in again.stderr
+    assert run_cli("check", "--as-of", "2023-06-30", config=cfg).returncode == 0
+    [report] = json.loads(run_cli("reports", "--format", "json", config=cfg).stdout)
+    assert report["agency"] == "北京市门头沟区教育委员会"
+    assert {(f["agency"], f["status"]) for f in findings("missing_year")} == {
+        ("北京市门头沟区科学技术和信息化局", "open"), ("北京市门头沟区教育委员会", "resolved")}
+    [unnamed] = findings("unnamed_agency")
+    assert (unnamed["status"], unnamed["ack_reason"]) == ("resolved", "栏目属教委")

@@ -99,3 +99,120 @@ def test_report_without_agency_or_year_is_kept_for_review(tmp_path: Path) -> Non
         assert s.scalars(select(Report)).all() == []
         assert s.scalars(select(RawDocument)).one().ingest_outcome == result.outcome
     db.dispose()
+
+
+def _two_unnamed(database_url: str, tmp_path: Path) -> tuple[Database, list[int]]:
+    """The site of two expected bodies with two reports of 2022 that name neither."""
+    from storage.sites import site_agency_key
+
+    db = Database(database_url)
+    with db.session() as s:
+        site = Site(id="mtg", name="门头沟区人民政府", region="北京市/门头沟区")
+        s.add(site)
+        s.flush()
+        for name in ("北京市门头沟区科学技术和信息化局", "北京市门头沟区教育委员会"):
+            s.add(Agency(site_id="mtg", name=name, name_key=site_agency_key(site, name), expected=True))
+    ingestor = Ingestor(db, RawStore(tmp_path / "raw"))
+    ids = []
+    for url in ("https://example.gov.cn/kxj/2022.html", "https://example.gov.cn/jw/2022.html"):
+        result = ingestor.ingest(url=url, body=UNNAMED, site_id="mtg", media_type="text/plain")
+        assert result.outcome == "new", result.message
+        ids.append(result.report_id)
+    return db, ids
+
+
+def test_board_shows_the_stand_ins_reports_as_waiting_for_their_body(database_url: str, tmp_path: Path) -> None:
+    """The stand-in has no deadline: its cell reads 待认定机构 with the report and its finding, in the
+    board the export and the site share; never 按时/逾期/缺报/未到期."""
+    from datetime import date
+
+    from core.agencies import UNNAMED_AGENCY
+    from monitor.board import build_board
+    from monitor.check import run_check
+    from monitor.lifecycle import acknowledge
+    from monitor.site.board import cell_status
+    from monitor.deadlines import DeadlineCalendar
+    from storage.models import Finding
+    from tests.monitor_factory import make_settings
+
+    db, ids = _two_unnamed(database_url, tmp_path)
+    settings = make_settings(tmp_path, monitor={"first_year": 2021})
+    run_check(db, settings, date(2023, 3, 1))
+    with db.session() as s:
+        # This partial report has no tables: a finding about the report itself still sets the status.
+        [row] = [r for r in build_board(s, settings, date(2023, 3, 1)).rows if r.agency == UNNAMED_AGENCY]
+        assert row.cells[2022].label == "无法读取"
+        unreadable = s.scalars(
+            select(Finding.id).where(Finding.kind.in_(("tables_unreadable", "image_only", "malformed_table")))
+        ).all()
+        assert unreadable
+    for fid in unreadable:
+        acknowledge(db, fid, "原文为节选")
+    for as_of in (date(2023, 3, 1), date(2023, 6, 30)):  # before and after the 2022 deadline
+        run_check(db, settings, as_of)
+        with db.session() as s:
+            board = build_board(s, settings, as_of)
+            [row] = [r for r in board.rows if r.agency == UNNAMED_AGENCY]
+            assert sorted(row.cells) == [2022]  # owes no other year
+            cell = row.cells[2022]
+            assert (cell.status, cell.label) == ("unassigned", "待认定机构")
+            assert cell.report_id in ids
+            unnamed = s.scalars(select(Finding).where(Finding.kind == "unnamed_agency")).all()
+            assert {f.id for f in unnamed} <= set(cell.finding_ids) and len(unnamed) == 2
+            # The site's cell, from the same decision.
+            site_cell = cell_status(
+                2022, cell.report_id,
+                [{"kind": f.kind, "status": f.status, "acknowledged": f.acknowledged} for f in unnamed],
+                published_on=date(2023, 6, 1),  # even a date past the deadline reads no 逾期
+                deadline=DeadlineCalendar(settings.monitor).deadline(2022, "department", "北京市/门头沟区"),
+                as_of=as_of, stand_in=True,
+            )
+            assert (site_cell.status, site_cell.label, site_cell.counts_on_time) == ("unassigned", "待认定机构", None)
+    db.dispose()
+
+
+def test_assigning_the_body_files_the_report_under_it_and_check_resolves_its_missing_year(
+    database_url: str, tmp_path: Path
+) -> None:
+    from datetime import date
+
+    from core.agencies import UNNAMED_AGENCY
+    from monitor.check import run_check
+    from monitor.lifecycle import resolve_for_report
+    from storage.ingest import assign_agency
+    from storage.models import Finding
+    from tests.monitor_factory import make_settings
+
+    db, ids = _two_unnamed(database_url, tmp_path)
+    settings = make_settings(tmp_path, monitor={"first_year": 2022})
+    as_of = date(2023, 6, 30)
+    run_check(db, settings, as_of)
+
+    def open_findings(kind: str) -> dict[str, Finding]:
+        with db.session() as s:
+            rows = s.scalars(select(Finding).where(Finding.kind == kind)).all()
+            return {(s.get(Agency, f.agency_id).name, f.report_year, f.report_id): f for f in rows}
+
+    missing = open_findings("missing_year")
+    assert {(k[0], k[1], f.status) for k, f in missing.items()} == {
+        ("北京市门头沟区科学技术和信息化局", 2022, "new"), ("北京市门头沟区教育委员会", 2022, "new")}
+    with db.session() as s:
+        # Another form of the body's name finds the declared agency (core.agencies.agency_key).
+        report, agency = assign_agency(s, ids[1], "门头沟区教育委员会")
+        assert agency.name == "北京市门头沟区教育委员会" and agency.expected
+        assert resolve_for_report(s, report.id, "unnamed_agency", "原文页面属教委栏目")
+    run_check(db, settings, as_of)
+    missing = {(k[0], f.status) for k, f in open_findings("missing_year").items()}
+    assert missing == {("北京市门头沟区科学技术和信息化局", "open"), ("北京市门头沟区教育委员会", "resolved")}
+    unnamed = {k[2]: f for k, f in open_findings("unnamed_agency").items()}
+    assert (unnamed[ids[1]].status, unnamed[ids[1]].ack_reason) == ("resolved", "原文页面属教委栏目")
+    assert unnamed[ids[0]].status in ("new", "open")  # the other report still waits
+    with db.session() as s:
+        assert s.get(Agency, s.get(Report, ids[0]).agency_id).name == UNNAMED_AGENCY
+        assert not s.get(Report, ids[1]).superseded
+        try:  # not under the stand-in any more
+            assign_agency(s, ids[1], "北京市门头沟区科学技术和信息化局")
+            raise AssertionError("a report not under the stand-in was moved")
+        except ValueError as exc:
+            assert "is not filed under 未写明发布机构" in str(exc)
+    db.dispose()

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from monitor.board import LATE, NO_RECORD, NOT_DUE, FindingMark, decide_status
+from monitor.board import LATE, NO_RECORD, NOT_DUE, UNASSIGNED, FindingMark, decide_status
 from monitor.deadlines import Deadline
 from monitor.kinds import OPEN_STATUSES
 
@@ -30,7 +30,7 @@ class BoardCell:
     @property
     def counts_on_time(self) -> bool | None:
         """True/False when the cell counts in the on-time rate (a due report or a missing one)."""
-        if self.status in (NOT_DUE, NO_RECORD):
+        if self.status in (NOT_DUE, NO_RECORD, UNASSIGNED):
             return None
         if self.report_id is None:
             return False  # missing (acknowledged or not)
@@ -45,8 +45,10 @@ def cell_status(
     published_on: date | None,
     deadline: Deadline,
     as_of: date,
+    stand_in: bool = False,
 ) -> BoardCell:
-    """The site's cell for one agency-year from its current report and its findings (any status)."""
+    """The site's cell for one agency-year from its current report and its findings (any status);
+    ``stand_in`` for the body core.agencies.UNNAMED_AGENCY (no deadline: see decide_status)."""
     open_ = [dict(f) for f in findings if f["status"] in OPEN_STATUSES]
     marks = [FindingMark(f["kind"], bool(f.get("acknowledged")), f.get("days_late")) for f in open_]
     status, label, _ = decide_status(
@@ -56,6 +58,7 @@ def cell_status(
         deadline=deadline,
         as_of=as_of,
         missing_by_calendar=False,
+        stand_in=stand_in,
     )
     return BoardCell(year, status, label, report_id, open_)
 

@@ -236,6 +236,7 @@ def _board(data: SiteData, calendar: DeadlineCalendar, as_of: date) -> tuple[lis
                     y, rid, data.by_cell.get((a.id, y), ()),
                     published_on=data.reports[rid].published_on if rid is not None else None,
                     deadline=calendar.deadline(y, a.level, site.region), as_of=as_of,
+                    stand_in=a.name == UNNAMED_AGENCY,
                 )
                 cells.append(cell)
                 if a.name != UNNAMED_AGENCY:  # no body: its reports are findings, not a rate

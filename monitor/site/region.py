@@ -18,6 +18,7 @@ from html import escape
 from markupsafe import Markup
 
 from core import keys
+from core.agencies import UNNAMED_AGENCY
 from monitor.evidence import cell_name
 from monitor.site.form import cell_text
 
@@ -136,9 +137,12 @@ def region_rows(
     figures_of: Mapping[int, Mapping[CellKey, Decimal | None]],
 ) -> list[RegionRow]:
     """One row per agency ``(id, name, level, site name)`` with a current report in ``year - 1``
-    or ``year``, in the order given."""
+    or ``year``, in the order given. The stand-in core.agencies.UNNAMED_AGENCY is left out: it is
+    no agency of the region, and its reports of two years may be two bodies'."""
     rows = []
     for aid, name, level, site in agencies:
+        if name == UNNAMED_AGENCY:
+            continue
         before, after = current.get((aid, year - 1)), current.get((aid, year))
         if before is None and after is None:
             continue

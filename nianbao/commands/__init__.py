@@ -22,6 +22,7 @@ HANDLERS = {
     "check": "check:run",
     "findings": "results:run_findings",
     "reports": "results:run_reports",
+    "assign-agency": "assign:run",
     "audit": "audit:run",
     "export": "export:run",
     "digest": "digest:run",
