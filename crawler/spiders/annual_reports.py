@@ -211,17 +211,24 @@ class AnnualReportsSpider(Spider):
         shell = bool(page.next_page.meta.get("list_state", {}).get("shell"))
         index = int(meta.get("page_index", 0)) + (0 if shell else 1)
         unknown = [e for e in entries if e.url not in known]
+        column_url = meta.get("column_url", response.url)
         if pages_read >= ctx.settings.crawler.max_pages_per_site:
             audit.pagination = "max_pages"
             log.warning("site %s: max_pages_per_site reached, pagination stopped", site.id)
-        elif ctx.mode == "recrawl" or shell or unknown or (not entries and index <= 1):
-            yield self.list_request(
-                page.next_page.url, site.id, family, page_index=index, depth=depth, column_url=meta.get("column_url", response.url), template=page.next_page
-            )
+        elif ctx.mode == "recrawl" or shell or unknown or (not entries and index <= 1) or self._unstored_beyond(site.id, column_url, index):
+            yield self.list_request(page.next_page.url, site.id, family, page_index=index, depth=depth, column_url=column_url, template=page.next_page)
         else:
             audit.pagination = "stopped_known"
             ctx.counters.stopped_early[site.id] += 1
             log.info("site %s: %s holds only known entries; pagination stops", site.id, response.url)
+
+    def _unstored_beyond(self, site_id: str, column_url: str, index: int) -> bool:
+        """Whether a later page of the column listed, on an earlier run, an entry whose document was
+        never stored (its fetch failed, the raw store refused it): pagination goes on to reach it."""
+        pending = self.context.known.unstored_beyond(site_id, column_url, index, self.context.run_id)
+        if pending:
+            log.info("site %s: %d entries not stored on an earlier run lie beyond; pagination goes on", site_id, len(pending))
+        return bool(pending)
 
     def _family_of(self, response: Response, configured: str) -> str:
         """The family that reads this list page. A page an adapter asked for (next page, API page,
