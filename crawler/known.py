@@ -39,6 +39,10 @@ class KnownDocuments:
         Entries never asked for (excluded titles, other sites) stay known by their sighting, and so
         do pages gone or forbidden (``failed``).
         """
+        return self.known_and_failed(urls, run_id)[0]
+
+    def known_and_failed(self, urls: Sequence[str], run_id: int | None) -> tuple[set[str], set[str]]:
+        """(``seen_before``, the entries among ``urls`` whose last attempt failed: ``failed``)."""
         sighted: set[str] = set()
         followed: set[str] = set()
         with self.db.session() as s:
@@ -54,7 +58,8 @@ class KnownDocuments:
                     sighted.add(url)
                     if decision == "followed":
                         followed.add(url)
-        return sighted - self.failed(followed)
+        failed = self.failed(followed)
+        return sighted - failed, failed
 
     def unstored_beyond(self, site_id: str, column_url: str, page_index: int, run_id: int | None) -> set[str]:
         """Entries asked for by an earlier finished run on a list page of ``column_url`` at
@@ -89,7 +94,28 @@ class KnownDocuments:
         urls = list(dict.fromkeys(urls))
         if not urls:
             return set()
-        unstored = [u for u in urls if u not in self.fetch_states(urls, set(urls))]
+        stored = self.fetch_states(urls, set(urls))
+        unstored = [u for u in urls if u not in stored]
+        out = self._failed_last(unstored)
+        # A stored page whose linked file was refused or failed: the page is asked again (a
+        # conditional request will do: a 304 leads to the files last seen on it).
+        links: dict[str, set[str]] = {}
+        with self.db.session() as s:
+            for chunk in _chunks(list(stored)):
+                rows = s.execute(
+                    select(ListSighting.list_url, ListSighting.url).where(ListSighting.list_url.in_(chunk), ListSighting.list_url != ListSighting.url)
+                )
+                for page, link in rows:
+                    links.setdefault(link, set()).add(page)
+        if links:
+            linked = list(links)
+            missing = [u for u in linked if u not in self.fetch_states(linked)]
+            for link in self._failed_last(missing):
+                out.update(links[link])
+        return out
+
+    def _failed_last(self, unstored: Sequence[str]) -> set[str]:
+        """Those of ``unstored`` whose newest crawl error may pass (``_may_pass``)."""
         newest: dict[str, tuple[datetime, int, str, str]] = {}
         with self.db.session() as s:
             for chunk in _chunks(unstored):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import Set as AbstractSet
 from typing import Any
 from urllib.parse import urldefrag
 
@@ -124,16 +125,21 @@ class AnnualReportsSpider(Spider):
             meta["revisit"] = known.validators()
         return Request(entry.url, callback=self.parse_detail, errback=self.on_error, meta=meta, priority=DETAIL_PRIORITY)
 
-    def due_entries(self, site_id: str, entries: list[ListEntry], sighted: set[str]) -> Iterator[tuple[ListEntry, FetchState | None]]:
+    def due_entries(
+        self, site_id: str, entries: list[ListEntry], sighted: set[str], failed: AbstractSet[str] = frozenset()
+    ) -> Iterator[tuple[ListEntry, FetchState | None]]:
         """The entries to request now, each with the stored version to revalidate (or None).
 
-        Entries fetched within ``revisit_days`` are left out and counted (one query for all).
+        Entries fetched within ``revisit_days`` are left out and counted (one query for all), but
+        for those in ``failed`` (a file linked from the stored page failed last time): revalidated.
         """
         ctx = self.context
         states = ctx.known.fetch_states([e.url for e in entries], sighted) if ctx.mode == "crawl" and entries else {}
         for entry in entries:
             state = states.get(entry.url)
             decision = ctx.revisit.decide(state)
+            if decision == "skip" and entry.url in failed:
+                decision = "revalidate"
             if decision == "skip":
                 ctx.counters.not_due[site_id] += 1
                 continue
@@ -196,8 +202,8 @@ class AnnualReportsSpider(Spider):
         pages_read = ctx.count_page(site.id)
 
         entries = [e for e in page.entries if ctx.site_allows(site, e.url)]
-        known = ctx.known.seen_before([e.url for e in entries], ctx.run_id)
-        for entry, stored in self.due_entries(site.id, [e for e in entries if self._wanted(e)], known):
+        known, failed = ctx.known.known_and_failed([e.url for e in entries], ctx.run_id) if entries else (set(), set())
+        for entry, stored in self.due_entries(site.id, [e for e in entries if self._wanted(e)], known, failed):
             yield self.detail_request(entry, site.id, family, list_url=response.url, known=stored)
 
         depth = int(meta.get("column_depth", 0))
