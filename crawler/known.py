@@ -98,20 +98,17 @@ class KnownDocuments:
         unstored = [u for u in urls if u not in stored]
         out = self._failed_last(unstored)
         # A stored page whose linked file was refused or failed: the page is asked again (a
-        # conditional request will do: a 304 leads to the files last seen on it).
-        links: dict[str, set[str]] = {}
-        with self.db.session() as s:
-            for chunk in _chunks(list(stored)):
-                rows = s.execute(
-                    select(ListSighting.list_url, ListSighting.url).where(ListSighting.list_url.in_(chunk), ListSighting.list_url != ListSighting.url)
-                )
-                for page, link in rows:
-                    links.setdefault(link, set()).add(page)
-        if links:
-            linked = list(links)
-            missing = [u for u in linked if u not in self.fetch_states(linked)]
-            for link in self._failed_last(missing):
-                out.update(links[link])
+        # conditional request will do: a 304 leads to the files last seen on it). Found from the
+        # failed files' side (crawl_errors is small; sightings are looked up by URL, indexed).
+        if stored:
+            with self.db.session() as s:
+                files = list(s.scalars(select(CrawlError.url).where(CrawlError.kind.in_(_RETRIED_KINDS)).distinct()))
+            files = [u for u in files if u not in stored]
+            files = [u for u in self._failed_last([u for u in files if u not in self.fetch_states(files)])]
+            with self.db.session() as s:
+                for chunk in _chunks(files):
+                    rows = s.execute(select(ListSighting.list_url).where(ListSighting.url.in_(chunk), ListSighting.list_url != ListSighting.url))
+                    out.update(page for (page,) in rows if page in stored)
         return out
 
     def _failed_last(self, unstored: Sequence[str]) -> set[str]:
@@ -252,6 +249,9 @@ def _sighting(run_id: int | None, site_id: str, list_url: str, entry: ListEntry,
         "list_date": entry.list_date,
         "seen_at": seen_at,
     }
+
+
+_RETRIED_KINDS = ("network", "storage", "blocked", "http")  # crawl_errors kinds that may pass
 
 
 def _may_pass(kind: str, detail: str) -> bool:
