@@ -61,12 +61,12 @@ class KnownDocuments:
         failed = self.failed(followed)
         return sighted - failed, failed
 
-    def unstored_beyond(self, site_id: str, column_url: str, page_index: int, run_id: int | None) -> set[str]:
-        """Entries asked for by an earlier finished run on a list page of ``column_url`` at
-        ``page_index`` or deeper whose document was never stored, its last attempt failed (``failed``).
+    def unstored_in_column(self, site_id: str, column_url: str, run_id: int | None) -> set[str]:
+        """Entries asked for by an earlier finished run on a list page of ``column_url`` whose
+        document was never stored, its last attempt failed (``failed``).
 
-        Asked only when pagination would stop early: while one is left, the pages holding it
-        must be read again, or it would wait for a ``recrawl``.
+        Asked only when pagination would stop early: while one is left that this run has not
+        reached yet, the pages holding it must be read again, or it would wait for a ``recrawl``.
         """
         with self.db.session() as s:
             q = (
@@ -76,7 +76,6 @@ class KnownDocuments:
                 .where(
                     ListPageVisit.site_id == site_id,
                     ListPageVisit.column_url == column_url[:2000],
-                    ListPageVisit.page_index >= page_index,
                     ListSighting.decision == "followed",
                     CrawlRun.status == "finished",
                 )

@@ -221,19 +221,20 @@ class AnnualReportsSpider(Spider):
         if pages_read >= ctx.settings.crawler.max_pages_per_site:
             audit.pagination = "max_pages"
             log.warning("site %s: max_pages_per_site reached, pagination stopped", site.id)
-        elif ctx.mode == "recrawl" or shell or unknown or (not entries and index <= 1) or self._unstored_beyond(site.id, column_url, index):
+        elif ctx.mode == "recrawl" or shell or unknown or (not entries and index <= 1) or self._unstored_beyond(site.id, column_url):
             yield self.list_request(page.next_page.url, site.id, family, page_index=index, depth=depth, column_url=column_url, template=page.next_page)
         else:
             audit.pagination = "stopped_known"
             ctx.counters.stopped_early[site.id] += 1
             log.info("site %s: %s holds only known entries; pagination stops", site.id, response.url)
 
-    def _unstored_beyond(self, site_id: str, column_url: str, index: int) -> bool:
-        """Whether a later page of the column listed, on an earlier run, an entry whose document was
-        never stored (its fetch failed, the raw store refused it): pagination goes on to reach it."""
-        pending = self.context.known.unstored_beyond(site_id, column_url, index, self.context.run_id)
+    def _unstored_beyond(self, site_id: str, column_url: str) -> bool:
+        """Whether the column listed, on an earlier run, an entry whose document was never stored
+        (its fetch failed, the raw store refused it) that this run has not asked for yet: it may
+        lie on a later page (entries move down as new ones come), so pagination goes on."""
+        pending = self.context.known.unstored_in_column(site_id, column_url, self.context.run_id) - self.audit.requested
         if pending:
-            log.info("site %s: %d entries not stored on an earlier run lie beyond; pagination goes on", site_id, len(pending))
+            log.info("site %s: %d entries not stored on an earlier run not reached yet; pagination goes on", site_id, len(pending))
         return bool(pending)
 
     def _family_of(self, response: Response, configured: str) -> str:
