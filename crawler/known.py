@@ -16,7 +16,7 @@ from sqlalchemy import insert, select, update
 from crawler.discovery import ListEntry
 from crawler.revisit import FetchState
 from storage.db import Database
-from storage.models import CrawlRun, ListPageVisit, ListSighting, RawDocument, Report
+from storage.models import CrawlError, CrawlRun, ListPageVisit, ListSighting, RawDocument, Report
 
 _CHUNK = 400  # SQLite's parameter limit is 999 on old builds
 
@@ -28,23 +28,98 @@ class KnownDocuments:
         self.db = db
 
     def seen_before(self, urls: Sequence[str], run_id: int | None) -> set[str]:
-        """Those of ``urls`` sighted on a list by an earlier *finished* run.
+        """Those of ``urls`` known from an earlier *finished* run: sighted on a list there, and,
+        if a run asked for the entry, with its document stored (under its URL or where it led).
 
         Sightings of an interrupted run do not count: its later list pages may never have been
-        read, and an early stop on them would leave those pages unread for good.
+        read, and an early stop on them would leave those pages unread for good. An entry asked
+        for but never stored because its last attempt failed (a network error or 5xx, a raw store
+        that refused the bytes) is
+        not known: the next incremental crawl asks for it again and pages on to reach it.
+        Entries never asked for (excluded titles, other sites) stay known by their sighting, and so
+        do pages gone or forbidden (``failed``).
         """
-        found: set[str] = set()
+        return self.known_and_failed(urls, run_id)[0]
+
+    def known_and_failed(self, urls: Sequence[str], run_id: int | None) -> tuple[set[str], set[str]]:
+        """(``seen_before``, the entries among ``urls`` whose last attempt failed: ``failed``)."""
+        sighted: set[str] = set()
+        followed: set[str] = set()
         with self.db.session() as s:
             for chunk in _chunks(urls):
                 q = (
-                    select(ListSighting.url)
+                    select(ListSighting.url, ListSighting.decision)
                     .join(CrawlRun, CrawlRun.id == ListSighting.crawl_run_id)
                     .where(ListSighting.url.in_(chunk), CrawlRun.status == "finished")
                 )
                 if run_id is not None:
                     q = q.where(ListSighting.crawl_run_id != run_id)
-                found.update(s.scalars(q.distinct()))
-        return found
+                for url, decision in s.execute(q.distinct()):
+                    sighted.add(url)
+                    if decision == "followed":
+                        followed.add(url)
+        failed = self.failed(followed)
+        return sighted - failed, failed
+
+    def unstored_in_column(self, site_id: str, column_url: str, run_id: int | None) -> set[str]:
+        """Entries asked for by an earlier finished run on a list page of ``column_url`` whose
+        document was never stored, its last attempt failed (``failed``).
+
+        Asked only when pagination would stop early: while one is left that this run has not
+        reached yet, the pages holding it must be read again, or it would wait for a ``recrawl``.
+        """
+        with self.db.session() as s:
+            q = (
+                select(ListSighting.url)
+                .join(ListPageVisit, (ListPageVisit.crawl_run_id == ListSighting.crawl_run_id) & (ListPageVisit.url == ListSighting.list_url))
+                .join(CrawlRun, CrawlRun.id == ListSighting.crawl_run_id)
+                .where(
+                    ListPageVisit.site_id == site_id,
+                    ListPageVisit.column_url == column_url[:2000],
+                    ListSighting.decision == "followed",
+                    CrawlRun.status == "finished",
+                )
+            )
+            if run_id is not None:
+                q = q.where(ListSighting.crawl_run_id != run_id)
+            followed = list(s.scalars(q.distinct()))
+        return self.failed(followed)
+
+    def failed(self, urls: Iterable[str]) -> set[str]:
+        """Those of ``urls`` (entries a run asked for) with no stored document whose last attempt
+        failed for a reason that may pass: a network error, a 5xx/429/408, a raw store that
+        refused the bytes, a block. Pages gone (404), moved or forbidden by robots.txt are not
+        among them: those are asked again only when their list page is read anyway."""
+        urls = list(dict.fromkeys(urls))
+        if not urls:
+            return set()
+        stored = self.fetch_states(urls, set(urls))
+        unstored = [u for u in urls if u not in stored]
+        out = self._failed_last(unstored)
+        # A stored page whose linked file was refused or failed: the page is asked again (a
+        # conditional request will do: a 304 leads to the files last seen on it). Found from the
+        # failed files' side (crawl_errors is small; sightings are looked up by URL, indexed).
+        if stored:
+            with self.db.session() as s:
+                files = list(s.scalars(select(CrawlError.url).where(CrawlError.kind.in_(_RETRIED_KINDS)).distinct()))
+            files = [u for u in files if u not in stored]
+            files = [u for u in self._failed_last([u for u in files if u not in self.fetch_states(files)])]
+            with self.db.session() as s:
+                for chunk in _chunks(files):
+                    rows = s.execute(select(ListSighting.list_url).where(ListSighting.url.in_(chunk), ListSighting.list_url != ListSighting.url))
+                    out.update(page for (page,) in rows if page in stored)
+        return out
+
+    def _failed_last(self, unstored: Sequence[str]) -> set[str]:
+        """Those of ``unstored`` whose newest crawl error may pass (``_may_pass``)."""
+        newest: dict[str, tuple[datetime, int, str, str]] = {}
+        with self.db.session() as s:
+            for chunk in _chunks(unstored):
+                rows = s.execute(select(CrawlError.url, CrawlError.at, CrawlError.id, CrawlError.kind, CrawlError.detail).where(CrawlError.url.in_(chunk)))
+                for url, at, error_id, kind, detail in rows:
+                    if url not in newest or (newest[url][0], newest[url][1]) < (at, error_id):
+                        newest[url] = (at, error_id, kind, detail or "")
+        return {url for url, (_, _, kind, detail) in newest.items() if _may_pass(kind, detail)}
 
     def fetch_states(self, urls: Sequence[str], sighted: set[str] | frozenset[str] = frozenset()) -> dict[str, FetchState]:
         """The last fetch of each of ``urls`` that has one (see ``crawler.revisit``).
@@ -173,6 +248,19 @@ def _sighting(run_id: int | None, site_id: str, list_url: str, entry: ListEntry,
         "list_date": entry.list_date,
         "seen_at": seen_at,
     }
+
+
+_RETRIED_KINDS = ("network", "storage", "blocked", "http")  # crawl_errors kinds that may pass
+
+
+def _may_pass(kind: str, detail: str) -> bool:
+    """Whether a crawl error is worth asking again for on the next incremental crawl."""
+    if kind in ("network", "storage", "blocked"):
+        return True
+    if kind == "http":
+        status = detail.removeprefix("HTTP ").strip()
+        return status.startswith("5") or status in ("429", "408")
+    return False
 
 
 def _chunks(items: Sequence[str]) -> Iterable[list[str]]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import Set as AbstractSet
 from typing import Any
 from urllib.parse import urldefrag
 
@@ -124,16 +125,21 @@ class AnnualReportsSpider(Spider):
             meta["revisit"] = known.validators()
         return Request(entry.url, callback=self.parse_detail, errback=self.on_error, meta=meta, priority=DETAIL_PRIORITY)
 
-    def due_entries(self, site_id: str, entries: list[ListEntry], sighted: set[str]) -> Iterator[tuple[ListEntry, FetchState | None]]:
+    def due_entries(
+        self, site_id: str, entries: list[ListEntry], sighted: set[str], failed: AbstractSet[str] = frozenset()
+    ) -> Iterator[tuple[ListEntry, FetchState | None]]:
         """The entries to request now, each with the stored version to revalidate (or None).
 
-        Entries fetched within ``revisit_days`` are left out and counted (one query for all).
+        Entries fetched within ``revisit_days`` are left out and counted (one query for all), but
+        for those in ``failed`` (a file linked from the stored page failed last time): revalidated.
         """
         ctx = self.context
         states = ctx.known.fetch_states([e.url for e in entries], sighted) if ctx.mode == "crawl" and entries else {}
         for entry in entries:
             state = states.get(entry.url)
             decision = ctx.revisit.decide(state)
+            if decision == "skip" and entry.url in failed:
+                decision = "revalidate"
             if decision == "skip":
                 ctx.counters.not_due[site_id] += 1
                 continue
@@ -196,8 +202,8 @@ class AnnualReportsSpider(Spider):
         pages_read = ctx.count_page(site.id)
 
         entries = [e for e in page.entries if ctx.site_allows(site, e.url)]
-        known = ctx.known.seen_before([e.url for e in entries], ctx.run_id)
-        for entry, stored in self.due_entries(site.id, [e for e in entries if self._wanted(e)], known):
+        known, failed = ctx.known.known_and_failed([e.url for e in entries], ctx.run_id) if entries else (set(), set())
+        for entry, stored in self.due_entries(site.id, [e for e in entries if self._wanted(e)], known, failed):
             yield self.detail_request(entry, site.id, family, list_url=response.url, known=stored)
 
         depth = int(meta.get("column_depth", 0))
@@ -211,17 +217,25 @@ class AnnualReportsSpider(Spider):
         shell = bool(page.next_page.meta.get("list_state", {}).get("shell"))
         index = int(meta.get("page_index", 0)) + (0 if shell else 1)
         unknown = [e for e in entries if e.url not in known]
+        column_url = meta.get("column_url", response.url)
         if pages_read >= ctx.settings.crawler.max_pages_per_site:
             audit.pagination = "max_pages"
             log.warning("site %s: max_pages_per_site reached, pagination stopped", site.id)
-        elif ctx.mode == "recrawl" or shell or unknown or (not entries and index <= 1):
-            yield self.list_request(
-                page.next_page.url, site.id, family, page_index=index, depth=depth, column_url=meta.get("column_url", response.url), template=page.next_page
-            )
+        elif ctx.mode == "recrawl" or shell or unknown or (not entries and index <= 1) or self._unstored_beyond(site.id, column_url):
+            yield self.list_request(page.next_page.url, site.id, family, page_index=index, depth=depth, column_url=column_url, template=page.next_page)
         else:
             audit.pagination = "stopped_known"
             ctx.counters.stopped_early[site.id] += 1
             log.info("site %s: %s holds only known entries; pagination stops", site.id, response.url)
+
+    def _unstored_beyond(self, site_id: str, column_url: str) -> bool:
+        """Whether the column listed, on an earlier run, an entry whose document was never stored
+        (its fetch failed, the raw store refused it) that this run has not asked for yet: it may
+        lie on a later page (entries move down as new ones come), so pagination goes on."""
+        pending = self.context.known.unstored_in_column(site_id, column_url, self.context.run_id) - self.audit.requested
+        if pending:
+            log.info("site %s: %d entries not stored on an earlier run not reached yet; pagination goes on", site_id, len(pending))
+        return bool(pending)
 
     def _family_of(self, response: Response, configured: str) -> str:
         """The family that reads this list page. A page an adapter asked for (next page, API page,
