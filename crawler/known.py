@@ -103,7 +103,8 @@ class KnownDocuments:
             with self.db.session() as s:
                 files = list(s.scalars(select(CrawlError.url).where(CrawlError.kind.in_(_RETRIED_KINDS)).distinct()))
             files = [u for u in files if u not in stored]
-            files = [u for u in self._failed_last([u for u in files if u not in self.fetch_states(files)])]
+            files_stored = self.fetch_states(files)  # once: it queries the database
+            files = list(self._failed_last([u for u in files if u not in files_stored]))
             with self.db.session() as s:
                 for chunk in _chunks(files):
                     rows = s.execute(select(ListSighting.list_url).where(ListSighting.url.in_(chunk), ListSighting.list_url != ListSighting.url))
