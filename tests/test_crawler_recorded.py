@@ -19,6 +19,7 @@ from tests.portal_sim.recorded import Recording, ReplayProxy, list_pages, load_r
 RECORDINGS = load_recordings()
 LISTS = list_pages(RECORDINGS)
 DETAILS = [r for r in RECORDINGS if r.served_at and r.links.get("attachment")]
+COLUMN_LINKS = [r for r in RECORDINGS if r.served_at and r.links.get("column")]
 
 
 @dataclass
@@ -98,3 +99,20 @@ def test_a_recorded_detail_page_gives_the_files_a_person_finds(rec: Recording) -
     assert detect_family(response) == rec.family
     found = adapter_for(rec.family).attachments(response)
     assert {link.url for link in found} == rec.urls("attachment")
+
+
+# Without a crawl: the 年报 column a page links ----------------------------------------------------
+@pytest.mark.parametrize("rec", COLUMN_LINKS, ids=lambda r: r.path.stem)
+def test_portal_discovery_takes_the_link_to_the_年报_column_a_person_finds(rec: Recording) -> None:
+    """A news column's menu or sidebar that links the site's 年报 column: portal discovery (the
+    ``discover`` spider's link scoring) takes exactly that link for a column candidate, and none of
+    the page's other links."""
+    from scrapy import Request
+    from scrapy.http import HtmlResponse
+
+    from crawler.portal_links import COLUMN_MIN, page_links
+
+    url = str(rec.served_at)
+    response = HtmlResponse(url=url, body=rec.body, request=Request(url))
+    links = page_links(response.selector, url)
+    assert {link.url for link in links if link.score.column >= COLUMN_MIN} == rec.urls("column")

@@ -2,7 +2,7 @@
 
 Each ``tests/recorded/<family>/SOURCES.md`` names, per recorded file, the address it is served at
 (``- served at: URL``) and the links a person finds on it, listed by hand (``- report:``,
-``- other:``, ``- excluded:``, ``- next:``, ``- attachment:``; tests/recorded/README.md). A
+``- other:``, ``- excluded:``, ``- next:``, ``- attachment:``, ``- column:``; tests/recorded/README.md). A
 ``ReplayProxy`` is an HTTP proxy on a loopback address: the crawl runs with ``http_proxy`` (and
 ``https_proxy``) pointing at it, asks for the pages' original URLs, and the proxy answers each
 recorded URL with the recorded bytes, unchanged, and every other request with 404 (nothing was
@@ -22,7 +22,7 @@ from core.settings import SiteSpec
 from nianbao.demo.server import LoggedRequest, Page, PortalServer, SimRequest
 
 RECORDED = Path(__file__).resolve().parents[1] / "recorded"
-LINK_KINDS = ("report", "other", "excluded", "next", "attachment")
+LINK_KINDS = ("report", "other", "excluded", "next", "attachment", "column")
 
 _SECTION = re.compile(r"^## (\S+)\s*$")
 _SERVED_AT = re.compile(r"^- served at: (\S+)")
