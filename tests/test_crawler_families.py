@@ -53,7 +53,7 @@ def reports_of(crawled: Crawled, site_id: str) -> list[tuple[str, int]]:
     "site_id",
     [
         "mixed", "mixed-cms", "gkml-frag", "gkml-tree", "gkml-api", "hanweb-big", "vsb-long", "vsb-numbers",
-        "dede-static", "dede-php", "dede-static-nonext", "dede-php-nonext", "trs-countpage",
+        "dede-static", "dede-php", "dede-static-nonext", "dede-php-nonext", "trs-countpage", "generic-pe",
     ],
 )  # fmt: skip
 def test_every_report_the_portal_lists_is_stored(crawled: Crawled, site_id: str) -> None:
@@ -113,6 +113,18 @@ def test_news_in_a_report_column_are_fetched_unless_the_title_rules_them_out(cra
     ]
     asked = {r.path for r in crawled.requests["trs-countpage"]}
     assert not any(p.startswith(("/xxgk/xxgkgd/", "/xxgk/rsxx/", "/xxgk/cwgk/")) for p in asked), asked
+
+
+def test_a_powereasy_column_is_read_by_its_dated_rows_and_plain_pager(crawled: Crawled) -> None:
+    """As on the real column the portal copies (tests/recorded/generic/): every page of the plain
+    pager is read, the meeting is left by its title, and the chrome that repeats the newest
+    entries (a menu with short dates, a box without dates) adds nothing to what is fetched."""
+    asked = [r.path for r in crawled.requests["generic-pe"]]
+    assert {"/Category_133/Index.aspx", "/Category_133/Index_2.aspx", "/Category_133/Index_3.aspx"} <= set(asked), asked
+    rows = query(crawled.config, "SELECT DISTINCT title, decision, reason FROM list_sightings WHERE site_id = 'generic-pe' AND title LIKE '%会议%'")
+    assert rows == [("县政府召开第十一次常务会议", "skipped", "excluded_title")]  # on every page: the menu repeats it
+    items = [p for p in asked if p.startswith("/Item/")]
+    assert len(items) == len(set(items)) == 7, asked  # the seven reports, each once
 
 
 # Without a crawl ---------------------------------------------------------------------------------

@@ -663,6 +663,73 @@ class GenericColumn(ColumnTemplate):
         return routes
 
 
+class PowerEasyColumn(GenericColumn):
+    """A site built on 动易 SiteFactory, in the markup of a real column (tests/recorded/generic/,
+    靖安县 政务要闻): ``/Category_<id>/Index.aspx``, then ``Index_<k>.aspx`` (k ≥ 2) by a plain pager
+    with 下一页; articles ``/Item/<id>.aspx`` (no date, no CMS id in the URL: only the list's dates
+    tell entries from chrome). The list is ``ul.newsList`` rows ``<span class="date">`` + link, long
+    titles cut with …, a ``split`` row after every five; a menu repeats the newest entries with
+    short dates (``10-20``) and a 热门排行 box without dates, as on the real page. The article page
+    is this simulator's own (no real one is recorded)."""
+
+    def __init__(self, *, category: int = 133, **kw: object) -> None:
+        self.category = category
+        super().__init__(**kw)
+
+    @property
+    def index_path(self) -> str:
+        return f"{self.prefix}/Category_{self.category}/Index.aspx"
+
+    def list_path(self, page: int) -> str:
+        return self.index_path if page == 0 else f"{self.prefix}/Category_{self.category}/Index_{page + 1}.aspx"
+
+    def detail_path(self, index: int, article: Article) -> str:
+        return article.path or f"{self.prefix}/Item/{self.doc_id(index)}.aspx"
+
+    def _own_routes(self) -> dict[str, Handler]:
+        routes: dict[str, Handler] = {}
+        pages = self.pages()
+        newest = list(enumerate(self.articles))[:8]
+        menu = "".join(f'<li><span class="date">{a.published:%m-%d}</span><a href="{self.detail_path(i, a)}" target="_blank">{html.escape(_cut(a.title, 20))}</a></li>' for i, a in newest)
+        hot = "".join(f'<li><a href="{self.detail_path(i, a)}" target="_blank">{html.escape(_cut(a.title, 22))}</a></li>' for i, a in newest)
+        chrome = (
+            f'<div class="nav"><div class="m-news"><ul class="tab"><li class="on"><a href="{self.index_path}">{html.escape(self.column_name)} </a></li></ul>'
+            f'<ul class="infoList infoListA">{menu}</ul></div></div>'
+            f'<div class="sideBox" id="side_hot"><div class="hd"><h3 class="title">热门排行</h3></div><div class="bd"><ul class="infoList infoListA">{hot}</ul></div></div>'
+        )
+        for p, chunk in enumerate(pages):
+            path = self.list_path(p)
+            rows = "".join(
+                f'<li><span class="date">{a.published:%Y-%m-%d}</span><a href="{self.detail_path(i, a)}" target="_blank">{html.escape(_cut(a.title, 26))}</a></li>'
+                + ('<li class="split"></li>' if n % 5 == 4 else "")
+                for n, (i, a) in enumerate(chunk)
+            )
+            numbers = " ".join(
+                f'<span class="current">{k + 1}</span>' if k == p else f'<a href="{posixpath.basename(self.list_path(k))}">{k + 1}</a>' for k in range(len(pages))
+            )
+            prev = posixpath.basename(self.list_path(max(p - 1, 0)))
+            nxt = f'<a href="{posixpath.basename(self.list_path(p + 1))}">下一页</a>' if p + 1 < len(pages) else '<span class="disabled">下一页</span>'
+            pager = (
+                f'<div class="pager">\n <a href="Index.aspx">首页</a>\n <a href="{prev}">上一页</a>\n {numbers} \n{nxt}\n'
+                f' <a href="{posixpath.basename(self.list_path(len(pages) - 1))}">尾页</a>\n'
+                f'<span class="disabled">共{len(self.articles)}篇文章/共{len(pages)}页</span>\n</div>'
+            )
+            body = (
+                f'{chrome}{self.subcolumn_links(path)}<div id="mainCon"><div class="mHd"><h3 class="nodeName"><a href="{self.index_path}">{html.escape(self.column_name)}</a></h3></div>'
+                f'<div class="mBd"><ul class="newsList infoListA">{rows}</ul><div class="page"><span class="pagecss"><!--{{pe.begin.pagination}}-->{pager}<!--{{pe.end.pagination}}--></span></div></div></div>'
+            )
+            routes[path] = self.html_page(self.column_name, body)
+        for i, a in enumerate(self.articles):
+            body = f'<div class="title">{html.escape(a.title)}</div><div class="property">发布时间：{a.published:%Y-%m-%d}</div><div id="fontzoom">{a.body_html}</div>'
+            routes[self.detail_path(i, a)] = self.html_page(a.title, body, last_modified=_published_at(a.published), delay=a.delay)
+        return routes
+
+
+def _cut(title: str, n: int) -> str:
+    """A title cut the way 动易 lists cut it: ``n`` characters and an ellipsis."""
+    return title if len(title) <= n else title[:n] + "…"
+
+
 # gkmlpt platform with several categories -------------------------------------------------------
 @dataclass
 class GkmlptCategory:

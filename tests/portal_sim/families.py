@@ -25,6 +25,10 @@ dede-*-nonext  .31, .32     both Dede styles with a pager of numbers and ``共 N
 trs-countpage  127.0.0.28   TRS list in the markup of a real column (tests/recorded/trs/, 恩格贝 信息公开年报):
                             sibling columns in a side menu, layout table, titles as link text, news
                             items among the reports, ``var countPage`` pager written by script
+generic-pe     127.0.0.36   a 动易 SiteFactory column in the markup of a real one (tests/recorded/generic/,
+                            靖安县 政务要闻): ``Category_N/Index.aspx`` then ``Index_k.aspx``,
+                            ``/Item/N.aspx`` articles, dated rows, the newest repeated without a
+                            year in a menu and without dates in a 热门排行 box, a meeting among them
 =============  ===========  =======================================================================
 """
 
@@ -42,6 +46,7 @@ from nianbao.demo.families import (
     GkmlptColumn,
     GkmlptPlatform,
     HanwebColumn,
+    PowerEasyColumn,
     TrsColumn,
     VsbColumn,
 )
@@ -189,6 +194,14 @@ def trs_countpage_portal() -> SimPortal:
     return _portal("trs-countpage", site, "127.0.0.28", column.routes(), [column.index_path], articles)
 
 
+def powereasy_portal() -> SimPortal:
+    county = "靖安县"
+    meeting = Article("县政府召开第十一次常务会议", date(2024, 2, 6), "<p>会议研究了年度重点工作。</p>")
+    articles = reports(county, 2023, 7) + [meeting]
+    column = PowerEasyColumn(prefix="", site_name=f"{county}人民政府", page_size=3, column_name="政府信息公开年报", articles=articles)
+    return _portal("generic-pe", f"{county}人民政府", "127.0.0.36", column.routes(), [column.index_path], articles)
+
+
 def family_portals() -> list[SimPortal]:
     """Every portal of the table above."""
     return [
@@ -205,4 +218,5 @@ def family_portals() -> list[SimPortal]:
         dede_portal(False, next_link=False),
         dede_portal(True, next_link=False),
         trs_countpage_portal(),
+        powereasy_portal(),
     ]
