@@ -11,8 +11,8 @@ back). What Redis holds after the outage depends on its persistence (docs/distri
 the run as failed.
 
 Leases keep running out during an outage (their expiry is a wall-clock time), so right after one
-nobody puts expired leases back for ``lease_seconds`` (``just_back``): live workers renew theirs
-first, and only a dead worker's requests are requeued.
+nobody puts expired leases back for ``BACKOFF_CAP`` + ``lease_seconds`` (``just_back``): live
+workers reconnect and renew theirs first, and only a dead worker's requests are requeued.
 """
 
 from __future__ import annotations
@@ -80,7 +80,9 @@ def waiting_client(url: str) -> redis.Redis:
     return redis.Redis.from_url(url, retry=OutageRetry(url), **kwargs)
 
 
-def just_back(client: redis.Redis, within: float) -> bool:
-    """True if ``client``'s Redis answered again after an outage less than ``within`` seconds ago."""
+def just_back(client: redis.Redis, lease_seconds: float) -> bool:
+    """True if ``client``'s Redis answered again after an outage less than ``BACKOFF_CAP`` +
+    ``lease_seconds`` ago: every live worker retries at least every ``BACKOFF_CAP`` seconds, so
+    by then each has reconnected and renewed its leases, and an expired lease is a dead worker's."""
     retry = client.get_retry()
-    return isinstance(retry, OutageRetry) and retry.back_at is not None and time.monotonic() - retry.back_at < within
+    return isinstance(retry, OutageRetry) and retry.back_at is not None and time.monotonic() - retry.back_at < retry.cap + lease_seconds
