@@ -86,11 +86,9 @@ def crawl_with_workers(
     """``nianbao ARGS`` (a distributed crawl or recrawl) with ``workers`` workers, the first
     ``nianbao worker --once``, the others worker processes. ``during`` may return a coordinator
     that replaces the first (it killed it)."""
-    tag = re.sub(r"\W+", "-", " ".join(args)).strip("-")[:40]
-    coordinator_log = config.parent / f"coordinator-{tag}.log"
+    tag = f"{len(list(config.parent.glob('coordinator-*.log')))}-" + re.sub(r"\W+", "-", " ".join(args)).strip("-")[:40]
+    coordinator_log = config.parent / f"coordinator-{tag}.log"  # kept after the test, one per crawl
     logs = [config.parent / f"worker{i}-{tag}.log" for i in range(workers)]
-    for p in [coordinator_log, *logs]:
-        p.unlink(missing_ok=True)
     coordinator = start_cli(config, args, coordinator_log)
     procs: list[subprocess.Popen] = []
     try:
@@ -138,7 +136,7 @@ def stop_redis_mid_crawl(server: redisserver.RestartableRedis, portals: Simulato
         held = wait_for(lambda: leases(server.url, prefix), 60, "a worker to hold a request")
         server.stop(signal.SIGTERM)
         said = lambda p: "does not answer" in p.read_text(encoding="utf-8", errors="replace")  # noqa: E731
-        coordinator_log = next(p for p in logs[0].parent.glob("coordinator-*.log"))
+        coordinator_log = logs[0].parent / logs[0].name.replace("worker0-", "coordinator-")
         wait_for(lambda: all(said(p) for p in [coordinator_log, *logs]), 60, "the coordinator and every worker to say Redis is gone")
         # Down longer than the leases held when it stopped: all have expired when it comes back.
         wait_for(lambda: time.time() * 1000 > max(held) + 500, 60, "the leases held at the stop to expire")
