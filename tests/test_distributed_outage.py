@@ -252,6 +252,7 @@ def test_a_coordinator_killed_mid_crawl_is_carried_on_by_the_next_one(portals: S
     assert "carried on crawl run" in again
     assert_no_traceback(outcome)
     assert stored_reports(config) == single["reports"]  # every report, each once
+    assert fetch_counts(portals.requests()) == fetch_counts(single["requests"])  # every request asked as often as by one process
     assert [r[2:] for r in runs(config)] == [("finished", "finished")]  # one run, not left running
 
 
