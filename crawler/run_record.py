@@ -40,6 +40,18 @@ def mark_died_runs(db: Database) -> list[int]:
     return died
 
 
+def mark_run_died(db: Database, run_id: int) -> bool:
+    """Mark run ``run_id`` ``died`` if it is still ``running`` (whoever ran it is known to be gone)."""
+    with db.session() as s:
+        run = s.get(CrawlRun, run_id)
+        if run is None or run.status != "running":
+            return False
+        run.status = "died"
+        run.finished_at = utcnow()
+    log.warning("crawl run %s was left running by a process that is gone: marked died", run_id)
+    return True
+
+
 class RunRecord:
     """One crawl run's rows: started once, errors recorded against it, closed with its summary."""
 
@@ -61,6 +73,17 @@ class RunRecord:
                 s.flush()
                 self.id = run.id
         return self.id
+
+    def adopt(self, run_id: int) -> bool:
+        """Continue run ``run_id``, left ``running`` by a process that is gone (a distributed
+        crawl's coordinator): this process holds it from now on. False if it is not running."""
+        with self.db.session() as s:
+            run = s.get(CrawlRun, run_id)
+            if run is None or run.status != "running":
+                return False
+            run.stats = {"holder": f"{this_host()}:{os.getpid()}"}
+        self.id = run_id
+        return True
 
     def record_error(self, site_id: str | None, url: str, kind: str, detail: str) -> None:
         """A ``CrawlError`` row for this run (kinds: blocked, robots, http, network, moved, gone, redirect, storage)."""

@@ -43,7 +43,9 @@ CRAWL_EXIT_CODES = (
     f"Exit {EXIT_OK} when the crawl ran to its end (problems found on portals are crawl errors and findings, listed in "
     f"the summary); {EXIT_UNREACHABLE} when a site could not be reached at all (no answer to any of its requests: DNS "
     f"failure, connection refused, every request failed), named in the summary; {EXIT_INTERRUPTED} when stopped before "
-    f"the end (the same command resumes); {EXIT_USAGE} for a bad site id or settings."
+    f"the end (the same command resumes); {EXIT_PROBLEMS} when a distributed crawl lost its shared queue (Redis restarted "
+    f"without persistence: the run is closed as failed, crawl again); {EXIT_USAGE} for a bad site id or settings, or a "
+    f"Redis that does not answer when a distributed crawl starts."
 )
 
 
@@ -88,6 +90,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--site", required=True, metavar="ID")
     r.add_argument("--year", type=_year, help="only entries of this report year")
     r.add_argument("--url", help="only this URL")
+    r.add_argument("--distributed", action="store_true",
+                   help="as `crawl --distributed`: seed the shared Redis queue and let the `nianbao worker` processes fetch")
 
     dv = sub.add_parser(
         "discover",

@@ -32,6 +32,7 @@ from scrapy.utils.asyncio import create_looping_call
 from scrapy.utils.request import request_from_dict
 
 from crawler.context import CrawlContext
+from crawler.distributed.outage import just_back
 from crawler.distributed.state import SharedCrawlState
 from crawler.scrapy_workarounds import engine_requests_in_progress, wake_engine
 
@@ -142,13 +143,15 @@ class RedisScheduler(BaseScheduler):
         busy = engine_requests_in_progress(engine) if engine is not None else set()
         for request_id, request in list(self.held.items()):
             if request not in busy:
-                del self.held[request_id]
-                if self.queue.ack(request_id, self.worker, self.host_delay(host_of(request.url))):
+                acked = self.queue.ack(request_id, self.worker, self.host_delay(host_of(request.url)))
+                del self.held[request_id]  # after the ack: one that failed is tried again next tick
+                if acked:
                     self.acked += 1
                 else:
                     log.warning("lease of %s had expired before it was done: it may be fetched again", request.url)
         self.queue.renew(self.worker, self.held, self.lease_seconds)
-        if self.queue.requeue_expired():
+        # Right after a Redis outage every lease looks expired: live workers renew theirs first.
+        if not just_back(self.state.r, self.lease_seconds) and self.queue.requeue_expired():
             log.info("requests of a worker that stopped answering went back to the queue")
         self.state.heartbeat(self.worker, self.counters())
         if wake and engine is not None:

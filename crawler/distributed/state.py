@@ -19,6 +19,7 @@ from typing import Any
 import redis
 
 from core.settings import SettingsError
+from crawler.distributed.outage import waiting_client
 from crawler.distributed.queue import RedisQueue, now_ms
 
 CRAWL_KEY_PART = "crawl"  # every key of the current distributed crawl is below <redis_prefix>:crawl
@@ -29,13 +30,12 @@ def crawl_prefix(redis_prefix: str) -> str:
 
 
 def connect(url: str) -> redis.Redis:
-    """A Redis client for ``url`` (``redis://host:port/db``); ``SettingsError`` when nothing answers there."""
+    """A Redis client for ``url`` (``redis://host:port/db``) that waits through later outages
+    (``crawler.distributed.outage``); ``SettingsError`` when nothing answers there now."""
     try:
-        client = redis.Redis.from_url(url, socket_timeout=30, socket_connect_timeout=10, health_check_interval=30)
-        client.ping()
+        return waiting_client(url)
     except (redis.RedisError, ValueError) as exc:
         raise SettingsError(f"crawler.redis_url {url}: {exc}") from None
-    return client
 
 
 class SharedCrawlState:
@@ -50,16 +50,21 @@ class SharedCrawlState:
         return f"{self.prefix}:{name}"
 
     # The crawl ----------------------------------------------------------------------------------
-    def announce(self, run_id: int, mode: str, site_ids: list[str]) -> None:
-        self.r.hset(self.key("meta"), mapping={"run_id": run_id, "mode": mode, "sites": json.dumps(site_ids), "state": "running"})
+    def announce(self, run_id: int, mode: str, site_ids: list[str], year: int | None = None, url: str | None = None) -> None:
+        request = {"run_id": run_id, "mode": mode, "sites": json.dumps(site_ids), "year": year or "", "url": url or ""}
+        self.r.hset(self.key("meta"), mapping={**request, "state": "running"})
 
     def meta(self) -> dict[str, Any] | None:
-        """The current crawl (run_id, mode, sites, state), or None when there is none."""
+        """The current crawl (run_id, mode, sites, year, url, state), or None when there is none."""
         raw = self.r.hgetall(self.key("meta"))
         if not raw:
             return None
         m = {k.decode(): v.decode() for k, v in raw.items()}
-        return {"run_id": int(m["run_id"]), "mode": m["mode"], "sites": json.loads(m["sites"]), "state": m["state"]}
+        if "run_id" not in m:
+            return None  # a stray "state" written after the crawl's keys were lost
+        year, url = m.get("year"), m.get("url")
+        return {"run_id": int(m["run_id"]), "mode": m["mode"], "sites": json.loads(m["sites"]), "year": int(year) if year else None,
+                "url": url or None, "state": m["state"]}  # fmt: skip
 
     def finish(self) -> None:
         self.r.hset(self.key("meta"), "state", "done")

@@ -61,7 +61,7 @@ def run_worker(settings: Settings, overrides: dict[str, Any] | None = None) -> d
     meta = state.meta()
     if meta is None or meta["state"] != "running":
         return None
-    s = process_settings(settings, meta["sites"], mode=meta["mode"], overrides={**(overrides or {}), **worker_overrides(settings, meta["run_id"])})
+    s = process_settings(settings, meta["sites"], mode=meta["mode"], year=meta["year"], url=meta["url"], overrides={**(overrides or {}), **worker_overrides(settings, meta["run_id"])})
     process = crawler_process(s)
     crawler = process.create_crawler(AnnualReportsSpider)
     workers = _start_workers(crawler, settings)
@@ -81,7 +81,9 @@ def _redis_url(settings: Settings) -> str:
 
 
 def serve(settings: Settings, *, once: bool = False, poll: float = 1.0, set_args: list[str] | None = None) -> int:
-    """Run one worker process per distributed crawl, waiting for crawls (``nianbao worker``)."""
+    """Run one worker process per distributed crawl, waiting for crawls (``nianbao worker``).
+    ``SettingsError`` (one line) if Redis does not answer at the start; an outage later is waited
+    out (``crawler.distributed.outage``), here and in the worker process."""
     state = SharedCrawlState(connect(_redis_url(settings)), crawl_prefix(settings.crawler.redis_prefix))
     served: int | None = None
     while True:
@@ -122,7 +124,11 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("scrapy").setLevel(args.log_level)  # Scrapy's own lines at that level too
     from crawler.run import parse_overrides
 
-    summary = run_worker(load_settings(args.config), parse_overrides(args.set))
+    try:
+        summary = run_worker(load_settings(args.config), parse_overrides(args.set))
+    except SettingsError as exc:  # Redis not there when the worker starts: one line, not a traceback
+        print(f"crawler.distributed.worker: {exc}", file=sys.stderr)
+        return 2
     if summary is None or not summary.get("run_id"):
         print("no distributed crawl is running", file=sys.stderr)
         return 1

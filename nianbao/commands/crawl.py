@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from nianbao.cli import EXIT_INTERRUPTED, EXIT_OK, EXIT_UNREACHABLE
+from nianbao.cli import EXIT_INTERRUPTED, EXIT_OK, EXIT_PROBLEMS, EXIT_UNREACHABLE
 from nianbao.commands.context import open_app
 from core.settings import Settings
 
@@ -44,9 +44,14 @@ def run_worker_command(args: argparse.Namespace, settings: Settings) -> int:
 def run_recrawl_command(args: argparse.Namespace, settings: Settings) -> int:
     settings.site(args.site)
     open_app(settings)
-    from crawler.run import run_crawl
+    if getattr(args, "distributed", False):
+        from crawler.distributed.coordinator import run_distributed_crawl
 
-    summary = run_crawl(settings, [args.site], mode="recrawl", year=args.year, url=args.url)
+        summary = run_distributed_crawl(settings, [args.site], mode="recrawl", year=args.year, url=args.url, progress=_print_progress)
+    else:
+        from crawler.run import run_crawl
+
+        summary = run_crawl(settings, [args.site], mode="recrawl", year=args.year, url=args.url)
     print_crawl_summary(summary)
     return _exit_code(summary)
 
@@ -56,6 +61,8 @@ def _exit_code(summary: dict) -> int:
     # so is a site that could not be reached at all (nothing was learnt about it).
     if summary.get("finish_reason") == "shutdown":
         return EXIT_INTERRUPTED
+    if summary.get("finish_reason") == "redis_lost":
+        return EXIT_PROBLEMS
     return EXIT_UNREACHABLE if summary.get("unreachable_sites") else EXIT_OK
 
 
@@ -89,6 +96,11 @@ def print_crawl_summary(summary: dict) -> None:
         print(f"unreachable: {site} (no answer to any request: DNS failure, connection refused or every request failed)")
     for site in summary.get("blocked_sites", []):
         print(f"blocked: {site} (anti-bot or robots.txt; see `nianbao findings --kind crawl_blocked`)")
+    if summary.get("finish_reason") == "redis_lost":
+        print("the crawl's shared queue was lost with Redis (restarted without persistence?): the run is closed as failed;"
+              " what was stored stays stored; crawl again (docs/distributed-crawl.md §4)")
+    if summary.get("resumed"):
+        print(f"carried on crawl run {summary.get('run_id')}, whose coordinator had stopped")
     if summary.get("distributed"):
         workers = summary.get("workers") or {}
         print(f"workers {len(workers)} · requests put back after a worker stopped: {summary.get('requeued', 0)}")

@@ -32,6 +32,16 @@ SEED_SUBJECTS = {
 _YEAR = re.compile(r"(?<!\d)(20[0-3]\d)(?!\d)")
 
 
+_STEMS = str.maketrans("0123456789", "甲乙丙丁戊己庚辛壬癸")
+
+
+def spelled(n: int) -> str:
+    """``n`` with its digits written as the heavenly stems (甲乙丙…), for numbered made-up agency
+    and county names (the benchmarks' portals): the parser takes no name with digits for an
+    agency, so "第12局" would leave every report unfiled ("report without agency")."""
+    return str(n).translate(_STEMS)
+
+
 def seed_text(key: str) -> str:
     """The text of one bundled seed report (keys of ``SEED_FILES``)."""
     return resources.files("nianbao.demo.data").joinpath(SEED_FILES[key]).read_text(encoding="utf-8")
