@@ -20,6 +20,7 @@ from urllib.parse import urljoin, urlsplit
 from parsel import Selector
 from tldextract import TLDExtract
 
+from core import titles
 from crawler.discovery import classify_title, normalize_title
 
 COLUMN_MIN = 5  # a link scoring this as a column is fetched as a column candidate
@@ -42,7 +43,7 @@ _SCRIPT_REDIRECT = re.compile(
     r"(?:window\.|top\.|self\.|document\.)?location(?:\.href)?\s*=\s*[\"']([^\"']+)[\"']|location\.(?:replace|assign)\(\s*[\"']([^\"']+)[\"']"
 )
 _NOT_A_PAGE = re.compile(r"^(?:javascript:|mailto:|tel:|#|data:|$)", re.I)
-_YEAR_ONLY = re.compile(r"^(?:19|20)\d{2}年?度?$")
+_YEAR_ONLY = re.compile(r"^(?:(?:19|20)\d{2}|[〇○零O一二三四五六七八九]{4})年?度?$")  # 2023年, 二〇二三年度
 _offline_domains = TLDExtract(suffix_list_urls=(), include_psl_private_domains=True, cache_dir=None)
 
 
@@ -68,8 +69,9 @@ class PortalLink:
 
 
 def compact(text: str) -> str:
-    """Link text without spaces, arrows and brackets (``【政府信息公开年报】`` → ``政府信息公开年报``)."""
-    return _BLANK.sub("", normalize_title(text))
+    """Link text in the titles' matching form (traditional → simplified, full-width → ASCII;
+    ``core.titles``) without spaces, arrows and brackets (``【政府資訊公開年報】`` → ``政府信息公开年报``)."""
+    return _BLANK.sub("", titles.normalize_title(text))
 
 
 def _slugs(url: str) -> tuple[list[str], str]:
@@ -209,7 +211,7 @@ def page_evidence(selector: Selector, links: list[PortalLink], text: str = "") -
     one, the report titles it lists (as links, or in ``text``, the page's source, where a list is
     rendered by script: Hanweb's inline ``<datastore>``), the year sub-columns it offers."""
     score, reasons = 0, []
-    names = [normalize_title(x) for x in (selector.xpath("//title/text()").get(""), selector.xpath("//meta[@name='ColumnName']/@content").get(""))]
+    names = [titles.normalize_title(x) for x in (selector.xpath("//title/text()").get(""), selector.xpath("//meta[@name='ColumnName']/@content").get(""))]
     named = next((n for n in names if n and _NIANBAO.search(n) and not _OTHER_ANNUAL.search(n) and classify_title(n) != "report"), None)
     if named:
         score += 4
