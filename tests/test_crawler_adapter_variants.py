@@ -164,3 +164,23 @@ def test_category_tree_objects_with_other_fields_between_id_and_name() -> None:
     shell = _page("http://h.example/gkmlpt/index", text)
     page = adapter_for("gkmlpt").parse_list(shell, SITE)
     assert [s.url for s in page.subcolumns] == ["http://h.example/gkmlpt/index#2753"]
+
+
+# 更多 links --------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("page", "more", "descended"),
+    [
+        ("http://h.example/zfxxgk/nb/index.html", "http://h.example/zfxxgk/nb/bmnb/index.html", True),  # a block's full list
+        ("http://h.example/zfxxgk/nb/index.html", "http://h.example/zfxxgk/nb/xznb.html", True),
+        ("http://h.example/zfxxgk/nb/index.html", "http://h.example/xwzx/index.html", False),  # the portal's news
+        ("http://h.example/zfxxgk/nb/index.html", "http://h.example/zfxxgk/nb/index_1.html", False),  # a page of this list
+        ("http://h.example/zfxxgk/nb.htm", "http://h.example/zfxxgk/nb/12.htm", False),  # VSB's next page
+        ("http://h.example/zfxxgk/nb.htm", "http://h.example/zfxxgk/zcwj.htm", False),  # another column beside it
+        ("http://h.example/zfxxgk/nb.htm", "http://h.example/zfxxgk/nb/bmnb.htm", True),
+    ],
+)
+def test_more_links_below_the_list_are_sub_columns(page: str, more: str, descended: bool) -> None:
+    body = f"<html><body><h3>部门年报</h3><a href='{more}'>更多&gt;&gt;</a></body></html>"
+    listed = adapter_for("generic").parse_list(_page(page, body), SITE)
+    assert ([s.url for s in listed.subcolumns] == [more]) is descended
+    assert not listed.entries
