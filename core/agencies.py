@@ -19,36 +19,16 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 
+from core.traditional import TRADITIONAL_TO_SIMPLIFIED
+
 # Bump when a change below changes the key or the level of some name: every stored agency is then
 # rekeyed (and merged where two turn out one) by the next sync of the sites (storage.sites).
-RULES_VERSION = 1
+RULES_VERSION = 2  # 2: one traditional table with the titles' (core.traditional); 行署, 人民政府办
 
 # The agency a report is filed under when neither the document nor its site can tell which body
 # published it (storage.ingest): never expected, it holds such reports for review (the monitor's
 # ``unnamed_agency`` finding) so that they still count as published.
 UNNAMED_AGENCY = "未写明发布机构"
-
-# Traditional forms of the characters agency names are made of (a curated table: names use a few
-# hundred characters, and a wrong conversion here would join two bodies).
-_PAIRS = (  # traditional, simplified, traditional, simplified, …
-    "倉仓備备傳传僑侨價价儲储創创劃划動动務务勞劳區区協协參参員员國国園园圖图執执報报場场學学實实寧宁"
-    "審审寶宝導导屬属嶺岭庫库廢废廣广廳厅慶庆應应戶户書书會会東东業业構构樂乐樓楼標标橋桥機机檔档檢检"
-    "權权歲岁歷历歸归殘残殯殡氣气涼凉淨净測测湯汤準准溝沟溫温滅灭滬沪漁渔漢汉漿浆濟济濱滨灣湾災灾為为"
-    "無无煙烟熱热營营爾尔牽牵犧牺狀状獄狱獨独獲获獸兽現现環环甕瓮產产畝亩畫画異异當当疊叠療疗癥症"
-    "發发盡尽監监盤盘眾众確确礎础礦矿禦御禮礼稅税種种稱称穩稳窮穷競竞節节範范築筑簡简糧粮糾纠紀纪約约"
-    "紅红純纯級级組组結结絡络給给統统經经綜综綠绿維维網网緊紧線线編编練练縣县縮缩總总績绩織织繪绘繫系"
-    "繼继續续纖纤罰罚罷罢羅罗義义習习聯联聲声職职聽听肅肃脅胁腦脑臺台與与興兴舉举舊旧艦舰華华萬万葉叶"
-    "蔣蒋薦荐藝艺藥药蘇苏蘭兰處处號号蟲虫術术衛卫衝冲裏里補补裝装製制複复規规視视覺觉覽览觀观訂订"
-    "計计訊讯討讨訓训記记設设許许訴诉診诊詢询試试詳详認认語语誠诚誤误說说課课調调談谈請请論论諮咨諸诸"
-    "謀谋謝谢證证譯译議议護护讀读變变讓让豐丰豬猪負负財财貧贫貨货販贩責责貸贷費费貿贸資资賓宾賠赔賣卖"
-    "賦赋質质購购贊赞贛赣趕赶躍跃車车軍军軟软較较載载輔辅輕轻輛辆輪轮輸输輿舆轄辖轉转轟轰辦办辭辞農农"
-    "進进運运過过達达違违遞递遠远適适遷迁選选遺遗遼辽還还邊边郵邮鄉乡鄭郑鄰邻醫医釋释針针銀银鋼钢錄录"
-    "錢钱錦锦鍋锅鎮镇鏡镜鐘钟鐵铁鑄铸長长門门閉闭開开閒闲間间閣阁閩闽閱阅闊阔闖闯關关陝陕陰阴陳陈陸陆"
-    "陽阳隊队階阶際际隨随險险隱隐隸隶雖虽雙双雜杂雞鸡離离難难雲云電电項项須须預预領领頭头頻频題题額额"
-    "顏颜願愿類类顧顾風风飛飞飯饭飲饮館馆饑饥馬马駐驻駕驾騎骑騰腾驅驱驗验驚惊驛驿體体鬥斗鬧闹魯鲁鮮鲜"
-    "鳥鸟鳳凤鳴鸣鴻鸿鵬鹏鹽盐麗丽麥麦黃黄點点黨党齊齐齡龄龍龙龜龟"
-)
-_TRADITIONAL = str.maketrans(dict(zip(_PAIRS[0::2], _PAIRS[1::2])))
 
 _BRACKETS = str.maketrans({"〔": "(", "〕": ")", "【": "(", "】": ")", "［": "(", "］": ")", "[": "(", "]": ")", "﹝": "(", "﹞": ")", "「": "", "」": "", "“": "", "”": "", '"': ""})
 _SPACE = re.compile(r"[\s·・•]+")
@@ -63,7 +43,8 @@ _EXPANSIONS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(p), r)
     for p, r in (
         (r"([县市区旗])府办$", r"\1人民政府办公室"),
-        (r"(?<!人民)政府办(公室)?$", "人民政府办公室"),
+        (r"(?:人民)?政府办(公室)?$", "人民政府办公室"),  # 县政府办, 县人民政府办
+        (r"行署(办公室)?$", r"行政公署\1"),
         (r"(?<!人民)政府办公厅$", "人民政府办公厅"),
         (r"(?<!人民)政府$", "人民政府"),
         (r"^([县市区旗])府$", r"\1人民政府"),
@@ -95,7 +76,7 @@ _ZONE_COMMITTEE = re.compile(r"(新区|实验区|开发区|示范区|高新区|�
 
 def clean_name(name: str) -> str:
     """The name with spaces, bracket forms, full-width characters and traditional characters unified."""
-    n = unicodedata.normalize("NFKC", name).translate(_TRADITIONAL).translate(_BRACKETS)
+    n = unicodedata.normalize("NFKC", name).translate(TRADITIONAL_TO_SIMPLIFIED).translate(_BRACKETS)
     return _SPACE.sub("", n)
 
 

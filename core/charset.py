@@ -102,42 +102,78 @@ def choose_encoding(
     header = header if header is not None else content_type
     bom = _bom(data)
     if bom:
-        return bom
-    declared: list[str] = []
-    # The operator's setting first: it exists because the site's own labels were found wrong.
-    for label in (normalize_charset(site), charset_of_media_type(header) or normalize_charset(header), declared_in_document(data)):
-        if label and label not in declared:
-            declared.append(label)
+        return bom  # rule 1
+    declared = _declared_charsets(data, header, site)
     if data.isascii():
         return declared[0] if declared else "utf-8"
-    sample = data[:_SAMPLE]
-    if len(data) > _SAMPLE:  # do not judge a character cut in half at the end
-        sample = sample[: sample.rfind(b"\n") + 1 or _SAMPLE]
-    try:
-        sample.decode("utf-8")
-        return "utf-8"
-    except UnicodeDecodeError:
-        pass
+    sample = _sample(data)
+    if _is_utf8(sample):
+        return "utf-8"  # rule 2
     non_ascii = (len(sample) - len(sample.translate(None, _HIGH_BYTES))) or 1
     utf8 = _judge(sample, "utf-8")
     assert utf8 is not None
-    # A UTF-8 page with a few broken bytes; GBK bytes read as UTF-8 fail on nearly every character.
     if utf8[0] * 100 < non_ascii:
-        return "utf-8"
+        return "utf-8"  # rule 3: a few broken bytes; GBK read as UTF-8 fails on nearly every character
+    judged = _judge_declared(sample, declared)
+    believed = _believed_label(judged, non_ascii)
+    if believed:
+        return believed  # rule 4
+    gb = judged.get("gb18030") or _judge(sample, "gb18030")
+    assert gb is not None
+    if gb[0] * 200 < non_ascii:
+        return "gb18030"  # rule 5
     western = [c for c in declared if _is_western(c)]
-    judged = {c: _judge(sample, c) for c in declared if not _is_western(c) and c not in ("utf-8", "utf-8-sig")}
+    if western and not declared_in_document(data):
+        return western[0]  # nothing Chinese fits: the Western label may be true after all
+    return _fewest_replacements(judged, utf8, gb)
+
+
+def _declared_charsets(data: bytes, header: str | None, site: str | None) -> list[str]:
+    """The charsets the labels name, once each, in the order they are believed: the operator's
+    setting first (it exists because the site's own labels were found wrong), the header, the
+    document's own declaration."""
+    declared: list[str] = []
+    for label in (normalize_charset(site), charset_of_media_type(header) or normalize_charset(header), declared_in_document(data)):
+        if label and label not in declared:
+            declared.append(label)
+    return declared
+
+
+def _sample(data: bytes) -> bytes:
+    """The bytes judged: the first ``_SAMPLE``, ending at a line break so that no character is cut in half."""
+    sample = data[:_SAMPLE]
+    if len(data) > _SAMPLE:
+        sample = sample[: sample.rfind(b"\n") + 1 or _SAMPLE]
+    return sample
+
+
+def _is_utf8(sample: bytes) -> bool:
+    try:
+        sample.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _judge_declared(sample: bytes, declared: list[str]) -> dict[str, tuple[int, str] | None]:
+    """Each declared charset's decode of ``sample``, but Western labels and UTF-8 (judged apart)."""
+    return {c: _judge(sample, c) for c in declared if not _is_western(c) and c not in ("utf-8", "utf-8-sig")}
+
+
+def _believed_label(judged: dict[str, tuple[int, str] | None], non_ascii: int) -> str | None:
+    """The first declared charset whose decode is clean, else the first with a stray broken byte
+    in a page that reads as Chinese; None when no label is to be believed."""
     for codec, j in judged.items():
         if j is not None and j[0] == 0:
             return codec
     for codec, j in judged.items():
         if j is not None and j[0] * 200 < non_ascii and _cjk_share(j[1]) >= 0.5:
-            return codec  # a stray broken byte in a page that reads as Chinese
-    gb = judged.get("gb18030") or _judge(sample, "gb18030")
-    assert gb is not None
-    if gb[0] * 200 < non_ascii:
-        return "gb18030"
-    if western and not declared_in_document(data):
-        return western[0]  # nothing Chinese fits: the Western label may be true after all
+            return codec
+    return None
+
+
+def _fewest_replacements(judged: dict[str, tuple[int, str] | None], utf8: tuple[int, str], gb: tuple[int, str]) -> str:
+    """Failing every rule: the decode with the fewest U+FFFD (ties: the name sorting first)."""
     scored = [(j[0], c) for c, j in judged.items() if j is not None] + [(utf8[0], "utf-8"), (gb[0], "gb18030")]
     return min(scored)[1]
 

@@ -117,6 +117,22 @@ def _looks_like_text(data: bytes) -> bool:
 def sniff_media_type(data: bytes, content_type: str | None = None, name: str = "") -> str:
     """The media type of ``data``; magic bytes beat a (often wrong) Content-Type header."""
     ext = extension_of(name)
+    by_magic = _by_magic_bytes(data, ext)
+    if by_magic:
+        return by_magic
+    ctype = base_type(content_type)
+    if ctype in ("text/html", "application/xhtml+xml"):
+        return "text/html"
+    by_name = _by_name(data, ctype, ext)
+    if by_name:
+        return by_name
+    if ctype and ctype not in _GENERIC_BINARY:
+        return ctype
+    return _by_content(data, ctype)
+
+
+def _by_magic_bytes(data: bytes, ext: str) -> str | None:
+    """The type the first bytes prove (PDF, OLE2, RAR, ZIP containers), else None."""
     head = data[:8]
     if head.startswith(b"%PDF"):
         return "application/pdf"
@@ -125,28 +141,35 @@ def sniff_media_type(data: bytes, content_type: str | None = None, name: str = "
     if head.startswith(_RAR):
         return "application/vnd.rar"
     if head.startswith(_ZIP):
-        sample = data[:4000]
-        if ext in ("docx", "xlsx", "ofd"):
-            return _BY_EXT[ext]
-        if b"word/" in sample:
-            return _BY_EXT["docx"]
-        if b"xl/" in sample:
-            return _BY_EXT["xlsx"]
-        if b"OFD.xml" in sample:
-            return _BY_EXT["ofd"]
-        return "application/zip"
-    ctype = base_type(content_type)
-    if ctype in ("text/html", "application/xhtml+xml"):
-        return "text/html"
-    if ext in _BY_EXT and (ctype in ("", "text/plain") or ctype in _GENERIC_BINARY):
-        by_name = _BY_EXT[ext]
-        if not is_text_type(by_name) or _looks_like_text(data):  # download.jsp may send any file
-            return by_name
+        return _zip_type(data[:4000], ext)
+    return None
+
+
+def _zip_type(sample: bytes, ext: str) -> str:
+    """A ZIP container by its name, else by the members it starts with (word/, xl/, OFD.xml)."""
+    if ext in ("docx", "xlsx", "ofd"):
+        return _BY_EXT[ext]
+    for member, kind in ((b"word/", "docx"), (b"xl/", "xlsx"), (b"OFD.xml", "ofd")):
+        if member in sample:
+            return _BY_EXT[kind]
+    return "application/zip"
+
+
+def _by_name(data: bytes, ctype: str, ext: str) -> str | None:
+    """The type the file name says, where the header says nothing better (none, text/plain, a
+    generic binary type): download.jsp may send any file. A text type only for bytes that are text."""
+    if ext not in _BY_EXT or not (ctype in ("", "text/plain") or ctype in _GENERIC_BINARY):
+        return None
+    by_name = _BY_EXT[ext]
+    return by_name if not is_text_type(by_name) or _looks_like_text(data) else None
+
+
+def _by_content(data: bytes, ctype: str) -> str:
+    """Without a telling header or name: HTML by its tags, a binary of unknown form kept as the
+    header says (never read as text), else plain text."""
     sample = data[:2048].lower()
-    if ctype and ctype not in _GENERIC_BINARY:
-        return ctype
     if b"<html" in sample or b"<!doctype html" in sample or b"<table" in sample:
         return "text/html"
     if ctype and not _looks_like_text(data):
-        return ctype  # a file of a form the table does not know: kept raw, never read as text
+        return ctype
     return "text/plain"

@@ -14,24 +14,10 @@ from __future__ import annotations
 import re
 from datetime import date
 
-# Traditional → simplified for the characters of report titles, agency names and the notices
-# about reports (mirror sites convert whole pages). Phrases first: 資訊 is Taiwan's 信息.
-_TRADITIONAL_PHRASES = (("資訊", "信息"), ("資料", "资料"), ("發佈", "发布"), ("佈", "布"))
-_TRAD = (
-    "報資開條處機關縣區鄉鎮辦廳農業務訊於經濟發與圖讀說題體聯對衛財審計場環護員會備錄導編製遞項點傳專組織門總統稅營貿醫療藥園規劃態廣東華雲嶺龍陽灣蘇遼寧黃齊維爾陝貴臺紅橋薊漢陰萬請復議訴訟決據轉動數時間為後號興豐寶義學習黨"
-    "開數請處總計聯機關資許強費規範務項結轉辦續維審糾訴議復據與國內過為類舉訪報門權證況發廢現決額購單會織業學構屬護實際無補後確認獲繳點經濟預專設應當時間產級條製採區縣鄉鎮動態標題來源發機構號統問題進圖讀傳"
-    "齊爭兩體險醫歷壓論環東車書長興政務級屬電視頻動畫徵見議點評測覈檢查報稱關係蘭陸歸區鐵漁軍館屆張揚"
-)
-_SIMP = (
-    "报资开条处机关县区乡镇办厅农业务讯于经济发与图读说题体联对卫财审计场环护员会备录导编制递项点传专组织门总统税营贸医疗药园规划态广东华云岭龙阳湾苏辽宁黄齐维尔陕贵台红桥蓟汉阴万请复议诉讼决据转动数时间为后号兴丰宝义学习党"
-    "开数请处总计联机关资许强费规范务项结转办续维审纠诉议复据与国内过为类举访报门权证况发废现决额购单会织业学构属护实际无补后确认获缴点经济预专设应当时间产级条制采区县乡镇动态标题来源发机构号统问题进图读传"
-    "齐争两体险医历压论环东车书长兴政务级属电视频动画征见议点评测核检查报称关系兰陆归区铁渔军馆届张扬"
-)
-assert len(_TRAD) == len(_SIMP), "the traditional/simplified table must pair characters one to one"
-TRADITIONAL_TO_SIMPLIFIED = str.maketrans(_TRAD, _SIMP)
-# Whether a text holds anything to translate: translating every character is slow, and most
-# titles and lines hold neither a traditional character nor a full-width one.
-_HAS_TRADITIONAL = re.compile("[" + "".join(sorted(set(_TRAD + "".join(t for t, _ in _TRADITIONAL_PHRASES)))) + "]")
+from core import traditional
+
+# Traditional → simplified: the one table (core.traditional), re-exported for callers of this module.
+TRADITIONAL_TO_SIMPLIFIED = traditional.TRADITIONAL_TO_SIMPLIFIED
 
 # Full-width ASCII (！ to ～) → ASCII; every kind of space → one space.
 _FULL_WIDTH = {cp: cp - 0xFEE0 for cp in range(0xFF01, 0xFF5F)}
@@ -43,18 +29,27 @@ _HAS_WIDE = re.compile("[\uff01-\uff5e\u3000]")
 _SUBJECT = re.compile(r"政府信息公开|政务信息公开|政务公开|信息公开|年度报告|年报|工作报告")
 REPORT_WORDS = ("年度报告", "年报", "工作报告")
 
-_CN_DIGIT = {"〇": 0, "○": 0, "零": 0, "O": 0, "o": 0, "0": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_DIGIT = {
+    "〇": 0, "○": 0, "零": 0, "O": 0, "o": 0, "0": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9,
+    # The capital numerals of financial writing (贰零贰叁年, 貳零貳叁年 on a traditional page).
+    "壹": 1, "贰": 2, "貳": 2, "叁": 3, "参": 3, "肆": 4, "伍": 5, "陆": 6, "柒": 7, "捌": 8, "玖": 9,
+}  # fmt: skip
+_CN_YEAR_DIGIT = "[〇○零Oo0一二三四五六七八九壹贰貳叁参肆伍陆柒捌玖]"
 _NOT_DATE = r"(?!\s*\d{1,2}\s*月)(?!\s*[一二三四五六七八九十]{1,3}\s*月)"
 _YEAR_ARABIC = re.compile(rf"(?<![\d.])((?:19|20)\d{{2}})(?!\d)\s*(?:(?:年度?|年){_NOT_DATE}|(?=\s*(?:政府|政务|信息公开|年报|年度报告)))")
-_YEAR_CN_DIGITS = re.compile(rf"([〇○零O一二三四五六七八九]{{4}})\s*年度?{_NOT_DATE}")
-_YEAR_CN_SPELLED = re.compile(rf"([二两])千零?(?:([一二三四五六七八九])?(十))?([一二三四五六七八九])?\s*年度?{_NOT_DATE}")
+# A year alone in brackets: "某县(2023)政府信息公开…", "…年度报告【2023】"; not a document number
+# (某政发(2023)5号; 〔2023〕 is only ever one).
+_YEAR_BRACKETED = re.compile(r"(?<![发函字])[(\[【]\s*((?:19|20)\d{2})\s*[)\]】](?!\s*第?\d+\s*号)")
+_YEAR_CN_DIGITS = re.compile(rf"({_CN_YEAR_DIGIT}{{4}})\s*年度?{_NOT_DATE}")
+_YEAR_CN_SPELLED = re.compile(rf"([二两贰貳])[千仟]零?(?:([一二三四五六七八九贰貳叁参肆伍陆柒捌玖])?([十拾]))?([一二三四五六七八九壹贰貳叁参肆伍陆柒捌玖])?\s*年度?{_NOT_DATE}")
 MIN_YEAR = 2000  # the 条例 took effect in 2008; a few local rules earlier. Anything before is noise.
 
 _TRUNCATED = re.compile(r"(?:…|⋯|\.{2,}|。{3,}|·{3,})\s*$")
 
 # Clear evidence that a page is ABOUT reports rather than a report (docs/portals.md §5).
 _NEGATIVE = (
-    ("interpretation", re.compile(r"解读|图解|一图读懂|一图看懂|读懂|图说|问答|答记者问|政策吹风|视频|动漫|动画|H5", re.I)),
+    ("interpretation", re.compile(r"解读|图解|一图读懂|一图看懂|读懂|图说|问答|答记者问|政策吹风")),
+    ("interpretation", re.compile(r"视频|动漫|动画|H5", re.I)),
     ("work_plan", re.compile(r"工作要点")),
     # 机构编制委员会办公室 and 培训中心 are agencies that publish reports of their own.
     ("compiling_notice", re.compile(r"(?<!机构)编制(?!委员会|办公室|委)|部署|培训(?:会|班)|征求意见|意见征集")),
@@ -67,6 +62,12 @@ _NEGATIVE = (
     # ("关于印发某县2023年政府信息公开工作年度报告的通知") is no evidence either way.
     ("notice", re.compile(r"^转发|(?:通知|通告|公告|公示|简报|纪要)$")),
 )
+# Words of the list above that are also parts of bodies' names (县会议中心, 县视频监控中心, 县考核
+#办公室): inside the name of the body that opens the title, before its year and subject, they are
+# no evidence. Never the words that only ever speak about a report (解读, 一图读懂, 通知).
+_NOT_IN_NAMES = frozenset({"解读", "图解", "一图读懂", "一图看懂", "读懂", "图说", "问答", "答记者问", "政策吹风", "工作要点"})
+_BODY_END = re.compile(r"(?:中心|局|站|所|院|馆|室|队|委员会|办公室|公司|台|厅|处|学校|集团|基地)$")
+_CJK_RUN = re.compile(r"[\u4e00-\u9fff]+$")
 _PUBLISHES_REPORT = re.compile(r"(?:印发|公布|发布)\S*?(?:19|20)\d{2}\s*年度?\S*?(?:年度报告|年报|工作报告)》?的?(?:通知|公告)$")
 
 
@@ -74,9 +75,9 @@ def _same_length(text: str) -> str:
     """Full-width → ASCII, U+3000 → space, traditional → simplified: one character for one, so
     positions in the result are positions in ``text``."""
     t = text.translate(_WIDTH_AND_SPACE) if _HAS_WIDE.search(text) else text
-    if not _HAS_TRADITIONAL.search(t):
+    if not traditional.HAS_TRADITIONAL.search(t):
         return t
-    for trad, simp in _TRADITIONAL_PHRASES:
+    for trad, simp in traditional.PHRASES:  # same length: 資訊 → 信息
         t = t.replace(trad, simp)
     return t.translate(TRADITIONAL_TO_SIMPLIFIED)
 
@@ -102,16 +103,18 @@ def is_truncated(title: str | None) -> bool:
 def year_mentions(title: str | None) -> list[tuple[int, int, int]]:
     """Every year written in ``title`` as (start, end, year), positions in ``title`` itself:
     2023年, 2023年度, ２０２３年, 二〇二三年, 二零二三年, 两千零二十三年, or 2023 right before the
-    subject words; never the year of a date (2024年1月)."""
+    subject words, or alone in brackets ((2023), 【2023】); never the year of a date (2024年1月)."""
     if not title:
         return []
     t = _same_length(title)
     found: list[tuple[int, int, int]] = []
     for m in _YEAR_ARABIC.finditer(t):
         found.append((m.start(), m.end(), int(m.group(1))))
+    for m in _YEAR_BRACKETED.finditer(t):
+        found.append((m.start(), m.end(), int(m.group(1))))
     for m in _YEAR_CN_DIGITS.finditer(t):
         digits = m.group(1)
-        if any(c in "〇○零一二三四五六七八九" for c in digits):
+        if not all(c in "0Oo" for c in digits):  # not "OOOO年"
             found.append((m.start(), m.end(), int("".join(str(_CN_DIGIT[c]) for c in digits))))
     for m in _YEAR_CN_SPELLED.finditer(t):
         tens = (_CN_DIGIT[m.group(2)] if m.group(2) else 1) if m.group(3) else 0
@@ -157,14 +160,35 @@ def negative_evidence(title: str | None) -> str | None:
     """The reason a title is clearly NOT a report but about one (an interpretation, a work plan,
     a notice about compiling or submitting reports, the national format notice, a review, a
     meeting, a notice or bulletin about reports in general), or None when the title gives no such
-    evidence."""
+    evidence. A word that is part of the publishing body's name (县会议中心…) is no evidence."""
     n = _compact(title or "")
     if not n:
         return None
     for reason, pattern in _NEGATIVE:
-        if pattern.search(n) and not (reason == "notice" and _PUBLISHES_REPORT.search(n)):
+        if reason == "notice" and _PUBLISHES_REPORT.search(n):
+            continue
+        if any(not _inside_body_name(n, m) for m in pattern.finditer(n)):
             return reason
     return None
+
+
+def _body_name_end(n: str) -> int:
+    """Where the body's name that opens a title ends: at its first year or subject word."""
+    starts = [start for start, _, _ in year_mentions(n)[:1]]
+    subject = _SUBJECT.search(n)
+    if subject:
+        starts.append(subject.start())
+    return min(starts, default=0)
+
+
+def _inside_body_name(n: str, m: re.Match[str]) -> bool:
+    """Whether the match lies inside one run of a body's name before the year and subject (县会议中心
+    2023年…): characters on both sides of it, and the run ends as a body's name does."""
+    if m.group(0) in _NOT_IN_NAMES or m.start() == 0:
+        return False
+    end = _body_name_end(n)
+    name = n[:end]
+    return m.end() < end and bool(_CJK_RUN.search(n[m.start() - 1 : end])) and len(_CJK_RUN.search(name).group(0)) == len(name) and bool(_BODY_END.search(name))  # type: ignore[union-attr]
 
 
 __all__ = [

@@ -85,7 +85,8 @@ def classify_entry(entry: ListEntry, *, article_url: bool = False) -> EntryKind:
     kinds, every article or attachment link whose title says nothing either way (no year, no
     年报 words, cut short with …) is a ``candidate``: it is fetched and the parser decides.
     ``article_url``: the adapter knows the URL as one of its family's article pages. Links that
-    are pager or site chrome, or index pages, stay ``other``."""
+    are pager or site chrome, or index pages, stay ``other``; so do links of no article shape and
+    no date whose title does not name a report either."""
     kind = classify_title(entry.title)
     if kind != "other":
         return kind
@@ -93,9 +94,34 @@ def classify_entry(entry: ListEntry, *, article_url: bool = False) -> EntryKind:
         return "candidate" if follows_link_to(entry.url) else "other"
     if _NAVIGATION_TEXT.match(normalize_title(entry.title)) or (looks_like_index(entry.url) and not article_url):
         return "other"
-    if article_url or follows_link_to(entry.url) or _ARTICLE_URL.search(entry.url):
-        return "candidate"
+    if article_url or follows_link_to(entry.url) or _ARTICLE_URL.search(entry.url) or titles.is_report_title(entry.title):
+        return "candidate"  # a title naming a report needs no URL shape or date (a hand-made /nb/5.html)
     return "candidate" if entry.list_date else "other"
+
+
+_PAGER_FILE = re.compile(r"^(?:index|list|default)(?:_\d+)*$")
+_MORE = re.compile(r"^(?:更多|查看更多|more|更多信息)\s*(?:>>|»|>|＞＞)?$", re.I)
+
+
+def is_more_below(entry: ListEntry, page_url: str) -> bool:
+    """A 更多 link into a folder below the list page's own (``/nb/index.html`` → ``/nb/bmnb/``):
+    the full list of a block the page shows only the top of (部门年报 [更多]). 更多 links elsewhere
+    (the portal's news) are site chrome."""
+    if not _MORE.match(normalize_title(entry.title)):
+        return False
+    here, there = urlsplit(page_url), urlsplit(entry.url)
+    folder, _, own = here.path.rpartition("/")
+    own_stem = own.split(".")[0]
+    if there.netloc != here.netloc or not there.path.startswith(folder + "/"):
+        return False
+    rest = there.path[len(folder) + 1 :]
+    if not rest or there.path == here.path:
+        return False
+    if "/" in rest:  # a folder below; not a numbered page of this list (VSB: nb.htm → nb/12.htm)
+        return not (own_stem and rest.startswith(own_stem + "/") and rest[len(own_stem) + 1 :].split(".")[0].isdigit())
+    # A file beside an index page (its folder is the column's): a list of its own, not a page of this one.
+    stem = rest.split(".")[0]
+    return bool(_PAGER_FILE.match(own_stem or "index")) and not (stem.isdigit() or _PAGER_FILE.match(stem))
 
 
 def wanted(entry: ListEntry, year: int | None = None) -> bool:

@@ -13,11 +13,9 @@ import json
 import re
 from urllib.parse import urldefrag, urlencode
 
+from crawler.adapters.gkmlpt import categories_in_text
+
 _SID = re.compile(r"SID\s*[:=]\s*['\"]?(\d+)")
-_KEY = r"[\"']?{}[\"']?\s*:\s*"
-_VALUE = r"[\"']([^\"'{{}}]{{1,60}})[\"']"
-_ID_FIRST = re.compile(r"\{[^{}]*?" + _KEY.format("id") + r"[\"']?(\d+)[\"']?[^{}]*?" + _KEY.format("(?:name|title|text)") + _VALUE.format())
-_NAME_FIRST = re.compile(r"\{[^{}]*?" + _KEY.format("(?:name|title|text)") + _VALUE.format() + r"[^{}]*?" + _KEY.format("id") + r"[\"']?(\d+)")
 _PERCENT_U = re.compile(r"%u([0-9a-fA-F]{4})")
 
 
@@ -36,12 +34,13 @@ def shell_categories(text: str) -> list[tuple[str, str]]:
     """(catid, name) of every category the shell's script names, in page order, once each."""
     if "_CONFIG" not in text:
         return []
-    found: dict[str, tuple[int, str]] = {}
-    for m in _ID_FIRST.finditer(text):
-        found.setdefault(m.group(1), (m.start(), unescape(m.group(2))))
-    for m in _NAME_FIRST.finditer(text):
-        found.setdefault(m.group(2), (m.start(), unescape(m.group(1))))
-    return [(catid, name) for catid, (_, name) in sorted(found.items(), key=lambda kv: kv[1][0])]
+    out: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    for catid, name in categories_in_text(text):  # the crawl's reader: one home for the tree's shape
+        if catid not in seen:
+            seen.add(catid)
+            out.append((catid, name))
+    return out
 
 
 def list_api_url(shell_url: str, catid: str, sid: str) -> str:

@@ -20,6 +20,7 @@ from urllib.parse import urljoin, urlsplit
 from parsel import Selector
 from tldextract import TLDExtract
 
+from core import titles
 from crawler.discovery import classify_title, normalize_title
 
 COLUMN_MIN = 5  # a link scoring this as a column is fetched as a column candidate
@@ -42,7 +43,7 @@ _SCRIPT_REDIRECT = re.compile(
     r"(?:window\.|top\.|self\.|document\.)?location(?:\.href)?\s*=\s*[\"']([^\"']+)[\"']|location\.(?:replace|assign)\(\s*[\"']([^\"']+)[\"']"
 )
 _NOT_A_PAGE = re.compile(r"^(?:javascript:|mailto:|tel:|#|data:|$)", re.I)
-_YEAR_ONLY = re.compile(r"^(?:19|20)\d{2}年?度?$")
+_YEAR_ONLY = re.compile(r"^(?:(?:19|20)\d{2}|[〇○零O一二三四五六七八九]{4})年?度?$")  # 2023年, 二〇二三年度
 _offline_domains = TLDExtract(suffix_list_urls=(), include_psl_private_domains=True, cache_dir=None)
 
 
@@ -68,8 +69,9 @@ class PortalLink:
 
 
 def compact(text: str) -> str:
-    """Link text without spaces, arrows and brackets (``【政府信息公开年报】`` → ``政府信息公开年报``)."""
-    return _BLANK.sub("", normalize_title(text))
+    """Link text in the titles' matching form (traditional → simplified, full-width → ASCII;
+    ``core.titles``) without spaces, arrows and brackets (``【政府資訊公開年報】`` → ``政府信息公开年报``)."""
+    return _BLANK.sub("", titles.normalize_title(text))
 
 
 def _slugs(url: str) -> tuple[list[str], str]:
@@ -81,65 +83,86 @@ def _slugs(url: str) -> tuple[list[str], str]:
 def score_link(url: str, text: str, context: str = "") -> LinkScore:
     """How strongly a link with ``text`` (under a block headed ``context``) leads to a 年报 column or the hub."""
     t, ctx = compact(text), compact(context)
-    reasons: list[str] = []
-    column = hub = 0
-    year_level = False
     kind = classify_title(t)
     if kind in ("report", "excluded") and not _YEAR_ONLY.match(t):
         # One report (or a 解读 of one): evidence about the page it is listed on, not a column.
         return LinkScore(reasons=(f"a {'report' if kind == 'report' else 'page about a report'}, not a column",))
-    if t and _NIANBAO.search(t) and not _OTHER_ANNUAL.search(t):
-        if "信息公开" in t and len(t) <= 24:
-            column += 8
-            reasons.append(f"text names the column ({t})")
-        elif len(t) <= 12:
-            column += 6
-            reasons.append(f"text names a 年报 column ({t})")
-        else:
-            column += 2
-            reasons.append("long text mentioning 年报")
-    ctx_nianbao = bool(ctx and _NIANBAO.search(ctx) and not _OTHER_ANNUAL.search(ctx) and not column)
-    if ctx_nianbao:
-        if _MORE.match(t):
-            column += 6
-            reasons.append(f"更多 link of a block headed {ctx}")
-        elif kind == "subcolumn" and _YEAR_ONLY.match(t):
-            column += 3
-            year_level = True
-            reasons.append(f"year {t} in a block headed {ctx}")
-        elif kind == "subcolumn":
-            column += 5
-            reasons.append(f"category {t} in a block headed {ctx}")
+    reasons: list[str] = []
+    column = _column_by_text(t, reasons)
+    year_level = False
+    if not column and ctx and _NIANBAO.search(ctx) and not _OTHER_ANNUAL.search(ctx):
+        points, year_level = _column_by_block(t, ctx, kind, reasons)
+        column += points
     segments, rest = _slugs(url)
-    slug = next((s for s in segments if s in _COLUMN_SLUGS), None) or next((k for k in _COLUMN_SLUGS if k in rest), None)
-    if slug:
-        column += 3
-        reasons.append(f"URL slug {slug}")
-    elif any(s == "nb" for s in segments):
-        column += 2
-        reasons.append("URL slug nb")
+    column += _column_by_slug(segments, rest, reasons)
     year_slug = next((s for s in segments if _YEAR_SLUG.match(s)), None)
     if year_slug and column:
         year_level = True
         reasons.append(f"year folder {year_slug}")
     if column and (_YEAR_ONLY.match(t) or year_level):
         year_level = True
+    hub, hub_reasons = _hub_evidence(url, t, segments)
+    return LinkScore(column, hub, tuple(reasons), tuple(hub_reasons), year_level)
 
-    hub_reasons: list[str] = []
+
+def _column_by_text(t: str, reasons: list[str]) -> int:
+    """Points for link words naming a 年报 column (not another kind of annual report)."""
+    if not (t and _NIANBAO.search(t) and not _OTHER_ANNUAL.search(t)):
+        return 0
+    if "信息公开" in t and len(t) <= 24:
+        reasons.append(f"text names the column ({t})")
+        return 8
+    if len(t) <= 12:
+        reasons.append(f"text names a 年报 column ({t})")
+        return 6
+    reasons.append("long text mentioning 年报")
+    return 2
+
+
+def _column_by_block(t: str, ctx: str, kind: str, reasons: list[str]) -> tuple[int, bool]:
+    """Points (and whether it is a year level) for a link in a block headed by a 年报 heading:
+    its 更多 link, a year or a category of the tree."""
+    if _MORE.match(t):
+        reasons.append(f"更多 link of a block headed {ctx}")
+        return 6, False
+    if kind == "subcolumn" and _YEAR_ONLY.match(t):
+        reasons.append(f"year {t} in a block headed {ctx}")
+        return 3, True
+    if kind == "subcolumn":
+        reasons.append(f"category {t} in a block headed {ctx}")
+        return 5, False
+    return 0, False
+
+
+def _column_by_slug(segments: list[str], rest: str, reasons: list[str]) -> int:
+    """Points for a 年报 slug in the URL's path (or query and fragment)."""
+    slug = next((s for s in segments if s in _COLUMN_SLUGS), None) or next((k for k in _COLUMN_SLUGS if k in rest), None)
+    if slug:
+        reasons.append(f"URL slug {slug}")
+        return 3
+    if any(s == "nb" for s in segments):
+        reasons.append("URL slug nb")
+        return 2
+    return 0
+
+
+def _hub_evidence(url: str, t: str, segments: list[str]) -> tuple[int, list[str]]:
+    """Points, with reasons, for a link to the disclosure hub: its words, a hub slug, a disclosure host."""
+    hub, reasons = 0, []
     if t and not _NOT_HUB.search(t):
         word = next(((w, n) for w, n in _HUB_WORDS if w in t), None)
         if word:
             hub += word[1] if len(t) <= 12 else 2
-            hub_reasons.append(f"text names the disclosure hub ({t})")
-    host = (urlsplit(url).hostname or "").lower()
+            reasons.append(f"text names the disclosure hub ({t})")
     hub_slug = next((s for s in segments if s in _HUB_SLUGS), None)
     if hub_slug:
         hub += 2
-        hub_reasons.append(f"URL slug {hub_slug}")
+        reasons.append(f"URL slug {hub_slug}")
+    host = (urlsplit(url).hostname or "").lower()
     if host.split(".")[0] in _HUB_HOSTS:
         hub += 2
-        hub_reasons.append(f"disclosure host {host}")
-    return LinkScore(column, hub, tuple(reasons), tuple(hub_reasons), year_level)
+        reasons.append(f"disclosure host {host}")
+    return hub, reasons
 
 
 def block_heading(anchor: Selector) -> str:
@@ -188,7 +211,7 @@ def page_evidence(selector: Selector, links: list[PortalLink], text: str = "") -
     one, the report titles it lists (as links, or in ``text``, the page's source, where a list is
     rendered by script: Hanweb's inline ``<datastore>``), the year sub-columns it offers."""
     score, reasons = 0, []
-    names = [normalize_title(x) for x in (selector.xpath("//title/text()").get(""), selector.xpath("//meta[@name='ColumnName']/@content").get(""))]
+    names = [titles.normalize_title(x) for x in (selector.xpath("//title/text()").get(""), selector.xpath("//meta[@name='ColumnName']/@content").get(""))]
     named = next((n for n in names if n and _NIANBAO.search(n) and not _OTHER_ANNUAL.search(n) and classify_title(n) != "report"), None)
     if named:
         score += 4

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from core.titles import normalize_title
+from core.traditional import to_simplified
 from parser import fields
 from parser.labels import norm
 
@@ -169,10 +171,13 @@ def signed_agency(lines: list[str]) -> str | None:
     return None
 
 
-def _from_period(text: str) -> ReportName | None:
-    if not any(w in text[:3000] for w in ("政府信息公开", "政务公开", "信息公开")):
+def _from_period(title: str | None, text: str) -> ReportName | None:
+    # Traditional pages read in simplified form; the subject words may be in the title only (a
+    # body that gives just the period under a title naming the report).
+    head = to_simplified(text[:6000])
+    if not any(w in normalize_title(title) + head[:3000] for w in ("政府信息公开", "政务公开", "信息公开")):
         return None
-    for sentence in re.split(r"[。\n]", text[:6000]):
+    for sentence in re.split(r"[。\n]", head):
         if not any(w in sentence for w in _PERIOD_CONTEXT):
             continue
         year = fields.year_from_period(sentence)
@@ -201,7 +206,7 @@ def report_name(title: str | None, lines: list[str], text: str) -> ReportName | 
     None for a list of reports."""
     if looks_like_list(lines):
         return None
-    return _from_title(title) or _from_heading(lines) or _from_announcement(lines) or _from_period(text)
+    return _from_title(title) or _from_heading(lines) or _from_announcement(lines) or _from_period(title, text)
 
 
 SOURCE_WORDS = {

@@ -11,19 +11,12 @@ from __future__ import annotations
 import re
 
 from core.nfkc import nfkc
+from core.traditional import HAS_TRADITIONAL, TRADITIONAL_TO_SIMPLIFIED  # mirror sites convert whole pages
 
-# Traditional characters that occur in the labels we match (mirror sites convert whole pages).
-_TRADITIONAL = str.maketrans(
-    "開數請處總計聯機關資許強費規範務項結轉辦續維審糾訴議復據與國內過為類舉訪報門權證況發廢現決額購單會織業學構屬護實際無補後確認獲繳點經濟預專設應當時間產級條製採區縣鄉鎮動態標題來源發佈機構號統問題進圖讀傳"
-    "齊爭兩體險醫歷壓論環東車書長興",
-    "开数请处总计联机关资许强费规范务项结转办续维审纠诉议复据与国内过为类举访报门权证况发废现决额购单会织业学构属护实际无补后确认获缴点经济预专设应当时间产级条制采区县乡镇动态标题来源发布机构号统问题进图读传"
-    "齐争两体险医历压论环东车书长兴",
-)
 _DROP = dict.fromkeys(map(ord, "“”‘’\"'「」『』〝〞"), None)
 _CACHE: dict[str, str] = {}
 # Translating every character of a long text through a table is slow: most texts hold no
 # traditional character, and quotes and spaces go in one regex pass.
-_HAS_TRADITIONAL = re.compile("[" + "".join(map(chr, _TRADITIONAL)) + "]")
 _DROP_OR_SPACE = re.compile("[" + re.escape("".join(map(chr, _DROP))) + r"\s]+")
 
 
@@ -33,8 +26,8 @@ def norm(text: str) -> str:
     if cached is not None:
         return cached
     s = nfkc(text)
-    if _HAS_TRADITIONAL.search(s):
-        s = s.translate(_TRADITIONAL)
+    if HAS_TRADITIONAL.search(s):
+        s = s.translate(TRADITIONAL_TO_SIMPLIFIED)
     s = _DROP_OR_SPACE.sub("", s)
     # Labels repeat across documents; paragraphs do not and would only churn the cache.
     if len(text) <= 80:

@@ -271,3 +271,63 @@ def test_stored_agencies_of_one_body_merge_after_upgrade_sqlite(tmp_path: Path) 
 def test_stored_agencies_of_one_body_merge_after_upgrade_postgresql(tmp_path: Path) -> None:
     with pgserver.postgres_server() as url:
         _merged(url, tmp_path)
+
+
+# Variants found by the recall audit (issue 10) -------------------------------------------------
+COUNTY = "某省/某市/某县"
+DISTRICT = "某省/某市/某区"
+PREFECTURE = "新疆维吾尔自治区/某地区"
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "region"),
+    [
+        ("某市某区人民政府办公室", "某区政府办", DISTRICT),
+        ("某市某区人民政府办公室", "区政府办", DISTRICT),
+        ("某县人民政府", "某县政府", COUNTY),
+        ("某县人民政府办公室", "某县人民政府办", COUNTY),  # 办 for 办公室 after the full 人民政府
+        ("某县人民政府办公室", "县府办", COUNTY),
+        ("某地区行政公署", "某地区行署", PREFECTURE),  # 行署 is short for 行政公署
+        ("某地区行政公署办公室", "某地区行署办公室", PREFECTURE),
+        ("某县某镇人民政府", "某镇政府", COUNTY),
+        ("某县某镇人民政府", "某镇", COUNTY),
+        ("某市某区某街道办事处", "某街道办", DISTRICT),
+        ("某縣衛生健康局", "某县卫生健康局", COUNTY),
+        # 訪, 數, 專 were in the titles' table only: one table now (core.traditional).
+        ("某縣信訪局", "某县信访局", COUNTY),
+        ("某縣大數據中心", "某县大数据中心", COUNTY),
+    ],
+)
+def test_more_forms_of_one_name_share_a_key(a: str, b: str, region: str) -> None:
+    assert agency_key(a, region) == agency_key(b, region)
+
+
+@pytest.mark.parametrize(
+    ("name", "region", "site_name", "level"),
+    [
+        ("某市某区人民政府办公室", DISTRICT, "", "government"),
+        ("某县政府", COUNTY, "", "government"),
+        ("某县人民政府办", COUNTY, "", "government"),
+        ("某地区行署", PREFECTURE, "", "government"),
+        ("某盟行政公署", "内蒙古自治区/某盟", "", "government"),
+        ("某经济技术开发区管理委员会", "某省/某市/某经济技术开发区", "某经济技术开发区管理委员会", "government"),
+        ("某经济技术开发区管委会", "某省/某市/某经济技术开发区", "某经济技术开发区管委会", "government"),
+        ("某新区管委会", "某省/某新区", "某新区", "government"),
+        # A zone's committee on its city's portal is not that city's government.
+        ("某经济技术开发区管理委员会", "某省/某市", "某市人民政府", "department"),
+        # Townships: docs/report-format.md §1 gives them no national deadline; the default is 31 January.
+        ("某县某镇人民政府", COUNTY, "", "township"),
+        ("某县某镇人民政府办公室", COUNTY, "", "township"),
+        ("某民族乡人民政府", COUNTY, "", "township"),
+        ("某苏木", "内蒙古自治区/某盟/某旗", "", "township"),
+    ],
+)
+def test_level_of_more_names(name: str, region: str, site_name: str, level: str) -> None:
+    assert agency_level(name, region=region, site_name=site_name) == level
+
+
+def test_a_township_is_due_on_31_january_and_a_prefecture_office_on_31_march() -> None:
+    from monitor.deadlines import statutory_deadline
+
+    assert statutory_deadline(2023, agency_level("某县某镇人民政府", region=COUNTY))[0].isoformat() == "2024-01-31"
+    assert statutory_deadline(2023, agency_level("某地区行署办公室", region=PREFECTURE))[0].isoformat() == "2024-03-31"

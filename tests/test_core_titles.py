@@ -183,3 +183,91 @@ def test_pages_about_reports_that_are_fetched_now_are_not_filed_as_reports(title
     page = f"<html><head><title>{title}</title></head><body><h1>{title}</h1><div id='zoom'><p>{body}</p></div></body></html>"
     parsed = parse_document(page.encode(), "text/html", url="http://www.example.gov.cn/zwgk/202401/t20240105_1.html")
     assert parsed.kind == "other" and parsed.parse_status == "not_report"
+
+
+# Variants found by the recall audit (issue 10) ---------------------------------------------------
+@pytest.mark.parametrize(
+    ("title", "year"),
+    [
+        ("某县貳零貳叁年政府資訊公開工作年度報告", 2023),  # capital numerals on a traditional page
+        ("某县贰零贰叁年度政府信息公开年报", 2023),
+        ("某县贰仟零贰拾叁年政府信息公开年报", 2023),
+        ("某县二0二三年度政府信息公开工作年度报告", 2023),  # an ASCII zero among Chinese numerals
+        ("某县２０23年政府信息公开工作年度报告", 2023),  # full-width and ASCII digits mixed
+        ("某县 2023 年度 政府信息公开工作年度报告", 2023),
+        ("某县(2023)政府信息公开工作年度报告", 2023),  # the year alone in brackets
+        ("某县政府信息公开工作年度报告（2023）", 2023),
+        ("【2023年】某县政府信息公开工作年度报告", 2023),
+        ("某县政府信息公开工作年度报告【2022】", 2022),
+        ("关于印发某县工作计划的通知(某政办发[2023]12号)", None),  # a document number, not a year
+        ("某政发(2023)5号", None),
+    ],
+)
+def test_years_in_capital_numerals_mixed_digits_and_brackets_are_read(title: str, year: int | None) -> None:
+    assert report_year(title, latest=2026) == year
+    assert fields.year_from_title(title) == year
+
+
+@pytest.mark.parametrize(
+    ("title", "reason"),
+    [
+        # Traditional forms of the words of the negative evidence (答記者問, 吹風, 培訓, 簡報, 紀要).
+        ("某縣2023年政府資訊公開工作年度報告答記者問", "interpretation"),
+        ("某縣2023年政府資訊公開工作年度報告政策吹風會", "interpretation"),
+        ("關於2023年度政府資訊公開工作年度報告培訓班的通知", "compiling_notice"),
+        ("關於2023年度政府資訊公開工作年度報告的簡報", "notice"),
+        ("關於做好2023年度政府資訊公開工作年度報告編製和發佈工作的通知", "compiling_notice"),
+        ("2023年政府信息公开工作年度报告解读", "interpretation"),
+        ("【图解】某县2023年政府信息公开工作年度报告", "interpretation"),
+        ("一图看懂｜某县2023年政府信息公开工作年度报告", "interpretation"),
+        ("某县2023年度政府信息公开工作年度报告视频解读", "interpretation"),
+        # A word of the evidence at the start, or after the name: still evidence.
+        ("视频：某县审计局2023年政府信息公开工作年度报告", "interpretation"),
+        ("某县召开会议部署2023年度年报工作", "compiling_notice"),
+    ],
+)
+def test_negative_evidence_in_traditional_and_other_forms(title: str, reason: str) -> None:
+    assert negative_evidence(title) == reason
+    assert classify_title(title) == "excluded"
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        # Bodies whose names hold a word of the negative evidence publish reports of their own.
+        "某县会议中心2023年政府信息公开工作年度报告",
+        "某县视频监控中心2023年政府信息公开工作年度报告",
+        "某县干部培训中心2022年度政府信息公开年报",
+        # Corrections and attachments of a report are the report.
+        "某县2023年度政府信息公开工作年度报告（更正版）",
+        "某县2023年政府信息公开工作年报(附件)",
+        "某县二〇二三年度政府信息公开工作年度报告（修订）",
+    ],
+)
+def test_report_titles_whose_words_only_look_negative_are_followed(title: str) -> None:
+    assert negative_evidence(title) is None
+    assert wanted(ListEntry(ARTICLE, title))
+    assert classify_title(title) == "report"
+
+
+def test_a_title_cut_short_before_its_subject_is_fetched_and_the_body_gives_the_year() -> None:
+    from parser import parse_document
+
+    entry = ListEntry(ARTICLE, "关于2023年政府信息公开…")
+    assert classify_entry(entry) == "candidate" and wanted(entry)
+    # The year only in the body, in Chinese numerals, under a title without one.
+    title = "某县人民政府办公室政府信息公开工作年度报告"
+    body = "本报告中所列数据的统计期限自二〇二三年一月一日起至二〇二三年十二月三十一日止。"
+    page = f"<html><head><title>{title}</title></head><body><h1>{title}</h1><div id='zoom'><p>{body}</p></div></body></html>"
+    parsed = parse_document(page.encode(), "text/html", url=ARTICLE)
+    assert (parsed.kind, parsed.report_year) == ("report", 2023)
+
+
+def test_a_traditional_page_with_the_year_only_in_its_period_sentence_is_a_report() -> None:
+    from parser import parse_document
+
+    title = "政府資訊公開工作年度報告"
+    body = "本報告由某縣人民政府辦公室根據《中華人民共和國政府資訊公開條例》編製。本報告中所列數據的統計期限自2023年1月1日起至2023年12月31日止。"
+    page = f"<html><head><title>{title}</title></head><body><h1>{title}</h1><div id='zoom'><p>{body}</p></div></body></html>"
+    parsed = parse_document(page.encode(), "text/html", url=ARTICLE)
+    assert (parsed.kind, parsed.report_year) == ("report", 2023)

@@ -359,3 +359,46 @@ def test_hub_links_and_hosts() -> None:
 def test_platform_category_tree_is_read_in_either_key_order() -> None:
     text = "window._CONFIG = {SID: '1', CATS: [{id: 7, name: '政府信息公开年报'}, {\"name\": \"%u90E8%u95E8%u5E74%u62A5\", \"id\": \"8\"}]};"
     assert shell_categories(text) == [("7", "政府信息公开年报"), ("8", "部门年报")]
+
+
+def test_traditional_character_portal_and_a_start_at_its_disclosure_page(tmp_path: Path) -> None:
+    """A mirror in traditional characters (政務公開 → 政府資訊公開 → 政府資訊公開年報) is followed as its
+    simplified original; started at the 政府信息公开 page instead of the home page, the same column."""
+    agencies = ["某某县人民政府办公室", "某某县教育局"]
+    column = TrsColumn(prefix="", column_dir="zwgk/zfxxgk/zfxxgknb", site_name=SITE, articles=_reports(agencies))
+    nav = [("首頁", "/index.html"), ("新聞中心", "/xwzx/index.html"), ("政務公開", "/zwgk/index.html")]
+    boxes = '<ul><li><a href="/zwgk/zfxxgk/index.html">政府資訊公開</a></li><li><a href="/zwgk/zcwj/index.html">政策文件</a></li></ul>'
+    hub = _hub([("政府資訊公開指南", "/zwgk/zfxxgk/zfxxgkzn/index.html"), ("政府資訊公開年報", "/zwgk/zfxxgk/c100/index.html")])
+    routes = {
+        "/index.html": _home(nav),
+        "/zwgk/index.html": _html(f"政務公開_{SITE}", boxes),
+        "/zwgk/zfxxgk/index.html": hub,
+        **{path.replace("/zfxxgknb/", "/c100/"): page for path, page in _column_routes(column).items()},  # no telling slug
+    }
+    server = _serve(routes)
+    try:
+        from_home = _discover(tmp_path, server.base_url + "/", "--id", "mouxian")
+        from_hub = _discover(tmp_path, server.base_url + "/zwgk/zfxxgk/index.html", "--id", "mouxian")
+    finally:
+        server.stop()
+    for code, out, err in (from_home, from_hub):
+        assert code == 0, err[-3000:]
+        site = _entry(out)
+        assert site.start_urls == [server.base_url + "/zwgk/zfxxgk/c100/index.html"]
+        assert site.cms == "trs"
+
+
+@pytest.mark.parametrize(
+    ("text", "context", "year_level"),
+    [
+        ("政府資訊公開年報", "", False),
+        ("年度報告", "", False),
+        ("更多", "政府資訊公開年報", False),
+        ("２０２３年", "政府信息公开年报", True),  # a year of the tree, not its root
+        ("二〇二三年度", "政府信息公开年报", True),
+    ],
+)
+def test_link_words_are_read_in_the_titles_form(text: str, context: str, year_level: bool) -> None:
+    score = score_link("http://www.example.gov.cn/zwgk/c100/index.html", text, context)
+    assert score.column >= 3 and score.year_level is year_level
+    assert score_link("http://www.example.gov.cn/zwgk/index.html", "政務公開").hub >= HUB_MIN

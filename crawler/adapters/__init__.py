@@ -19,7 +19,8 @@ from crawler.adapters.base import CmsAdapter, ListPage, page_text
 
 FALLBACK = "generic"  # what reads a page without any family's markers under ``cms: auto``
 # A configured family gives way to another only when the page shows at least this many of the
-# other's markers and none of its own (a TRS year list under a hand-made root, a gkmlpt shell).
+# other's markers and none of its own (a TRS year list under a Hanweb root, a gkmlpt shell); the
+# generic family, which has no markers, gives way to one.
 OVERRIDE_MIN_MARKERS = 2
 
 
@@ -73,7 +74,10 @@ class AdapterRegistry:
                 best, best_score = name, score
         if hint in ("auto", "") or hint not in self.adapters:
             return best
-        if best != hint and best_score >= OVERRIDE_MIN_MARKERS and scores.get(hint, 0) == 0:
+        # A family without markers (generic) is no evidence against one whose markers the page
+        # shows: one marker is enough (a TRS year sub-column under a hand-made root).
+        needed = OVERRIDE_MIN_MARKERS if self.adapters[hint].markers else 1
+        if best != hint and best_score >= needed and scores.get(hint, 0) == 0:
             return best
         return hint
 

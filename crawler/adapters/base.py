@@ -16,7 +16,7 @@ from parsel import Selector
 from scrapy import Request
 from scrapy.http import Response, TextResponse
 
-from crawler.discovery import ListEntry, classify_entry, looks_like_index, scan_anchors
+from crawler.discovery import ListEntry, classify_entry, is_more_below, looks_like_index, scan_anchors
 from core.mediatype import ATTACHMENT_EXTENSIONS, extension_of
 from core.settings import SiteSpec
 
@@ -86,6 +86,10 @@ class CmsAdapter:
             key = route_key(link.url)
             if key in seen or key == route_key(page_url):
                 page.dropped.append((link, "duplicate" if key in seen else "self"))
+                continue
+            if is_more_below(link, page_url):  # 部门年报 [更多]: the block's full list
+                seen.add(key)
+                page.subcolumns.append(link)
                 continue
             kind = classify_entry(link, article_url=self.is_detail_url(link.url))  # recall first
             if key != link.url.split("#")[0] and kind != "subcolumn" and _names_a_report(link.title):

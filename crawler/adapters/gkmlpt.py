@@ -22,6 +22,7 @@ from crawler.adapters.base import CmsAdapter, ListPage, _text
 from crawler.adapters.generic import GenericAdapter
 from crawler.discovery import ListEntry, normalize_date, normalize_title
 from core.settings import SiteSpec
+from core.titles import normalize_title
 
 _SID = re.compile(r"SID\s*['\"]?\s*[:=]\s*['\"]?(\d+)")
 _CATID = re.compile(r"api/all/(\d+)|[?&]catid=(\d+)")
@@ -30,11 +31,16 @@ _CONFIG = re.compile(r"window\._CONFIG\s*=\s*(\{.*?\})\s*;?\s*</script>", re.S)
 # A config value naming where the category tree is served (key names vary; the shape is unverified).
 _TREE_URL = re.compile(r"['\"]?\w*(?:TREE|CLASSIFY|CATEGOR|CATALOG)\w*['\"]?\s*:\s*['\"]((?:https?:/)?/[^'\"]+)['\"]", re.I)
 _ID_KEYS = ("id", "catid", "cat_id", "classify_id", "category_id")
-_NAME_KEYS = ("name", "title", "cat_name", "classify_name", "category_name")
-_ID = r"['\"]?(?:" + "|".join(_ID_KEYS) + r")['\"]?\s*:\s*['\"]?(\d+)['\"]?"
-_NAME = r"['\"]?(?:" + "|".join(_NAME_KEYS) + r")['\"]?\s*:\s*['\"]((?:[^'\"\\]|\\.)*)['\"]"
+_NAME_KEYS = ("name", "title", "text", "cat_name", "classify_name", "category_name")
+# A key on its own, not the end of another (parent_id, sub_title).
+_ID = r"(?<![\w$])['\"]?(?:" + "|".join(_ID_KEYS) + r")['\"]?\s*:\s*['\"]?(\d+)['\"]?"
+_NAME = r"(?<![\w$])['\"]?(?:" + "|".join(_NAME_KEYS) + r")['\"]?\s*:\s*['\"]((?:[^'\"\\]|\\.)*)['\"]"
 _ID_NAME = re.compile(_ID + r"\s*,\s*" + _NAME)
 _NAME_ID = re.compile(_NAME + r"\s*,\s*" + _ID)
+# One object's own fields, up to its first nested object or its end: id and name in any order,
+# with other fields between them ({catid: 12, parent: 3, name: '年报', children: [...]}).
+_OBJECT_HEAD = re.compile(r"\{([^{}]*)")
+_ID_FIELD, _NAME_FIELD = re.compile(_ID), re.compile(_NAME)
 # Categories holding 年报: 政府信息公开年报, 政府信息公开工作年度报告, 信息公开年报, 年度报告…; not 解读.
 _REPORT_CATEGORY = re.compile(r"年报|年度报告|工作报告")
 _NOT_REPORT_CATEGORY = re.compile(r"解读|图解|一图")
@@ -49,8 +55,10 @@ def unescape_percent_u(text: str) -> str:
 
 
 def is_report_category(name: str) -> bool:
-    """Whether a category's name marks it as the platform's 年报 column."""
-    return bool(_REPORT_CATEGORY.search(name)) and not _NOT_REPORT_CATEGORY.search(name)
+    """Whether a category's name marks it as the platform's 年报 column (read in the titles' form:
+    traditional, full-width)."""
+    n = normalize_title(name)
+    return bool(_REPORT_CATEGORY.search(n)) and not _NOT_REPORT_CATEGORY.search(n)
 
 
 class GkmlptAdapter(CmsAdapter):
@@ -85,7 +93,7 @@ class GkmlptAdapter(CmsAdapter):
         catid = fragment if fragment.isdigit() else None
         config = _CONFIG.search(text)
         config_text = config.group(1) if config else text
-        categories = _categories_in_text(config_text)
+        categories = categories_in_text(config_text)
         tree = _TREE_URL.search(config_text)
         if not catid and not categories and not tree:  # a shell that names its one category itself
             m = _CATID.search(text)
@@ -116,7 +124,7 @@ class GkmlptAdapter(CmsAdapter):
         try:
             data = json.loads(response.body.decode("utf-8", "replace"))
         except ValueError:
-            return ListPage(subcolumns=self._report_categories(_categories_in_text(_text(response)), state["shell_url"]))
+            return ListPage(subcolumns=self._report_categories(categories_in_text(_text(response)), state["shell_url"]))
         return ListPage(subcolumns=self._report_categories(list(_categories_in_json(data)), state["shell_url"]))
 
     def _api_request(self, state: dict[str, Any]) -> Request:
@@ -154,14 +162,24 @@ class GkmlptAdapter(CmsAdapter):
         return page
 
 
-def _categories_in_text(text: str) -> list[tuple[str, str]]:
-    """(catid, name) pairs written as ``{id: 2753, name: '…'}`` (either order, JS or JSON)."""
+def categories_in_text(text: str) -> list[tuple[str, str]]:
+    """(catid, name) pairs written as ``{id: 2753, name: '…'}`` (any order, other fields between,
+    JS or JSON), in page order, once each: the one reader of a shell's category tree (the crawl
+    and ``nianbao discover`` both use it)."""
     found: list[tuple[int, str, str]] = []
     for m in _ID_NAME.finditer(text):
         found.append((m.start(), m.group(1), _unescape(m.group(2))))
     for m in _NAME_ID.finditer(text):
         found.append((m.start(), m.group(2), _unescape(m.group(1))))
-    return [(catid, name) for _, catid, name in sorted(found)]
+    for m in _OBJECT_HEAD.finditer(text):
+        catid, name = _ID_FIELD.search(m.group(1)), _NAME_FIELD.search(m.group(1))
+        if catid and name:
+            found.append((m.start(), catid.group(1), _unescape(name.group(1))))
+    out: list[tuple[str, str]] = []
+    for _, catid, name in sorted(found):
+        if (catid, name) not in out:
+            out.append((catid, name))
+    return out
 
 
 def _categories_in_json(data: Any) -> Iterator[tuple[str, str]]:

@@ -23,7 +23,9 @@ _DATASTORE = re.compile(r"<datastore>.*?</datastore>", re.S)
 _TOTAL = re.compile(r"totalRecord\s*:\s*['\"]?(\d+)|<totalrecord>\s*(\d+)", re.I)
 _PER_PAGE = re.compile(r"perPage\s*:\s*['\"]?(\d+)", re.I)
 _PROXY = re.compile(r"proxyUrl\s*:\s*['\"]([^'\"]+)['\"]")
-_PARAM = r"[{{,\s]{name}\s*[:=]\s*['\"]?([^,'\"}}&\s]*)"
+# A form field as the page writes it: in jpage's ajaxParam ({columnid: 5, …}) or in the query of
+# the <nextgroup> link (dataproxy.jsp?…&webid=1&columnid=5…).
+_PARAM = r"[{{,\s&?]{name}\s*[:=]\s*['\"]?([^,'\"}}&\s]*)"
 _FORM_FIELDS = ("col", "appid", "webid", "path", "columnid", "sourceContentType", "unitid", "webname", "permissiontype")
 _DEFAULT_FORM = {"col": "1", "appid": "1", "path": "/", "sourceContentType": "1", "permissiontype": "0"}
 GROUP_SIZE = 3  # jpage asks for three pages of records at a time

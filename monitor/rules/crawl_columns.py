@@ -106,6 +106,7 @@ class ColumnChangeCheck:
         now, before = _columns(ctx, current, site_id), _columns(ctx, previous, site_id)
         runs = {"crawl_run_id": current.id, "previous_crawl_run_id": previous.id, "crawl_started_at": local_time(current.started_at)}
         times = {"when": short_time(current.started_at), "before_when": short_time(previous.started_at)}
+        yield from self._vanished(site_id, name, now, before, runs, times)
         for column_url, col in sorted(now.items()):
             old = before.get(column_url)
             if old is None:
@@ -135,6 +136,38 @@ class ColumnChangeCheck:
                     site=name,
                     column=column_url,
                     now=len(col.urls),
+                    before=len(old.urls),
+                    lost=lost,
+                    **times,
+                )
+
+    def _vanished(
+        self, site_id: str, name: str, now: dict[str, _Column], before: dict[str, _Column], runs: dict, times: dict
+    ) -> Iterator[FindingDraft]:
+        """Sub-columns (a year of the 年报 tree) read to their end before that the latest crawl no
+        longer reached although it read every list page it found to the end: no page links them
+        any more. Their entries listed nowhere else in the site's columns are lost; a sub-column
+        moved to another address with its entries is no loss."""
+        visits = [v for col in now.values() for v in col.pages.values()]
+        if not visits or any(v.status not in READ or v.pagination == "max_pages" for v in visits):
+            return  # a failing page (its own finding) or the page limit may hide a sub-column
+        listed_now = {url for col in now.values() for url in col.urls}
+        for column_url, old in sorted(before.items()):
+            if column_url in now or not old.complete or any(v.depth == 0 for v in old.pages.values()):
+                continue  # still read, never read to its end, or a start URL (the settings decide those)
+            gone = sorted(old.urls - listed_now)
+            lost = len(gone)
+            if lost >= MIN_LOST or (lost >= 1 and lost >= MIN_SHARE * len(old.urls)):
+                yield SHRUNK.draft(
+                    site_id=site_id,
+                    key=column_url,
+                    evidence={
+                        **runs, "column_url": column_url, "now": len(old.urls) - lost, "before": len(old.urls),
+                        "no_longer_linked": True, "no_longer_listed": gone[:EXAMPLES],
+                    },  # fmt: skip
+                    site=name,
+                    column=column_url,
+                    now=len(old.urls) - lost,
                     before=len(old.urls),
                     lost=lost,
                     **times,
