@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from monitor.context import chunked
 from monitor.kinds import OPEN_STATUSES, SEVERITY_LABELS, STATUS_LABELS, kind_label
-from monitor.rules.base import FindingDraft
+from monitor.rules.base import FindingDraft, refiled_fingerprint
 from core.china_time import local_time
 from storage.db import Database
 from storage.models import Finding
@@ -183,6 +183,43 @@ def resolve_for_report(s: Session, report_id: int, kind: str, reason: str, now: 
         f.acknowledged, f.ack_reason = True, reason
     s.flush()
     return [f.id for f in found]
+
+
+def follow_report(
+    s: Session, report_id: int, from_agency: int, to_agency: int, *, evidence: dict[str, Any], except_kinds: Sequence[str] = ()
+) -> tuple[list[int], list[int]]:
+    """Let the findings about one report's content follow it when it is re-filed from agency
+    ``from_agency`` to ``to_agency`` (`nianbao assign-agency`): each keeps its id, history, status
+    and acknowledgement, and takes the identity the next check gives it under the new body (so
+    that check sees it again instead of resolving it and opening a new one). ``evidence`` (the
+    new body's name and level) is written into its evidence at once; the check rewrites the rest.
+    Findings of ``except_kinds`` (about the filing itself) stay where they are.
+
+    When the new body already has a finding of that identity (e.g. about an earlier report of
+    the year), that one is kept: it takes over an acknowledgement it lacks, and the report's own
+    finding stays behind to resolve at the next check. Returns (moved ids, ids whose
+    acknowledgement went to the body's finding)."""
+    found = s.scalars(
+        select(Finding).where(
+            Finding.report_id == report_id, Finding.agency_id == from_agency, Finding.kind.not_in(list(except_kinds))
+        ).order_by(Finding.id)
+    ).all()
+    targets = {f.id: refiled_fingerprint(f.fingerprint, to_agency) for f in found}
+    taken = {
+        t.fingerprint: t for t in s.scalars(select(Finding).where(Finding.fingerprint.in_(list(targets.values()))))
+    }
+    moved: list[int] = []
+    handed: list[int] = []
+    for f in found:
+        target = taken.get(targets[f.id])
+        if target is None:
+            f.fingerprint, f.agency_id, f.evidence = targets[f.id], to_agency, {**(f.evidence or {}), **evidence}
+            moved.append(f.id)
+        elif f.acknowledged and not target.acknowledged:
+            target.acknowledged, target.ack_reason = True, f.ack_reason
+            handed.append(f.id)
+    s.flush()
+    return moved, handed
 
 
 def finding_to_dict(finding: Finding) -> dict[str, Any]:
