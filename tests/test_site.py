@@ -413,3 +413,45 @@ def test_digest_links_to_the_site_when_site_url_is_set(built) -> None:
     assert linked, out.stdout[-2000:]
     for n in linked:  # each link names a page the site has
         assert (built["out"] / "findings" / f"{n}.html").exists()
+
+
+def test_region_pages_leave_out_the_stand_in_and_are_never_empty(tmp_path: Path) -> None:
+    """A region whose only reports are filed under the stand-in 未写明发布机构 gets no year-on-year
+    page (and its index section no link to one); in a region with a real body, a year pair only
+    the stand-in has a report in is no page either; the stand-in's reports of two years are not
+    compared with each other (they may be two bodies')."""
+    from core import keys
+    from core.agencies import UNNAMED_AGENCY
+    from monitor.site.build import build_site
+    from monitor.site.region import region_page
+    from tests.monitor_factory import add_agency, add_report, add_site, balanced_cells, make_db, make_settings
+
+    db, settings = make_db(tmp_path), make_settings(tmp_path)
+    only_unnamed = add_site(db, "shangcheng", "上城区人民政府", "浙江省杭州市上城区")
+    standin_a = add_agency(db, only_unnamed, UNNAMED_AGENCY, expected=False)
+    unnamed_reports = [add_report(db, standin_a, y, cells=balanced_cells()) for y in (2023, 2024)]
+    mixed = add_site(db)  # 浙江省杭州市西湖区
+    add_report(db, add_agency(db, mixed, UNNAMED_AGENCY, expected=False), 2021, cells=balanced_cells())
+    body = add_agency(db, mixed, "西湖区财政局")
+    for year, new in ((2023, 5), (2024, 9)):
+        add_report(db, body, year, cells={**balanced_cells(), (keys.REQUESTS, "new", "total"): new})
+    out = tmp_path / "site"
+    with db.session() as s:
+        build_site(s, settings, out, as_of=date(2025, 6, 30))
+
+    pages = sorted(p.relative_to(out).as_posix() for p in (out / "regions").glob("*.html"))
+    assert pages == sorted(region_page("浙江省杭州市西湖区", y) for y in (2023, 2024)), pages
+    for page in pages:
+        html = (out / page).read_text(encoding="utf-8")
+        assert html.count('<tr data-agency="') == 1 and 'data-agency="西湖区财政局"' in html, page
+        assert UNNAMED_AGENCY not in html.split("<tbody>")[1]
+    index = (out / "index.html").read_text(encoding="utf-8")
+    sections = {
+        region: body for region, body in re.findall(r'<section class="region" data-region="([^"]+)"(.*?)</section>', index, re.S)
+    }
+    assert set(sections) == {"浙江省杭州市上城区", "浙江省杭州市西湖区"}
+    assert 'class="yoy"' not in sections["浙江省杭州市上城区"]
+    linked = re.findall(r'<a href="(regions/[^"]+)"', sections["浙江省杭州市西湖区"])
+    assert sorted(linked) == pages
+    assert not (out / "compare" / f"{unnamed_reports[1]}.html").exists()
+    assert 'href="../compare/' not in (out / "reports" / f"{unnamed_reports[1]}.html").read_text(encoding="utf-8")
