@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_cli
+from tests.conftest import ROOT, run_cli, wait_for
 from tests.ports import free_port
 
 CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
@@ -29,6 +29,8 @@ FLAGS = (
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 )
+# Screenshots are kept here (build/ is ignored by git), not in pytest's rotating temporary folders.
+ARTEFACTS = Path(os.environ.get("NIANBAO_TEST_ARTEFACTS") or ROOT / "build" / "test-artefacts") / "site"
 pytestmark = pytest.mark.skipif(
     not (CHROMIUM.exists() and CHROMEDRIVER.exists()), reason="chromium and chromium-driver (scripts/install-system-deps)"
 )
@@ -101,6 +103,15 @@ def _group_alive(pgid: int) -> bool:
     # Zombies of the group (already ended, not yet reaped by us) count as ended.
     out = subprocess.run(["ps", "-o", "stat=", "-g", str(pgid)], capture_output=True, text=True).stdout.split()
     return any(not s.startswith("Z") for s in out)
+
+
+def _screenshot(driver, name: str) -> Path:
+    """Save what the browser shows as ARTEFACTS/``name`` and say where."""
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    shot = ARTEFACTS / name
+    assert driver.save_screenshot(str(shot)), shot
+    print(f"screenshot: {shot}")
+    return shot
 
 
 def _open(driver, path: Path) -> tuple[list[dict], list[str]]:
@@ -201,9 +212,7 @@ def test_failing_cell_is_highlighted_with_its_equation(built, browser) -> None:
         if "left" in f["evidence"]:  # both sides of the equation
             assert f"左边 {f['evidence']['left']} ≠ 右边 {f['evidence']['right']}" in body
     assert "三、收到和处理政府信息公开申请情况" in body and "（七）总计" in body
-    shot = built["root"] / "report.png"
-    browser.save_screenshot(str(shot))
-    print(f"report page screenshot: {shot}")
+    _screenshot(browser, "report.png")
 
 
 def _column(driver, col: int) -> list[str]:
@@ -308,9 +317,7 @@ def test_region_comparison_sorts_in_the_browser_without_a_server(tmp_path: Path,
     assert agencies() == ["教育局", "民政局", "财政局", "卫健委"]
     browser.find_element("css selector", "button[data-col='0']").click()
     assert agencies() == ["财政局", "教育局", "民政局", "卫健委"]
-    shot = tmp_path / "region.png"
-    browser.save_screenshot(str(shot))
-    print(f"region comparison screenshot: {shot}")
+    _screenshot(browser, "region.png")
 
 
 def test_index_fits_a_phone_screen(built, browser) -> None:
@@ -321,15 +328,11 @@ def test_index_fits_a_phone_screen(built, browser) -> None:
         _open(browser, built["out"] / "index.html")
         width = browser.execute_script("return [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
         assert width[0] <= width[1] == 390, width
-        shot = built["root"] / "index-390.png"
-        browser.save_screenshot(str(shot))
-        print(f"index screenshot at 390 px: {shot}")
+        _screenshot(browser, "index-390.png")
     finally:
         browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
     _open(browser, built["out"] / "index.html")
-    shot = built["root"] / "index.png"
-    browser.save_screenshot(str(shot))
-    print(f"index screenshot: {shot}")
+    _screenshot(browser, "index.png")
 
 
 def test_regeneration_rewrites_nothing_when_nothing_changed(built) -> None:
@@ -455,3 +458,150 @@ def test_region_pages_leave_out_the_stand_in_and_are_never_empty(tmp_path: Path)
     assert sorted(linked) == pages
     assert not (out / "compare" / f"{unnamed_reports[1]}.html").exists()
     assert 'href="../compare/' not in (out / "reports" / f"{unnamed_reports[1]}.html").read_text(encoding="utf-8")
+
+
+def _visible_rows(driver) -> list[list[str]]:
+    return driver.execute_script(
+        "return [...document.querySelectorAll('table.board tbody tr')].filter(r => r.offsetParent)"
+        ".map(r => [r.closest('section.region').dataset.region, r.dataset.level, r.dataset.agency])"
+    )
+
+
+def _choose(driver, name: str, value: str) -> None:
+    driver.execute_script(
+        "const s = document.querySelector(`select[data-filter=${arguments[0]}]`); s.value = arguments[1];"
+        "s.dispatchEvent(new Event('change'));", name, value,
+    )
+
+
+def test_index_filters_by_region_level_and_year_without_a_server(tmp_path: Path, browser) -> None:
+    """Two regions, bodies of three levels, reports of two years: each filter shows exactly the
+    rows (or year columns) it names, from file:// with no server."""
+    from monitor.site.build import build_site
+    from tests.monitor_factory import add_agency, add_report, add_site, balanced_cells, make_db, make_settings
+
+    db, settings = make_db(tmp_path), make_settings(tmp_path)
+    for site, name, region in (("xihu", "西湖区人民政府", "浙江省杭州市西湖区"), ("gongshu", "拱墅区人民政府", "浙江省杭州市拱墅区")):
+        add_site(db, site, name, region)
+        for agency, level in ((name, "government"), (f"{name[:3]}财政局", "department"), (f"{name[:3]}某街道办事处", "township")):
+            aid = add_agency(db, site, agency, level)
+            for year in (2023, 2024):
+                add_report(db, aid, year, cells=balanced_cells())
+    out = tmp_path / "site"
+    with db.session() as s:
+        build_site(s, settings, out, as_of=date(2025, 6, 30))
+    _open(browser, out / "index.html")
+    every = _visible_rows(browser)
+    regions, levels = {r for r, _, _ in every}, {lv for _, lv, _ in every}
+    assert len(every) == 6 and len(regions) == 2 and levels == {"government", "department", "township"}, every
+    for level in levels:  # each level: exactly the rows of that level, in every region
+        _choose(browser, "level", level)
+        assert sorted(_visible_rows(browser)) == sorted(r for r in every if r[1] == level), level
+        assert browser.find_element("id", "shown").text == f"显示 {sum(r[1] == level for r in every)} 个机关"
+    _choose(browser, "level", "")
+    region = sorted(regions)[0]
+    _choose(browser, "region", region)
+    assert sorted(_visible_rows(browser)) == sorted(r for r in every if r[0] == region)
+    _choose(browser, "region", "")
+    years = browser.execute_script("return [...document.querySelectorAll('select[data-filter=year] option')].map(o => o.value).filter(Boolean)")
+    year = years[-1]
+    _choose(browser, "year", year)
+    shown_years = browser.execute_script(
+        "return [...new Set([...document.querySelectorAll('table.board [data-year]')].filter(c => c.offsetParent).map(c => c.dataset.year))]"
+    )
+    assert shown_years == [year] and sorted(_visible_rows(browser)) == sorted(every)
+    _choose(browser, "year", "")
+    assert sorted(_visible_rows(browser)) == sorted(every)
+
+
+def test_the_site_works_published_under_a_url_prefix(built, browser) -> None:
+    """The folder copied as it is under /intranet/nianbao/ of a web server: every page of each
+    kind loads without error, asks that server only for files under the prefix, and every link
+    into the site answers 200."""
+    import threading
+    import urllib.request
+    from functools import partial
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    prefix = "/intranet/nianbao/"
+    asked: list[str] = []
+
+    class Handler(SimpleHTTPRequestHandler):
+        def translate_path(self, path: str) -> str:
+            asked.append(path)
+            if not path.startswith(prefix):
+                return str(built["out"] / "no-such-file")
+            return super().translate_path("/" + path[len(prefix):])
+
+        def log_message(self, *args) -> None:  # noqa: ANN002
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(Handler, directory=str(built["out"])))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{server.server_address[1]}{prefix}"
+    try:
+        compared = sorted(built["out"].glob("compare/*.html"))[0].name  # a report with a year before
+        pages = ["index.html", f"reports/{compared}", f"compare/{compared}"] + [
+            sorted(built["out"].glob(f"{kind}/*.html"))[0].relative_to(built["out"]).as_posix() for kind in ("findings", "regions")
+        ]
+        checked: set[str] = set()
+        for page in pages:
+            browser.get_log("browser"), browser.get_log("performance")
+            browser.get(base + page)
+            assert wait_for(lambda: browser.execute_script("return document.readyState") == "complete", 10)
+            assert not [e for e in browser.get_log("browser") if e["level"] in ("SEVERE", "ERROR")], page
+            requested = [
+                m["params"]["request"]["url"]
+                for m in (json.loads(e["message"])["message"] for e in browser.get_log("performance"))
+                if m["method"] == "Network.requestWillBeSent"
+            ]
+            # chrome:// and about: are the browser's own pages, never the network.
+            assert all(u.startswith((base, "data:", "chrome://", "about:")) for u in requested), (page, requested)
+            for href in browser.execute_script("return [...document.querySelectorAll('a[href]')].map(a => a.href)"):
+                target = href.split("#")[0]
+                if target.startswith(base) and target not in checked:
+                    checked.add(target)
+                    with urllib.request.urlopen(target, timeout=10) as answer:
+                        assert answer.status == 200, href
+        assert any("/raw/" in u for u in checked) and any("/compare/" in u for u in checked), checked
+        assert asked and all(p.startswith(prefix) for p in asked), [p for p in asked if not p.startswith(prefix)]
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(10)
+
+
+def _pdf_pages(driver) -> set[tuple[int, int]]:
+    pdf = base64.b64decode(driver.execute_cdp_cmd("Page.printToPDF", {"preferCSSPageSize": True})["data"])
+    return {tuple(round(float(x)) for x in m) for m in re.findall(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", pdf)}
+
+
+def test_report_and_comparison_print_on_a4_portrait_within_the_page(built, browser) -> None:
+    """A report page and an agency's comparison print on A4 portrait (595 × 842 pt), and in print
+    media at the A4 text width (210 mm less 2 × 12 mm margins) nothing sticks out to the right;
+    the failing cell keeps its mark in print, the site's header and footer are not printed."""
+    [bad] = {f["report_id"] for f in built["findings"] if f["kind"] == "balance" and f["agency"] == "平罗县审批服务管理局"
+             and f["report_year"] == 2024 and f["status"] != "resolved"}
+    compare = sorted(built["out"].glob("compare/*.html"))[0]
+    width = round(186 / 25.4 * 96)  # CSS px of the A4 text width
+    for page in (built["out"] / "reports" / f"{bad}.html", compare):
+        _open(browser, page)
+        assert _pdf_pages(browser) == {(595, 842)}, page
+        browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+        browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": width, "height": 1123, "deviceScaleFactor": 1, "mobile": False})
+        try:
+            sizes = browser.execute_script(
+                "const d = document.documentElement; return [d.scrollWidth, d.clientWidth, window.innerWidth,"
+                " getComputedStyle(document.querySelector('header.top')).display, getComputedStyle(document.querySelector('footer')).display]"
+            )
+            assert sizes[0] <= sizes[1] and sizes[2] == width and sizes[3:] == ["none", "none"], (page, sizes)
+            if page.parent.name == "reports":
+                style = browser.execute_script(
+                    "const s = getComputedStyle(document.getElementById('c-requests-new-total')); return [s.outlineStyle, s.outlineWidth]"
+                )
+                assert style[0] == "solid" and float(style[1].removesuffix("px")) >= 1.5, style
+            _screenshot(browser, f"print-{page.parent.name}.png")
+        finally:
+            browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
+            browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
