@@ -605,3 +605,44 @@ def test_report_and_comparison_print_on_a4_portrait_within_the_page(built, brows
         finally:
             browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
             browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+def test_a_findings_page_tells_its_history(tmp_path: Path) -> None:
+    """An unbalanced table is found, acknowledged with a reason, corrected (resolved), then
+    published unbalanced again (reopened): the finding's page says each of these as it stands."""
+    from datetime import datetime, timezone
+
+    from core import keys
+    from monitor.check import run_check
+    from monitor.lifecycle import acknowledge
+    from sqlalchemy import select
+
+    from monitor.site.build import build_site
+    from storage.models import Finding
+    from tests.monitor_factory import add_agency, add_report, add_site, make_db, make_settings
+
+    db, settings = make_db(tmp_path), make_settings(tmp_path)
+    aid = add_agency(db, add_site(db), "西湖区教育局")
+    unbalanced = {(keys.REQUESTS, "results_total", "total"): 13}
+    add_report(db, aid, 2024, cells=unbalanced)
+    out, as_of = tmp_path / "site", date(2025, 6, 30)
+
+    def page_after_check() -> tuple[dict, str]:
+        run_check(db, settings, as_of)
+        with db.session() as s:
+            [f] = s.scalars(select(Finding).where(Finding.kind == "balance", Finding.rule == "R1")).all()
+            row = {"id": f.id, "status": f.status, "resolved_at": f.resolved_at}
+            build_site(s, settings, out, as_of=as_of)
+        return row, (out / "findings" / f"{row['id']}.html").read_text(encoding="utf-8")
+
+    first, html = page_after_check()
+    assert first["status"] == "new" and "首次发现" in html and "仅出现于首次核查" in html and "已解决" not in html
+    acknowledge(db, first["id"], "报表口径另有说明")
+    add_report(db, aid, 2024, first_seen=datetime(2025, 3, 1, tzinfo=timezone.utc))  # corrected: balanced
+    row, html = page_after_check()
+    assert row["status"] == "resolved" and row["resolved_at"] is not None
+    assert "<b>已解决</b>" in html and "已确认</b>，理由：报表口径另有说明" in html and "<dd>已解决（已确认）</dd>" in html
+    add_report(db, aid, 2024, cells=unbalanced, first_seen=datetime(2025, 4, 1, tzinfo=timezone.utc))
+    row, html = page_after_check()
+    assert (row["id"], row["status"]) == (first["id"], "reopened")
+    assert "<b>再次出现</b>" in html and "已确认</b>，理由：报表口径另有说明" in html
