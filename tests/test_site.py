@@ -646,3 +646,58 @@ def test_a_findings_page_tells_its_history(tmp_path: Path) -> None:
     row, html = page_after_check()
     assert (row["id"], row["status"]) == (first["id"], "reopened")
     assert "<b>再次出现</b>" in html and "已确认</b>，理由：报表口径另有说明" in html
+
+
+def test_agency_comparison_and_on_time_charts(tmp_path: Path) -> None:
+    """An agency's Y−1 against Y: every cell with its change, largest first; the carry-over check
+    column by column; the clauses of 一 removed and added. The index's chart of the region: the
+    on-time rate per year (2024: two of four bodies on time, one late, one missing)."""
+    from core import keys
+    from monitor.check import run_check
+    from monitor.site.build import build_site
+    from tests.monitor_factory import add_agency, add_report, add_site, balanced_cells, make_db, make_settings
+
+    db, settings = make_db(tmp_path), make_settings(tmp_path)
+    site = add_site(db)
+    cells = balanced_cells()
+    R, P = keys.REQUESTS, keys.APPEALS
+    changed = {
+        (R, "new", "natural_person"): cells[(R, "new", "natural_person")] + 10,
+        (R, "new", "total"): cells[(R, "new", "total")] + 10,
+        (R, "carried_in", "natural_person"): cells[(R, "carried_in", "natural_person")] + 4,
+        (P, "review", "total"): cells[(P, "review", "total")] + 3,
+    }
+    agencies = {name: add_agency(db, site, f"西湖区{name}") for name in ("财政局", "教育局", "民政局", "司法局")}
+    for name, aid in agencies.items():
+        add_report(db, aid, 2023, cells=cells, sections_text={"一": "全年主动公开信息。依申请公开办理及时。", "五": "", "六": "无。"})
+    fin = add_report(db, agencies["财政局"], 2024, cells=changed,
+                     sections_text={"一": "全年主动公开信息。新设公开专栏。", "五": "", "六": "无。"})
+    add_report(db, agencies["教育局"], 2024, cells=cells)
+    add_report(db, agencies["民政局"], 2024, cells=cells, published_on=date(2025, 6, 1))  # late
+    as_of = date(2025, 6, 30)
+    run_check(db, settings, as_of)
+    out = tmp_path / "site"
+    with db.session() as s:
+        build_site(s, settings, out, as_of=as_of)
+
+    html = (out / "compare" / f"{fin}.html").read_text(encoding="utf-8")
+    body = html.split('<table class="form changes">')[1].split("</table>")[0]
+    rows = re.findall(r'<tr><th scope="row">([^<]+)</th><td class="num">([^<]*)</td><td class="num">([^<]*)</td><td class="[^"]*">([^<]*)</td></tr>', body)
+    assert len(rows) == len(keys.expected_cells(keys.FORMAT_2021)), len(rows)  # every cell of the form
+    shown = [r[3] for r in rows]
+    assert shown[:4] == ["+10", "+10", "+4", "+3"] and set(shown[4:]) == {"0"}, shown[:6]
+    assert {r[0] for r in rows[:2]} == {"一、本年新收·总计", "一、本年新收·自然人"}, rows[:2]
+    by_label = {r[0]: r[1:] for r in rows}
+    assert by_label["一、本年新收·总计"] == (str(cells[(R, "new", "total")]), str(changed[(R, "new", "total")]), "+10")
+    carry = re.findall(r'<tr><th scope="row">([^<]+)</th><td class="num">([^<]*)</td><td class="num">([^<]*)</td>\s*<td class="[^"]*">([^<]*)</td></tr>',
+                       html.split("上下年结转核对")[1].split("</table>")[0])
+    verdicts = {label: (before, after, verdict) for label, before, after, verdict in carry}
+    assert len(verdicts) == len(keys.REQUEST_COLUMNS) and verdicts["自然人"] == ("1", "5", "不一致"), carry
+    assert {v[2] for label, v in verdicts.items() if label != "自然人"} == {"一致"}, carry
+    diff = html.split("一、总体情况")[1].split("<h3>")[0]
+    assert "<p class=\"same\">全年主动公开信息。</p>" in diff
+    assert "<del>依申请公开办理及时。</del>" in diff and "<ins>新设公开专栏。</ins>" in diff
+
+    index = (out / "index.html").read_text(encoding="utf-8")
+    chart = re.search(r'<figure class="chart" data-region="浙江省杭州市西湖区">(.*?)</figure>', index, re.S).group(1)
+    assert "<svg" in chart and "2023年度：4/4（100%）" in chart and "2024年度：2/4（50%）" in chart, chart
