@@ -617,8 +617,9 @@ def test_a_findings_page_tells_its_history(tmp_path: Path) -> None:
     from monitor.lifecycle import acknowledge
     from sqlalchemy import select
 
+    from core.china_time import local_time
     from monitor.site.build import build_site
-    from storage.models import Finding
+    from storage.models import CheckRun, Finding
     from tests.monitor_factory import add_agency, add_report, add_site, make_db, make_settings
 
     db, settings = make_db(tmp_path), make_settings(tmp_path)
@@ -646,6 +647,18 @@ def test_a_findings_page_tells_its_history(tmp_path: Path) -> None:
     row, html = page_after_check()
     assert (row["id"], row["status"]) == (first["id"], "reopened")
     assert "<b>再次出现</b>" in html and "已确认</b>，理由：报表口径另有说明" in html
+    row, html = page_after_check()  # seen again
+    assert row["status"] == "open"
+    # Every change, in order, and every check that saw it: the 1st, 3rd and 4th, not the 2nd
+    # (which resolved it).
+    events = re.findall(r"<li><b>([^<]+)</b> ([\d-]+ [\d:]+)(?:：([^<]*))?</li>", html.split("变化记录")[1].split("</ol>")[0])
+    assert [(label, detail) for label, _, detail in events] == [
+        ("首次发现", ""), ("已确认，理由", "报表口径另有说明"), ("已解决（核查中不再出现）", ""), ("再次出现", "")]
+    with db.session() as s:
+        runs = [local_time(at)[:16].replace("T", " ") for at in s.scalars(select(CheckRun.at).order_by(CheckRun.id))]
+    assert len(runs) == 4 and "出现于以下核查（共 3 次）" in html
+    listed = re.findall(r"<li>([\d-]+ [\d:]+)（核查日期 2025-06-30）</li>", html)
+    assert listed == [runs[0], runs[2], runs[3]], (listed, runs)
 
 
 def test_agency_comparison_and_on_time_charts(tmp_path: Path) -> None:

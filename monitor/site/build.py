@@ -43,6 +43,7 @@ from monitor.kinds import LEVEL_LABELS, STATUS_LABELS as FINDING_STATUS_LABELS
 from monitor.board import NO_RECORD, STATUS_LABELS
 from monitor.site.board import BoardCell, cell_status, on_time_rate
 from monitor.site.form import carry_over, cell_changes, changes_html, form_sections, text_diff
+from monitor.site.history import load_history
 from monitor.site.load import SiteData, iter_report_bodies, load_cells, load_site_data
 from monitor.site.region import (
     FIGURE_CELLS, FIGURES, compared, region_page, region_rows, region_slug, region_years, table_head, totals,
@@ -427,12 +428,14 @@ def build_site(
                 compare_print,
             )
     finding_tpl = env.get_template("finding.html.j2")
+    history = load_history(session, [f["id"] for f in data.findings])
     for f in data.findings:
         writer.write(
             f"findings/{f['id']}.html",
             finding_tpl.render(
                 root="../", f=f, report=data.reports.get(f["report_id"] or -1),
                 site=site_by_id.get(f["site"] or ""),
+                timeline=history.timeline(f["id"]), seen=history.seen_by(f["id"], f["site"]),
             ),
             "finding",
         )
