@@ -271,6 +271,12 @@ def test_an_acknowledged_finding_follows_its_report_to_the_body_an_officer_names
     [line] = [ln for ln in table.splitlines() if ln.split()[0] == str(section["id"])]
     assert "北京市门头沟区教育委员会" in line and "已确认：原文为节选，正文另见附件" in line
     assert "已确认" not in next(ln for ln in table.splitlines() if "missing_year" in ln)
+    # Its page in the officers' site tells the move and keeps the reason.
+    site = cfg.parent / "site"
+    assert run_cli("site", "--out", str(site), "--as-of", "2023-06-30", config=cfg).returncode == 0
+    page = (site / "findings" / f"{section['id']}.html").read_text(encoding="utf-8")
+    assert "随报告转至其认定的机关</b>" in page and "机关：北京市门头沟区教育委员会" in page
+    assert "理由：原文为节选，正文另见附件" in page and "出现于以下核查（共 2 次）" in page
 
 
 def test_an_acknowledgement_passes_to_the_bodys_own_finding_of_the_same_problem(project) -> None:

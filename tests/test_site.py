@@ -651,9 +651,9 @@ def test_a_findings_page_tells_its_history(tmp_path: Path) -> None:
     assert row["status"] == "open"
     # Every change, in order, and every check that saw it: the 1st, 3rd and 4th, not the 2nd
     # (which resolved it).
-    events = re.findall(r"<li><b>([^<]+)</b> ([\d-]+ [\d:]+)(?:：([^<]*))?</li>", html.split("变化记录")[1].split("</ol>")[0])
+    events = re.findall(r"<li><b>([^<]+)</b> ([\d-]+ [\d:]+)(?:，([^<]*))?</li>", html.split("变化记录")[1].split("</ol>")[0])
     assert [(label, detail) for label, _, detail in events] == [
-        ("首次发现", ""), ("已确认，理由", "报表口径另有说明"), ("已解决（核查中不再出现）", ""), ("再次出现", "")]
+        ("首次发现", ""), ("已确认", "理由：报表口径另有说明"), ("已解决（核查中不再出现）", ""), ("再次出现", "")]
     with db.session() as s:
         runs = [local_time(at)[:16].replace("T", " ") for at in s.scalars(select(CheckRun.at).order_by(CheckRun.id))]
     assert len(runs) == 4 and "出现于以下核查（共 3 次）" in html

@@ -20,12 +20,13 @@ from sqlalchemy.orm import Session
 from core.china_time import local_time
 from storage.models import CheckRun, Finding, FindingEvent
 
+# An event's Chinese name, and how its detail is introduced.
 EVENT_LABELS = {
-    "new": "首次发现",
-    "resolved": "已解决（核查中不再出现）",
-    "reopened": "再次出现",
-    "acknowledged": "已确认，理由",
-    "moved": "随报告转至",
+    "new": ("首次发现", ""),
+    "resolved": ("已解决（核查中不再出现）", ""),
+    "reopened": ("再次出现", ""),
+    "acknowledged": ("已确认", "理由："),
+    "moved": ("随报告转至其认定的机关", "机关："),
 }
 
 
@@ -44,8 +45,12 @@ class History:
     window: dict[int, tuple[datetime, datetime]] = field(default_factory=dict)
 
     def timeline(self, finding_id: int) -> list[tuple[str, str, str | None]]:
-        """The finding's events as (China time, Chinese label, detail), oldest first."""
-        return [(local_time(at) or "", EVENT_LABELS.get(ev, ev), detail) for at, ev, detail in self.events.get(finding_id, [])]
+        """The finding's events as (China time, Chinese label, detail as shown or ""), oldest first."""
+        out = []
+        for at, ev, detail in self.events.get(finding_id, []):
+            label, lead = EVENT_LABELS.get(ev, (ev, ""))
+            out.append((local_time(at) or "", label, f"{lead}{detail}" if detail else ""))
+        return out
 
     def seen_by(self, finding_id: int, site_id: str | None) -> list[RunSeen]:
         """Every check run that saw the finding, oldest first."""
