@@ -250,7 +250,8 @@ class FindingEvent(Base):
     __tablename__ = "finding_events"
     __table_args__ = (Index("ix_finding_events_finding", "finding_id", "at"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    finding_id: Mapped[int] = mapped_column(ForeignKey("findings.id"))
+    # No foreign key: history is a record, and must not stop an operator deleting findings.
+    finding_id: Mapped[int] = mapped_column(Integer)
     check_run_id: Mapped[int | None] = mapped_column(ForeignKey("check_runs.id"), nullable=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     event: Mapped[str] = mapped_column(String(20))

@@ -39,7 +39,6 @@ def upgrade() -> None:
         sa.Column("at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("event", sa.String(length=20), nullable=False),
         sa.Column("detail", sa.Text(), nullable=True),
-        sa.ForeignKeyConstraint(["finding_id"], ["findings.id"]),
         sa.ForeignKeyConstraint(["check_run_id"], ["check_runs.id"]),
         sa.PrimaryKeyConstraint("id"),
     )
