@@ -18,6 +18,7 @@ from monitor.side import SideScans, can_run_beside
 from monitor.stream_process import StreamChecksProcess, worth_a_process
 from core.settings import Settings
 from storage.db import Database
+from storage.models import CheckRun
 
 log = logging.getLogger(__name__)
 REVIEW_BATCH = 500  # reports read whole at a time: within every database's bound-parameter limit
@@ -41,8 +42,11 @@ def run_check(
         refreshed = refresh_stale_facts(ctx)
         if refreshed:
             s.commit()  # derived rows, safe to keep; and the side connection sees only commits
+        run = CheckRun(at=utcnow(), as_of=as_of, sites=list(site_ids) if site_ids else None)
+        s.add(run)
+        s.flush()
         counts = sync_findings(
-            s, _enriched(ctx, _drafts(db, ctx, checks)), site_ids=site_ids, now=utcnow()
+            s, _enriched(ctx, _drafts(db, ctx, checks)), site_ids=site_ids, now=run.at, run_id=run.id
         )
         checked = ctx.reports_checked
     summary = {

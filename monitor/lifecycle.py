@@ -20,10 +20,10 @@ from sqlalchemy.orm import Session
 
 from monitor.context import chunked
 from monitor.kinds import OPEN_STATUSES, SEVERITY_LABELS, STATUS_LABELS, kind_label
-from monitor.rules.base import FindingDraft
+from monitor.rules.base import FindingDraft, refiled_fingerprint
 from core.china_time import local_time
 from storage.db import Database
-from storage.models import Finding
+from storage.models import Finding, FindingEvent
 
 BATCH = 1000
 # A finding's content besides its evidence: rewritten (and counted ``changed``) when it differs.
@@ -49,8 +49,10 @@ def sync_findings(
     *,
     site_ids: Sequence[str] | None = None,
     now: datetime | None = None,
+    run_id: int | None = None,
 ) -> Counter[str]:
     """Store this run's drafts and resolve what the run no longer produces (within its sites).
+    Each new, reopened and resolved finding gets a ``FindingEvent`` of check run ``run_id``.
 
     Set-based: per batch of drafts, one SELECT of the stored findings, one bulk INSERT of the new
     ones and bulk UPDATEs of the seen ones (content rewritten only when it changed, compared as
@@ -122,6 +124,9 @@ def sync_findings(
                 )
         if inserts:
             session.execute(insert(Finding), inserts)
+            added = session.scalars(select(Finding.id).where(Finding.fingerprint.in_([r["fingerprint"] for r in inserts])))
+            _record(session, list(added), "new", now, run_id)
+        _record(session, reopened, "reopened", now, run_id)
         if touched:
             session.execute(_TOUCH.values(last_seen=now), touched)
         for ids in chunked(reopened):
@@ -143,8 +148,20 @@ def sync_findings(
             .where(Finding.id.in_(ids))
             .values(status="resolved", resolved_at=now, notified_at=None)
         )
+    _record(session, gone, "resolved", now, run_id)
     counts["resolved"] += len(gone)
     return counts
+
+
+def _record(
+    session: Session, ids: Sequence[int], event: str, at: datetime, run_id: int | None = None, detail: str | None = None
+) -> None:
+    """One ``FindingEvent`` per finding of ``ids`` (executemany, in batches)."""
+    for batch in chunked(ids, BATCH):
+        session.execute(
+            insert(FindingEvent),
+            [{"finding_id": i, "check_run_id": run_id, "at": at, "event": event, "detail": detail} for i in batch],
+        )
 
 
 # Core executemany statements (ORM-free: hundreds of thousands of findings stay cheap).
@@ -167,6 +184,7 @@ def acknowledge(db: Database, finding_id: int, reason: str) -> Finding:
         if f is None:
             raise LookupError(f"no finding with id {finding_id}")
         f.acknowledged, f.ack_reason = True, reason
+        _record(s, [f.id], "acknowledged", utcnow(), detail=reason)
         s.flush()
         return f
 
@@ -178,11 +196,53 @@ def resolve_for_report(s: Session, report_id: int, kind: str, reason: str, now: 
     found = s.scalars(
         select(Finding).where(Finding.report_id == report_id, Finding.kind == kind, Finding.status.in_(OPEN_STATUSES))
     ).all()
+    now = now or utcnow()
     for f in found:
-        f.status, f.resolved_at, f.notified_at = "resolved", now or utcnow(), None
+        f.status, f.resolved_at, f.notified_at = "resolved", now, None
         f.acknowledged, f.ack_reason = True, reason
+    _record(s, [f.id for f in found], "acknowledged", now, detail=reason)
+    _record(s, [f.id for f in found], "resolved", now)
     s.flush()
     return [f.id for f in found]
+
+
+def follow_report(
+    s: Session, report_id: int, from_agency: int, to_agency: int, *, evidence: dict[str, Any], except_kinds: Sequence[str] = ()
+) -> tuple[list[int], list[int]]:
+    """Let the findings about one report's content follow it when it is re-filed from agency
+    ``from_agency`` to ``to_agency`` (`nianbao assign-agency`): each keeps its id, history, status
+    and acknowledgement, and takes the identity the next check gives it under the new body (so
+    that check sees it again instead of resolving it and opening a new one). ``evidence`` (the
+    new body's name and level) is written into its evidence at once; the check rewrites the rest.
+    Findings of ``except_kinds`` (about the filing itself) stay where they are.
+
+    When the new body already has a finding of that identity (e.g. about an earlier report of
+    the year), that one is kept: it takes over an acknowledgement it lacks, and the report's own
+    finding stays behind to resolve at the next check. Returns (moved ids, ids whose
+    acknowledgement went to the body's finding)."""
+    found = s.scalars(
+        select(Finding).where(
+            Finding.report_id == report_id, Finding.agency_id == from_agency, Finding.kind.not_in(list(except_kinds))
+        ).order_by(Finding.id)
+    ).all()
+    targets = {f.id: refiled_fingerprint(f.fingerprint, to_agency) for f in found}
+    taken = {
+        t.fingerprint: t for t in s.scalars(select(Finding).where(Finding.fingerprint.in_(list(targets.values()))))
+    }
+    moved: list[int] = []
+    handed: list[int] = []
+    for f in found:
+        target = taken.get(targets[f.id])
+        if target is None:
+            f.fingerprint, f.agency_id, f.evidence = targets[f.id], to_agency, {**(f.evidence or {}), **evidence}
+            moved.append(f.id)
+        elif f.acknowledged and not target.acknowledged:
+            target.acknowledged, target.ack_reason = True, f.ack_reason
+            handed.append(f.id)
+            _record(s, [target.id], "acknowledged", utcnow(), detail=f.ack_reason)
+    _record(s, moved, "moved", utcnow(), detail=evidence.get("agency"))
+    s.flush()
+    return moved, handed
 
 
 def finding_to_dict(finding: Finding) -> dict[str, Any]:

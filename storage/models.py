@@ -230,6 +230,34 @@ class Finding(Base):
     agency: Mapped[Agency | None] = relationship()
 
 
+class CheckRun(Base):
+    """One check (`nianbao check`, scheduled or not): when it ran, as of which day, over which
+    sites (None: all). A finding was seen by every check of its site between its first and last
+    sighting while it was not resolved (its ``FindingEvent`` rows say when)."""
+
+    __tablename__ = "check_runs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)  # the findings' ``now``
+    as_of: Mapped[date] = mapped_column(Date)
+    sites: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
+
+
+class FindingEvent(Base):
+    """A change in a finding's life, for its history: ``new``, ``resolved``, ``reopened`` (by a
+    check, ``check_run_id``), ``acknowledged`` (by an officer, with the reason), ``moved`` (its
+    report re-filed under another body, ``detail`` names it)."""
+
+    __tablename__ = "finding_events"
+    __table_args__ = (Index("ix_finding_events_finding", "finding_id", "at"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # No foreign key: history is a record, and must not stop an operator deleting findings.
+    finding_id: Mapped[int] = mapped_column(Integer)
+    check_run_id: Mapped[int | None] = mapped_column(ForeignKey("check_runs.id"), nullable=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    event: Mapped[str] = mapped_column(String(20))
+    detail: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
 class CrawlRun(Base):
     """One crawl (or import) run: when, what, and the counters of what happened."""
 

@@ -216,3 +216,89 @@ def test_assigning_the_body_files_the_report_under_it_and_check_resolves_its_mis
         except ValueError as exc:
             assert "is not filed under 未写明发布机构" in str(exc)
     db.dispose()
+
+
+def _mentougou(project) -> Path:
+    return project({
+        "monitor": {"first_year": 2022},
+        "sites": [{
+            "id": "mtg", "name": "门头沟区人民政府", "region": "北京市/门头沟区",
+            "start_urls": ["http://127.0.0.1:9/"],
+            "agencies": [{"name": "北京市门头沟区科学技术和信息化局"}, {"name": "北京市门头沟区教育委员会"}],
+        }],
+    })
+
+
+def _findings(cfg: Path) -> list[dict]:
+    import json
+
+    from tests.conftest import run_cli
+
+    return json.loads(run_cli("findings", "--format", "json", "--status", "all", config=cfg).stdout)
+
+
+def test_an_acknowledged_finding_follows_its_report_to_the_body_an_officer_names(project) -> None:
+    """What an officer does: acknowledges a finding about an unnamed report's content, names the
+    report's body, runs the check. The finding is the same one (same id, history, reason) under
+    that body, not a new unacknowledged one; the body's 缺报 of the year is resolved; the findings
+    table shows the acknowledgement with its reason."""
+    from tests.conftest import run_cli
+
+    cfg = _mentougou(project)
+    doc = REAL / "beijing-mentougou-kxj-2022" / "document.txt"
+    assert run_cli("import", str(doc), "--site", "mtg", "--url", "https://example.gov.cn/jw/2022.html", config=cfg).returncode == 0
+    assert run_cli("check", "--as-of", "2023-06-30", config=cfg).returncode == 0
+    before = _findings(cfg)
+    about_content = {f["id"]: f for f in before if f["report_id"] is not None and f["kind"] != "unnamed_agency"}
+    assert about_content and {f["agency"] for f in about_content.values()} == {"未写明发布机构"}
+    [section] = [f for f in about_content.values() if f["kind"] == "missing_section"]
+    out = run_cli("findings", "ack", str(section["id"]), "--reason", "原文为节选，正文另见附件", config=cfg)
+    assert out.returncode == 0, out.stderr
+
+    out = run_cli("assign-agency", "--report", str(section["report_id"]), "--agency", "门头沟区教育委员会", config=cfg)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert run_cli("check", "--as-of", "2023-06-30", config=cfg).returncode == 0
+    after = {f["id"]: f for f in _findings(cfg)}
+    # The same findings, now the body's, seen again (not new), none opened twice.
+    for fid, f in about_content.items():
+        assert (after[fid]["agency"], after[fid]["status"], after[fid]["first_seen"]) == (
+            "北京市门头沟区教育委员会", "open", f["first_seen"]), after[fid]
+    assert not [f for f in after.values() if f["status"] == "new"]
+    assert (after[section["id"]]["acknowledged"], after[section["id"]]["ack_reason"]) == (True, "原文为节选，正文另见附件")
+    assert {(f["agency"], f["status"]) for f in after.values() if f["kind"] == "missing_year"} == {
+        ("北京市门头沟区科学技术和信息化局", "open"), ("北京市门头沟区教育委员会", "resolved")}
+    table = run_cli("findings", config=cfg).stdout
+    [line] = [ln for ln in table.splitlines() if ln.split()[0] == str(section["id"])]
+    assert "北京市门头沟区教育委员会" in line and "已确认：原文为节选，正文另见附件" in line
+    assert "已确认" not in next(ln for ln in table.splitlines() if "missing_year" in ln)
+    # Its page in the officers' site tells the move and keeps the reason.
+    site = cfg.parent / "site"
+    assert run_cli("site", "--out", str(site), "--as-of", "2023-06-30", config=cfg).returncode == 0
+    page = (site / "findings" / f"{section['id']}.html").read_text(encoding="utf-8")
+    assert "随报告转至其认定的机关</b>" in page and "机关：北京市门头沟区教育委员会" in page
+    assert "理由：原文为节选，正文另见附件" in page and "出现于以下核查（共 2 次）" in page
+
+
+def test_an_acknowledgement_passes_to_the_bodys_own_finding_of_the_same_problem(project) -> None:
+    """The body already has a report of the year with the same finding: that finding stays the
+    body's one, takes over the acknowledgement made on the unnamed report's, and the unnamed
+    report's finding resolves (one finding per problem, the reason kept)."""
+    from tests.conftest import run_cli
+
+    cfg = _mentougou(project)
+    doc = str(REAL / "beijing-mentougou-kxj-2022" / "document.txt")
+    assert run_cli("import", doc, "--site", "mtg", "--agency", "北京市门头沟区教育委员会",
+                   "--url", "https://example.gov.cn/jw/2022-a.html", config=cfg).returncode == 0
+    assert run_cli("import", doc, "--site", "mtg", "--url", "https://example.gov.cn/jw/2022-b.html", config=cfg).returncode == 0
+    assert run_cli("check", "--as-of", "2023-06-30", config=cfg).returncode == 0
+    sections = {f["agency"]: f for f in _findings(cfg) if f["kind"] == "missing_section"}
+    assert set(sections) == {"北京市门头沟区教育委员会", "未写明发布机构"}
+    assert run_cli("findings", "ack", str(sections["未写明发布机构"]["id"]), "--reason", "节选", config=cfg).returncode == 0
+    out = run_cli("assign-agency", "--report", str(sections["未写明发布机构"]["report_id"]),
+                  "--agency", "北京市门头沟区教育委员会", config=cfg)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert run_cli("check", "--as-of", "2023-06-30", config=cfg).returncode == 0
+    after = {f["id"]: f for f in _findings(cfg) if f["kind"] == "missing_section"}
+    body, stand_in = after[sections["北京市门头沟区教育委员会"]["id"]], after[sections["未写明发布机构"]["id"]]
+    assert (body["status"], body["acknowledged"], body["ack_reason"]) == ("open", True, "节选")
+    assert stand_in["status"] == "resolved" and len(after) == 2

@@ -67,6 +67,8 @@ def test_serve_runs_check_on_interval_and_stops_cleanly(project, tmp_path: Path)
     assert all(r.exit_code != 0 for r in finished if r not in completed)
     with db.session() as s:
         assert s.scalars(select(JobLock)).all() == []  # every lock released
+    # Each scheduled check leaves the officers' site current (the `site` setting's folder).
+    assert "政府信息公开工作年度报告监测" in (tmp_path / "data" / "site" / "index.html").read_text(encoding="utf-8")
     listed = run_cli("jobs", config=cfg)
     assert "never" not in listed.stdout.split("check", 1)[1].splitlines()[0]
 

@@ -63,9 +63,8 @@ class Rule:
         **fields: Any,
     ) -> FindingDraft:
         """A finding of this rule about one body (and year); ``key`` tells apart cells/columns."""
-        who = f"agency:{agency_id}" if agency_id is not None else f"site:{site_id}"
         # Stable across runs and across corrected reports: the report id is deliberately not in it.
-        fingerprint = "|".join([self.kind, self.code, who, str(report_year or ""), key])
+        fingerprint = "|".join([self.kind, self.code, _who(agency_id, site_id), str(report_year or ""), key])
         ev = {"rule_title": self.title, **({"kind_label": self.kind_label} if self.kind_label else {}), **(evidence or {})}
         return FindingDraft(
             fingerprint=fingerprint[:300],
@@ -79,6 +78,17 @@ class Rule:
             report_year=report_year,
             evidence=jsonable(ev),
         )
+
+
+def _who(agency_id: int | None, site_id: str | None) -> str:
+    return f"agency:{agency_id}" if agency_id is not None else f"site:{site_id}"
+
+
+def refiled_fingerprint(fingerprint: str, agency_id: int) -> str:
+    """The fingerprint a finding ``Rule.draft`` made about one body would have about the body
+    ``agency_id`` instead, all else alike (a report re-filed under another agency)."""
+    kind, code, _, rest = fingerprint.split("|", 3)
+    return "|".join([kind, code, _who(agency_id, None), rest])[:300]
 
 
 # Where a check runs (its class attribute ``lane``); monitor/check.py feeds each lane its way.

@@ -43,8 +43,11 @@ from monitor.kinds import LEVEL_LABELS, STATUS_LABELS as FINDING_STATUS_LABELS
 from monitor.board import NO_RECORD, STATUS_LABELS
 from monitor.site.board import BoardCell, cell_status, on_time_rate
 from monitor.site.form import carry_over, cell_changes, changes_html, form_sections, text_diff
+from monitor.site.history import load_history
 from monitor.site.load import SiteData, iter_report_bodies, load_cells, load_site_data
-from monitor.site.region import FIGURE_CELLS, FIGURES, region_page, region_rows, region_slug, table_head, totals
+from monitor.site.region import (
+    FIGURE_CELLS, FIGURES, compared, region_page, region_rows, region_slug, region_years, table_head, totals,
+)
 from core.settings import Settings
 from storage.rawstore import RawDocumentStore, open_raw_store
 
@@ -254,14 +257,11 @@ def _board(data: SiteData, calendar: DeadlineCalendar, as_of: date) -> tuple[lis
 def _region_years(
     regions: list[dict[str, Any]], years: list[int], data: SiteData, by_site: dict[str, list[Any]]
 ) -> dict[str, list[int]]:
-    """Per region, the years Y whose page compares Y−1 with Y: some agency has a report in either."""
-    out: dict[str, list[int]] = {}
-    for r in regions:
-        ids = [a.id for s in r["sites"] for a in by_site[s["site"].id]]
-        out[r["region"]] = [
-            y for y in years[1:] if any((a, y) in data.current or (a, y - 1) in data.current for a in ids)
-        ]
-    return out
+    """Per region, the years Y whose page compares Y−1 with Y (``region.region_years``)."""
+    return {
+        r["region"]: region_years([(a.id, a.name) for s in r["sites"] for a in by_site[s["site"].id]], years, data.current)
+        for r in regions
+    }
 
 
 def region_label(site: Any) -> str:
@@ -361,6 +361,7 @@ def build_site(
         rid: p
         for rid, rep in data.reports.items()
         if not rep.superseded and (p := data.current.get((rep.agency_id, rep.report_year - 1)))
+        and compared(data.agencies[rep.agency_id].name)  # the stand-in's two years may be two bodies'
     }
     # What each page shows, as a fingerprint; pages whose fingerprint the last build recorded
     # are kept as they are, and only the reports the others need are read.
@@ -427,12 +428,14 @@ def build_site(
                 compare_print,
             )
     finding_tpl = env.get_template("finding.html.j2")
+    history = load_history(session, [f["id"] for f in data.findings])
     for f in data.findings:
         writer.write(
             f"findings/{f['id']}.html",
             finding_tpl.render(
                 root="../", f=f, report=data.reports.get(f["report_id"] or -1),
                 site=site_by_id.get(f["site"] or ""),
+                timeline=history.timeline(f["id"]), seen=history.seen_by(f["id"], f["site"]),
             ),
             "finding",
         )

@@ -115,6 +115,21 @@ def table_head(year: int) -> Markup:
     return Markup("".join(top) + "</tr>\n" + "".join(low) + "</tr>")
 
 
+def compared(agency: str) -> bool:
+    """Whether an agency has a row on its region's pages: not the stand-in
+    core.agencies.UNNAMED_AGENCY, which is no agency of the region (its reports of two years may
+    be two bodies')."""
+    return agency != UNNAMED_AGENCY
+
+
+def region_years(agencies: Iterable[tuple[int, str]], years: Sequence[int], current: Mapping[tuple[int, int], int]) -> list[int]:
+    """The years Y of ``years`` (after the first) whose region page compares Y−1 with Y: those on
+    which some compared agency ``(id, name)`` has a current report in Y−1 or Y, so that no page
+    is made empty (a region whose only reports are the stand-in's has none)."""
+    ids = [aid for aid, name in agencies if compared(name)]
+    return [y for y in years[1:] if any((a, y) in current or (a, y - 1) in current for a in ids)]
+
+
 @dataclass
 class RegionRow:
     agency_id: int
@@ -137,11 +152,10 @@ def region_rows(
     figures_of: Mapping[int, Mapping[CellKey, Decimal | None]],
 ) -> list[RegionRow]:
     """One row per agency ``(id, name, level, site name)`` with a current report in ``year - 1``
-    or ``year``, in the order given. The stand-in core.agencies.UNNAMED_AGENCY is left out: it is
-    no agency of the region, and its reports of two years may be two bodies'."""
+    or ``year``, in the order given; the stand-in is left out (``compared``)."""
     rows = []
     for aid, name, level, site in agencies:
-        if name == UNNAMED_AGENCY:
+        if not compared(name):
             continue
         before, after = current.get((aid, year - 1)), current.get((aid, year))
         if before is None and after is None:

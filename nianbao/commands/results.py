@@ -85,8 +85,15 @@ def _print_findings_csv(findings: list[dict[str, Any]]) -> None:
 
 
 def _print_findings_table(findings: list[dict[str, Any]]) -> None:
-    rows = [[f["id"], f["status"], f["severity"], f["kind"] + (f"/{f['rule']}" if f["rule"] else ""), f["agency"] or f["site"] or "", f["report_year"] or "", f["detail"]] for f in findings]
-    print_table(["id", "status", "severity", "kind", "agency", "year", "detail"], rows)
+    rows = [[f["id"], f["status"], f["severity"], f["kind"] + (f"/{f['rule']}" if f["rule"] else ""), f["agency"] or f["site"] or "", f["report_year"] or "", _ack_mark(f), f["detail"]] for f in findings]
+    print_table(["id", "status", "severity", "kind", "agency", "year", "acknowledged", "detail"], rows)
+
+
+def _ack_mark(finding: dict[str, Any]) -> str:
+    """What the table shows of an officer's acknowledgement: 已确认 and the reason given."""
+    if not finding.get("acknowledged"):
+        return ""
+    return f"已确认：{finding['ack_reason']}" if finding.get("ack_reason") else "已确认"
 
 
 def run_findings(args: argparse.Namespace, settings: Settings) -> int:
