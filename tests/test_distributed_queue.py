@@ -244,3 +244,13 @@ def test_a_json_payload_naming_another_class_is_refused(queue) -> None:
     with pytest.raises(UnreadableRequest, match="os.system"):
         queue.claim("w", 30)
     assert queue.unfinished() == 0
+
+
+def test_a_payload_deleted_from_redis_is_dropped_too(queue) -> None:
+    from crawler.distributed.payload import UnreadableRequest
+
+    queue.push(req("http://a/1"), "a", 0, "1")
+    queue.r.hdel(queue.k_requests, "r1")
+    with pytest.raises(UnreadableRequest, match="queued request r1"):
+        queue.claim("w", 30)
+    assert queue.held("w") == 0 and queue.claim("w", 30) is None

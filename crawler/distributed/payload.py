@@ -27,7 +27,7 @@ from typing import Any
 BYTES, TUPLE, MAP = "$bytes", "$tuple", "$map"
 _TAGS = (BYTES, TUPLE, MAP)
 # ``_class`` values request_from_dict may load (plain Request has none): FormRequest for hanweb's windows.
-REQUEST_CLASSES = frozenset({"scrapy.http.request.form.FormRequest", "scrapy.http.request.json_request.JsonRequest"})
+REQUEST_CLASSES = frozenset({"scrapy.http.request.form.FormRequest"})
 
 
 class UnstorableRequest(ValueError):

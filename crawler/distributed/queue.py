@@ -82,7 +82,7 @@ redis.call('ZADD', KEYS[3], now + tonumber(ARGV[3]), id)
 redis.call('HSET', KEYS[4], id, me)
 redis.call('HINCRBY', KEYS[6], me, 1)
 redis.call('HDEL', KEYS[7], me)
-return {id, redis.call('HGET', KEYS[5], id)}
+return {id, redis.call('HGET', KEYS[5], id) or ''}
 """
 
 # KEYS: leases, leased, requests, scores, busy, hosts, next, held ; ARGV: prefix, id, now_ms, delay_ms, worker
@@ -184,9 +184,9 @@ class RedisQueue:
         return bool(self._push(keys=keys, args=args))
 
     def claim(self, worker: str, lease_seconds: float) -> Claimed | None:
-        """The next request of a free, due host, leased to ``worker``; None when there is none now
-        or ``worker`` holds its share while another waits (module docstring). A payload that is not
-        a request this crawler stored is dropped (its host freed) and raised as ``UnreadableRequest``."""
+        """The next request of a free, due host, leased to ``worker``; None when there is none now,
+        or when another worker waiting for work holds fewer (module docstring). A payload that is
+        not a request this crawler stored is dropped (its host freed) and raised as ``UnreadableRequest``."""
         keys = [self.k_hosts, self.k_busy, self.k_leases, self.k_leased, self.k_requests, self.k_held, self.k_waiting]
         args = [self.prefix, now_ms(), int(lease_seconds * 1000), worker, int(self.WAITING_SECONDS * 1000)]
         got = self._claim(keys=keys, args=args)
