@@ -86,7 +86,7 @@ class RunRecord:
         return True
 
     def record_error(self, site_id: str | None, url: str, kind: str, detail: str) -> None:
-        """A ``CrawlError`` row for this run (kinds: blocked, robots, http, network, moved, gone, redirect, storage)."""
+        """A ``CrawlError`` row for this run (kinds: blocked, robots, http, network, moved, gone, redirect, storage, queue)."""
         if self.id is None:
             raise RuntimeError("a crawl error before the crawl run record was started")
         with self.db.session() as s:

@@ -279,7 +279,7 @@ class CrawlError(Base):
     crawl_run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"), nullable=True)
     site_id: Mapped[str | None] = mapped_column(ForeignKey("sites.id"), nullable=True)
     url: Mapped[str] = mapped_column(String(2000))
-    kind: Mapped[str] = mapped_column(String(40))  # blocked|robots|http|network|moved|gone|redirect|parse|storage
+    kind: Mapped[str] = mapped_column(String(40))  # blocked|robots|http|network|moved|gone|redirect|parse|storage|queue
     detail: Mapped[str] = mapped_column(Text, default="")
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 

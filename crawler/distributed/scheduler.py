@@ -2,11 +2,12 @@
 
 ``enqueue_request`` pushes what the worker's spider and middlewares produce into the shared queue
 (the shared dupefilter decides, with the crawl's own request fingerprints, so gkmlpt routes keep
-their fragments); ``next_request`` claims a request of a free, due host (``crawler.distributed.
-queue``). A claimed request is acknowledged only once the engine is completely done with it: its
-response went through the spider and the item pipeline (stored), or a middleware replaced it by
-another request (a redirect or a retry, which is queued first). A worker killed before that never
-acknowledges, its lease expires and another worker takes the request.
+their fragments); ``next_request`` claims a request of a free, due host, unless another worker
+waiting for work holds fewer (fair sharing, ``crawler.distributed.queue``). A claimed request is
+acknowledged only once the engine is completely done with it: its response went through the
+spider and the item pipeline (stored), or a middleware replaced it by another request (a redirect
+or a retry, which is queued first). A worker killed before that never acknowledges, its lease
+expires and another worker takes the request.
 
 Every ``TICK`` seconds the scheduler acknowledges what is done, renews its leases, puts back the
 requests of expired leases (of dead workers), publishes its counters and wakes the engine (whose
@@ -33,6 +34,7 @@ from scrapy.utils.request import request_from_dict
 
 from crawler.context import CrawlContext
 from crawler.distributed.outage import just_back
+from crawler.distributed.payload import UnreadableRequest, UnstorableRequest
 from crawler.distributed.state import SharedCrawlState
 from crawler.scrapy_workarounds import engine_requests_in_progress, wake_engine
 
@@ -101,7 +103,12 @@ class RedisScheduler(BaseScheduler):
     def enqueue_request(self, request: Request) -> bool:
         assert self.spider is not None
         fp = None if request.dont_filter else self.crawler.request_fingerprinter.fingerprint(request).hex()
-        pushed = self.queue.push(request.to_dict(spider=self.spider), host_of(request.url), request.priority, fp)
+        try:
+            pushed = self.queue.push(request.to_dict(spider=self.spider), host_of(request.url), request.priority, fp)
+        except UnstorableRequest as exc:  # a value in meta the JSON queue has no form for: a bug to fix, recorded
+            log.error("%s not queued: %s", request.url, exc)
+            CrawlContext.of(self.crawler).record_error(request.meta.get("site_id"), request.url, "queue", f"not queued: {exc}")
+            return False
         if pushed and self.crawler.stats:
             self.crawler.stats.inc_value("scheduler/enqueued/redis")
         return pushed
@@ -113,6 +120,10 @@ class RedisScheduler(BaseScheduler):
             claimed = self.queue.claim(self.worker, self.lease_seconds)
         except redis.RedisError:
             return None  # logged by the tick
+        except UnreadableRequest as exc:  # not written by a worker: never unpickled or run, dropped
+            log.error("%s", exc)
+            CrawlContext.of(self.crawler).record_error(None, self.queue.k_requests, "queue", str(exc))
+            return None
         if claimed is None:
             return None
         request = request_from_dict(claimed.request, spider=self.spider)
