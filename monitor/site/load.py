@@ -133,6 +133,19 @@ class ReportBody:
     sections_text: dict[str, str]
 
 
+_WHOLE: dict[int, tuple[Decimal | None, str]] = {}  # a driver's int → (Decimal, text), shared
+
+
+def _cell_value(value: Any) -> tuple[Decimal | None, str]:
+    number = as_decimal(value)
+    got = (number, cell_text(number))
+    if type(value) is int:
+        if len(_WHOLE) > 100_000:
+            _WHOLE.clear()
+        _WHOLE[value] = got
+    return got
+
+
 def iter_report_bodies(session: Session, report_ids: Sequence[int], batch: int = 200) -> Iterator[tuple[int, ReportBody]]:
     """Cells and prose of these reports, a batch at a time, in the order given."""
     for ids in chunked(report_ids, batch):
@@ -147,9 +160,12 @@ def iter_report_bodies(session: Session, report_ids: Sequence[int], batch: int =
         ).where(ReportCell.report_id.in_(ids))
         cells_of = {rid: body.cells for rid, body in bodies.items()}
         for rid, section, row, col, value in conn.execute(cq).all():
-            value = as_decimal(value)
-            # The text is made once here; the report page and two comparisons show it.
-            cells_of[rid][(section, row, col)] = (value, cell_text(value))
+            # The text is made once here; the report page and two comparisons show it. Most
+            # values are small whole numbers (SQLite gives them as int): one look-up each.
+            got = _WHOLE.get(value) if type(value) is int else None
+            if got is None:
+                got = _cell_value(value)
+            cells_of[rid][(section, row, col)] = got
         for rid in ids:
             yield rid, bodies[rid]
 
