@@ -42,7 +42,7 @@ from monitor.evidence import plain_number
 from monitor.kinds import LEVEL_LABELS, STATUS_LABELS as FINDING_STATUS_LABELS
 from monitor.board import NO_RECORD, STATUS_LABELS
 from monitor.site.board import BoardCell, cell_status, on_time_rate
-from monitor.site.form import carry_over, cell_changes, changes_html, form_sections, text_diff
+from monitor.site.form import carry_over, cell_changes, changes_html, diff_html, form_sections, text_diff
 from monitor.site.history import load_history
 from monitor.site.load import SiteData, iter_report_bodies, load_cells, load_site_data
 from monitor.site.region import (
@@ -119,6 +119,7 @@ def environment() -> Environment:
         safe_url=safe_url,
         num=plain_number,
         changes_html=changes_html,
+        diff_html=diff_html,
         status_labels=STATUS_LABELS,
         level_labels=LEVEL_LABELS,
         finding_status_labels=FINDING_STATUS_LABELS,
@@ -136,6 +137,7 @@ class SiteWriter:
         self.version = version
         self.previous: dict[str, str] = {}  # page → fingerprint, from the last build's manifest
         self.fingerprints: dict[str, str] = {}
+        self._names: dict[Path, set[str]] = {}  # folder → its files' names, read once
         try:
             manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
             if manifest.get("version") == version:
@@ -158,6 +160,19 @@ class SiteWriter:
         self.stats.reused += 1
         return True
 
+    def _existing(self, folder: Path) -> set[str]:
+        """The names of the files in ``folder`` when the build began (made if missing): a page
+        not among them is written without first trying to read it (a first build's case)."""
+        names = self._names.get(folder)
+        if names is None:
+            try:
+                names = {e.name for e in os.scandir(folder)}
+            except FileNotFoundError:
+                folder.mkdir(parents=True, exist_ok=True)
+                names = set()
+            self._names[folder] = names
+        return names
+
     def write(self, rel: str, text: str, kind: str, print_: str | None = None) -> None:
         path = self.out / rel
         self.produced.add(path)
@@ -165,14 +180,22 @@ class SiteWriter:
             self.fingerprints[rel] = print_
         data = text.encode("utf-8")
         self.stats.pages[kind] += 1
+        if path.name in self._existing(path.parent):
+            try:
+                if path.read_bytes() == data:
+                    self.stats.unchanged += 1
+                    return
+            except FileNotFoundError:
+                path.parent.mkdir(parents=True, exist_ok=True)
+        # Written beside and renamed over, so that a served site never shows half a page.
+        tmp = str(path) + ".tmp"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
         try:
-            if path.read_bytes() == data:
-                self.stats.unchanged += 1
-                return
-        except FileNotFoundError:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_bytes(data)
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+        finally:
+            os.close(fd)
         os.replace(tmp, path)
         self.stats.written += 1
 

@@ -12,9 +12,10 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import lru_cache
+from operator import itemgetter
 from typing import Any
 
-from markupsafe import Markup
+from markupsafe import Markup, escape as markup_escape  # as Jinja escapes: &#34; &#39;
 
 from core import keys
 from monitor.evidence import cell_name, column_label, plain_number
@@ -109,35 +110,33 @@ def _cell(key: CellKey, cells: Cells, failing: dict[CellKey, list[dict[str, Any]
     )
 
 
-# A site renders millions of cells, nearly all of them plain numbers that repeat (0, 1, 2 …)
-# in the same ~200 positions: their <td> is built once per (cell, text) and reused.
-@lru_cache(maxsize=1024)
 def _td_open(key: CellKey) -> str:
     return f'<td id="{escape(FormCell(key, "", True).anchor)}" class="num'
 
 
-@lru_cache(maxsize=65536)
-def _plain_td(key: CellKey, text: str) -> str:
-    return f'{_td_open(key)}">{text}</td>'
-
-
-@lru_cache(maxsize=1024)
-def _absent_td(key: CellKey) -> str:
-    return f'{_td_open(key)} absent">—</td>'
-
-
-def _td(key: CellKey, cells: Cells, failing: dict[CellKey, list[dict[str, Any]]]) -> str:
-    """The ``<td>`` of ``key`` in this report: a failing cell in full, others from the cache."""
-    if key in failing:
-        return _cell(key, cells, failing).html()
-    got = cells.get(key)
-    return _absent_td(key) if got is None else _plain_td(key, got[1])
+def _failing_td(key: CellKey, cells: Cells, failing: dict[CellKey, list[dict[str, Any]]]) -> tuple[str, str, str]:
+    """A failing cell's class suffix, ``"`` + attributes + ``>``, and text: FormCell.html's, cut
+    at the places where a table's fixed parts (``_TableLayout.parts``) leave slots."""
+    td = _cell(key, cells, failing).html()
+    head = _td_open(key)
+    assert td.startswith(head)
+    rest = td[len(head):-len("</td>")]
+    cls_end = rest.index('"')
+    text_start = rest.index(">", cls_end) + 1
+    return rest[:cls_end], rest[cls_end:text_start], rest[text_start:]
 
 
 @dataclass(frozen=True)
 class _TableLayout:
+    """A table's fixed parts, built once per format. Its body is ``parts`` with, for the i-th
+    cell of ``keys``, three slots filled per report: ``parts[4i+1]`` the class suffix (`` absent``
+    …), ``parts[4i+2]`` ``">`` (or ``"`` + a failing cell's attributes + ``>``), ``parts[4i+3]`` the
+    text; ``parts[4i]`` is everything fixed before the cell (``</td>``, row breaks, row headers,
+    ``<td id=… class="num``). A site renders millions of cells: one ``str.join`` per table."""
+
     head: str  # the <thead> rows, escaped
-    rows: tuple[tuple[str, tuple[CellKey, ...]], ...]  # (row header HTML or "", its cells)
+    keys: tuple[CellKey, ...]  # the cells in the order they are laid out
+    parts: tuple[str, ...]
 
 
 def _head_html(headers: list[list[tuple[str, int]]]) -> str:
@@ -149,11 +148,21 @@ def _head_html(headers: list[list[tuple[str, int]]]) -> str:
 
 def _table(headers: list[list[tuple[str, int]]], rows: list[tuple[str, tuple[CellKey, ...]]]) -> _TableLayout:
     """A table's fixed parts; a lone unlabelled wide row (section 四) has no row header."""
-    laid = tuple(
+    laid = [
         (f'<th scope="row">{escape(label)}</th>' if label or len(rows) > 1 or len(cells) < 10 else "", cells)
         for label, cells in rows
-    )
-    return _TableLayout(_head_html(headers), laid)
+    ]
+    # The body is "\n".join("<tr>" + row header + its <td>s + "</tr>"), cut around each cell's slots.
+    parts: list[str] = []
+    fixed = ""
+    for i, (head, cells) in enumerate(laid):
+        fixed += ("\n" if i else "") + "<tr>" + head
+        for key in cells:
+            parts += (fixed + _td_open(key), "", '">', "")
+            fixed = "</td>"
+        fixed += "</tr>"
+    parts.append(fixed)
+    return _TableLayout(_head_html(headers), tuple(k for _, cells in laid for k in cells), tuple(parts))
 
 
 @lru_cache(maxsize=8)
@@ -191,11 +200,20 @@ def _on_form(fmt: str) -> frozenset[CellKey]:
     return frozenset(keys.expected_cells(fmt))
 
 
+_ABSENT = (None, "—")
+
+
 def _render(table: _TableLayout, cells: Cells, failing: dict[CellKey, list[dict[str, Any]]]) -> FormTable:
-    body = "\n".join(
-        f"<tr>{head}{''.join([_td(k, cells, failing) for k in keys_])}</tr>" for head, keys_ in table.rows
-    )
-    return FormTable(Markup(table.head), Markup(body))
+    got = [cells.get(k, _ABSENT) for k in table.keys]
+    parts = list(table.parts)
+    # Slots filled by slice: no Python-level step per cell but these two comprehensions.
+    parts[1::4] = ["" if g is not _ABSENT else " absent" for g in got]
+    parts[3::4] = [g[1] for g in got]
+    if failing:
+        for i, k in enumerate(table.keys):
+            if k in failing:
+                parts[4 * i + 1], parts[4 * i + 2], parts[4 * i + 3] = _failing_td(k, cells, failing)
+    return FormTable(Markup(table.head), Markup("".join(parts)))
 
 
 def form_sections(fmt: str | None, cells: Cells, findings: list[dict[str, Any]]) -> list[FormSection]:
@@ -206,48 +224,30 @@ def form_sections(fmt: str | None, cells: Cells, findings: list[dict[str, Any]])
         FormSection(section, label, [_render(t, cells, failing) for t in tables])
         for section, label, tables in _layout(fmt)
     ]
-    on_form = _on_form(fmt)
-    extra = sorted(k for k in cells if k not in on_form)
+    extra = cells.keys() - _on_form(fmt)
     if extra:
-        table = _table([[("项目", 1), ("数值", 1)]], [(cell_name(*k, fmt or None), (k,)) for k in extra])
+        table = _other_table(fmt, tuple(sorted(extra)))
         out.append(FormSection("other", "表外数据（未按官方表格识别的单元格）", [_render(table, cells, failing)]))
     return out
 
 
+@lru_cache(maxsize=1024)
+def _other_table(fmt: str, extra: tuple[CellKey, ...]) -> _TableLayout:
+    """The table of a report's off-form cells (reports of a site tend to share them)."""
+    return _table([[("项目", 1), ("数值", 1)]], [(cell_name(*k, fmt or None), (k,)) for k in extra])
+
+
 # --- Year-on-year ---------------------------------------------------------------------------
-@dataclass(slots=True)
-class CellChange:
-    key: CellKey
-    label: str
-    before: str
-    after: str
-    change: Decimal | None
-
-    def html(self) -> str:
-        if self.change is None:
-            cls, text = "num", "—"
-        else:
-            cls = "num up" if self.change > 0 else "num down" if self.change < 0 else "num"
-            text = ("+" if self.change > 0 else "") + cell_text(self.change)
-        # before/after/text come from cell_text: no markup to escape; the label is escaped once.
-        return (
-            f'{_change_head(self.key, self.label)}<td class="num">{self.before}</td>'
-            f'<td class="num">{self.after}</td><td class="{cls}">{text}</td></tr>'
-        )
+def changes_html(changes: list[str]) -> Markup:
+    """The rows ``cell_changes`` made, one per line."""
+    return Markup("\n".join(changes))
 
 
 @lru_cache(maxsize=4096)
-def _change_head(key: CellKey, label: str) -> str:
-    return f'<tr><th scope="row">{escape(label)}</th>'
-
-
-def changes_html(changes: list[CellChange]) -> Markup:
-    return Markup("\n".join([c.html() for c in changes]))
-
-
-@lru_cache(maxsize=4096)
-def _change_label(key: CellKey, fmt: str | None) -> str:
-    return ("二、" if key[0] == keys.ACTIVE else "") + cell_name(*key, fmt)
+def _change_head(key: CellKey, fmt: str | None) -> str:
+    """A row's start up to its first number: the label, escaped once."""
+    label = ("二、" if key[0] == keys.ACTIVE else "") + cell_name(*key, fmt)
+    return f'<tr><th scope="row">{escape(label)}</th><td class="num">'
 
 
 @lru_cache(maxsize=8)
@@ -255,21 +255,61 @@ def _form_order(fmt: str) -> tuple[CellKey, ...]:
     return tuple(keys.expected_cells(fmt))
 
 
-def cell_changes(fmt: str | None, before: Cells, after: Cells) -> list[CellChange]:
-    """Every cell of either year with its change, largest absolute change first."""
+_BLANK = (None, "空白")
+# (text Y−1, text Y) → (|change| or None, the row after its label): a cell's text says its value
+# (``cell_text``: equal values, equal text), and a site's millions of pairs hold few distinct ones.
+_PAIRS: dict[tuple[str, str], tuple[int | Decimal | None, str]] = {}
+
+
+def _pair(before: tuple[Decimal | None, str], after: tuple[Decimal | None, str]) -> tuple[int | Decimal | None, str]:
+    (b, b_text), (a, a_text) = before, after
+    row = f'{b_text}</td><td class="num">{a_text}</td>'
+    size: int | Decimal | None = None
+    if a is None or b is None:
+        tail = '<td class="num">—</td></tr>'
+    else:
+        change = a - b
+        if change > 0:
+            tail = f'<td class="num up">+{cell_text(change)}</td></tr>'
+        elif change < 0:
+            tail = f'<td class="num down">{cell_text(change)}</td></tr>'
+        else:
+            tail = f'<td class="num">{cell_text(change)}</td></tr>'
+        size = abs(change)
+        if size == size.to_integral_value():
+            size = int(size)  # the same order, compared faster
+    if len(_PAIRS) > 200_000:
+        _PAIRS.clear()
+    got = _PAIRS[(b_text, a_text)] = (size, row + tail)
+    return got
+
+
+def cell_changes(fmt: str | None, before: Cells, after: Cells) -> list[str]:
+    """Every cell of either year as a table row (label, Y−1, Y, change), largest absolute change
+    first, then the cells whose change is unknown (a side blank or absent) in form order. The
+    texts come from ``cell_text``: no markup to escape."""
     order = _form_order(fmt or keys.FORMAT_2021)
     on_form = _on_form(fmt or keys.FORMAT_2021)
     present = [k for k in order if k in before or k in after]
-    present += sorted({k for k in before if k not in on_form} | {k for k in after if k not in on_form})
-    out = []
-    blank = (None, "空白")
-    for k in present:
-        (b, b_text), (a, a_text) = before.get(k, blank), after.get(k, blank)
-        change = a - b if a is not None and b is not None else None
-        out.append(CellChange(k, _change_label(k, fmt), b_text, a_text, change))
-    # Stable sort: cells whose change is known, largest first; the rest after, in form order.
-    out.sort(key=lambda c: (c.change is None, -abs(c.change) if c.change is not None else 0))
-    return out
+    present += sorted((before.keys() - on_form) | (after.keys() - on_form))
+    b_cells = [before.get(k, _BLANK) for k in present]
+    a_cells = [after.get(k, _BLANK) for k in present]
+    got = list(map(_PAIRS.get, zip([c[1] for c in b_cells], [c[1] for c in a_cells])))
+    if None in got:
+        got = [g or _pair(b, a) for g, b, a in zip(got, b_cells, a_cells)]
+    heads = list(map(_change_heads(fmt).get, present))
+    if None in heads:  # off-form cells
+        heads = [h or _change_head(k, fmt) for h, k in zip(heads, present)]
+    rows = list(map(str.__add__, heads, [g[1] for g in got]))
+    known = [(g[0], row) for g, row in zip(got, rows) if g[0] is not None]
+    # Stable: equal changes keep the form's order (reverse=True keeps it too).
+    known.sort(key=itemgetter(0), reverse=True)
+    return [row for _, row in known] + [row for g, row in zip(got, rows) if g[0] is None]
+
+
+@lru_cache(maxsize=8)
+def _change_heads(fmt: str | None) -> dict[CellKey, str]:
+    return {k: _change_head(k, fmt) for k in _form_order(fmt or keys.FORMAT_2021)}
 
 
 @dataclass
@@ -295,6 +335,19 @@ def carry_over(before: Cells, after: Cells) -> list[CarryOver]:
 TEXT_SECTIONS = {"一": "一、总体情况", "五": "五、存在的主要问题及改进情况", "六": "六、其他需要报告的事项"}
 
 
+_DIFF_TAGS = {"removed": ("<del>", "</del>"), "added": ("<ins>", "</ins>"), "same": ("", "")}
+
+
+def diff_html(lines: list[tuple[str, str]]) -> Markup:
+    """A section's clauses from ``text_diff`` as paragraphs, each text escaped (a report's prose
+    is a few hundred clauses: built here, not by a template loop)."""
+    out = []
+    for op, text in lines:
+        start, end = _DIFF_TAGS.get(op, ("", ""))
+        out.append(f'<p class="{markup_escape(op)}">{start}{markup_escape(text)}{end}</p>')
+    return Markup("".join(out))
+
+
 def _clauses(text: str) -> list[str]:
     return [c.strip() for c in re.split(r"(?<=[。；！？\n])", text or "") if c.strip()]
 
@@ -305,6 +358,9 @@ def text_diff(before: dict[str, str], after: dict[str, str]) -> list[tuple[str, 
     for sec, label in TEXT_SECTIONS.items():
         a, b = _clauses(before.get(sec, "")), _clauses(after.get(sec, ""))
         lines: list[tuple[str, str]] = []
+        if a == b:  # what the matcher says of equal lists, without matching them
+            out.append((label, [("same", t) for t in a]))
+            continue
         for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
             if op == "equal":
                 lines.extend(("same", t) for t in a[i1:i2])
