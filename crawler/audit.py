@@ -180,7 +180,7 @@ class CrawlAudit:
         ctx = self.context
         site = ctx.site(audit.site_id)
         visit, sightings = audit.rows(lambda url: ctx.site_allows(site, url), ctx.year, self.requested)
-        ctx.write_later(ctx.writes.record_list_page, visit, sightings)
+        ctx.write_later(ctx.known.record_list_page, visit, sightings)
 
     def list_failed(self, request: Request, failure: Failure) -> None:
         """Record a list page that did not answer with a list (see ``failure_status``)."""

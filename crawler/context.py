@@ -5,9 +5,7 @@ One object per Scrapy crawler, made of parts with one job each:
 - ``plan`` (``crawler.plan.CrawlPlan``): the nianbao settings, mode, restrictions and sites;
 - ``run`` (``crawler.run_record.RunRecord``): the ``CrawlRun`` row and crawl errors, written
   only once ``start()`` is called (when the spider opens);
-- ``writer`` (``crawler.writer.DatabaseWriter``): the crawl's one database writer thread, and
-  ``writes``, what it writes with: ``crawler.writer.CrawlWrites`` in this process, or with the
-  Scrapy setting ``NIANBAO_WRITER_PROCESS`` a ``crawler.writer_process.WriterProcess``;
+- ``writer`` (``crawler.writer.DatabaseWriter``): the crawl's one database writer thread;
 - ``counters`` (``crawler.counters.RunCounters``): what the run saw, per site;
 - ``known``, ``revisit``, ``store``, ``ingestor``: what the database knows, the revisit policy,
   the raw store and the ingestor;
@@ -36,7 +34,7 @@ from crawler.known import KnownDocuments
 from crawler.plan import CrawlPlan
 from crawler.revisit import RevisitPolicy
 from crawler.run_record import RunRecord, utcnow
-from crawler.writer import CrawlWrites, DatabaseWriter
+from crawler.writer import DatabaseWriter
 from storage.db import Database
 from storage.rawstore import open_raw_store
 
@@ -44,7 +42,6 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
     from crawler.distributed.state import SharedCrawlState
-    from crawler.writer_process import WriterProcess
 
     from storage.ingest import Ingestor
 
@@ -64,7 +61,6 @@ class CrawlContext:
         self.revisit = RevisitPolicy(self.plan.mode, settings.crawler.revisit_days, utcnow())
         self.run = RunRecord(self.db, self.plan)
         self.writer = DatabaseWriter()
-        self.writes: CrawlWrites | WriterProcess = CrawlWrites(self.known, lambda: self.ingestor)
         self.counters = RunCounters()
         self.families: dict[str, str] = {}  # site -> detected CMS family
         self.summary: dict[str, Any] | None = None  # the run summary, once the crawl closed
@@ -81,10 +77,6 @@ class CrawlContext:
             distributed = crawler.settings.getdict("NIANBAO_DISTRIBUTED")
             if distributed:
                 ctx.join(distributed["redis_url"], distributed["prefix"], int(distributed["run_id"]))
-            if crawler.settings.getbool("NIANBAO_WRITER_PROCESS") and crawler.settings.getbool("NIANBAO_STORAGE_ENABLED", True):
-                from crawler.writer_process import WriterProcess
-
-                ctx.writes = WriterProcess(ctx.settings)
             cls._by_crawler[crawler] = ctx
         return ctx
 
@@ -192,6 +184,4 @@ class CrawlContext:
         return self.writer.write_later(fn, *args)
 
     def stop_writer(self) -> None:
-        """Finish the queued writes, then stop what wrote them (idempotent)."""
         self.writer.stop()
-        self.writes.stop()

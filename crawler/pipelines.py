@@ -12,6 +12,7 @@ had in hand has no stored version and is fetched again by the next crawl that li
 from __future__ import annotations
 
 import logging
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from scrapy.exceptions import NotConfigured
@@ -21,8 +22,9 @@ from twisted.internet.defer import Deferred
 from crawler.context import CrawlContext
 from crawler.discovery import ListEntry
 from crawler.group_commit import GroupCommitter
-from crawler.ingest_job import IngestOutcome
+from crawler.ingest_job import IngestOutcome, ingest_documents
 from crawler.items import FetchedDocument
+from crawler.run_record import utcnow
 
 if TYPE_CHECKING:
     from scrapy import Spider
@@ -47,11 +49,8 @@ class StoragePipeline:
     def from_crawler(cls, crawler: Crawler) -> StoragePipeline:
         return cls(crawler)
 
-    def open_spider(self, spider: Spider | None = None) -> None:
-        self.context.writes.start()  # a writer process imports the parser while the crawl starts
-
     def close_spider(self, spider: Spider | None = None) -> None:
-        self.context.stop_writer()
+        self.context.writer.stop()
 
     async def process_item(self, item: Any, spider: Spider | None = None) -> Any:
         if not isinstance(item, FetchedDocument):
@@ -70,14 +69,14 @@ class StoragePipeline:
 
     def _ingest_batch(self, docs: list[FetchedDocument]) -> Deferred[list[IngestOutcome]]:
         ctx = self.context
-        return ctx.writer.run(ctx.writes.keep, docs, ctx.run.id, self.defer)
+        return ctx.writer.run(partial(ingest_documents, defer=self.defer), ctx.ingestor, ctx.known, docs, ctx.run.id)
 
     # -------------------------------------------------------------------------------------------
     async def _unchanged(self, doc: FetchedDocument) -> None:
         """A 304: its database work goes to the worker thread, as a batch's does (a recrawl is
         mostly 304s, and the reactor must not wait for SQLite); counting and following here."""
         ctx = self.context
-        outcome, links = await maybe_deferred_to_future(ctx.writer.run(ctx.writes.revalidated, doc))
+        outcome, links = await maybe_deferred_to_future(ctx.writer.run(revalidated, ctx, doc))
         ctx.counters.outcome(doc.site_id, outcome)
         self._follow(doc, links)
 
@@ -91,3 +90,11 @@ class StoragePipeline:
         for request in spider.attachment_requests(doc, links):  # type: ignore[attr-defined]
             engine.crawl(request)
 
+
+def revalidated(ctx: CrawlContext, doc: FetchedDocument) -> tuple[str, list[ListEntry]]:
+    """Record that ``doc`` answered 304 (worker thread): its outcome, and the attachments of an
+    unchanged page to revalidate too (the page did not change, the files it links may have)."""
+    known = ctx.known
+    known.touch(doc.url, utcnow())  # revalidated: not due again for revisit_days
+    outcome = "unchanged" if known.is_report_source(doc.url) else "unchanged_other"
+    return outcome, [] if doc.is_attachment else known.attachments_seen_on(doc.url)

@@ -99,9 +99,6 @@ NIANBAO_INGEST_BATCH = 32  # most documents stored in one batch (crawler.group_c
 # Keep documents whose links do not depend on parsing them for an ingest consumer to parse
 # (storage.ingest_queue); set by crawler.run.crawl_in when it starts one. Off: parse everything inline.
 NIANBAO_DEFER_INGEST = False
-# Keep documents (raw store, rows, sightings, 304s) in a writer process of its own instead of on the
-# writer thread beside the reactor (crawler.writer_process). Off: the thread.
-NIANBAO_WRITER_PROCESS = False
 
 LOG_LEVEL = "INFO"
 FEED_EXPORT_ENCODING = "utf-8"

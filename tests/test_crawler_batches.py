@@ -148,10 +148,9 @@ def _busy_portal(host: str) -> SimPortal:
     return SimPortal("busy", "繁忙县人民政府", server, [column.index_path], [(a, 2023) for a in agencies], cms="trs")
 
 
-@pytest.mark.parametrize("writer_process", [False, True], ids=["writer-thread", "writer-process"])
-def test_a_crawl_stopped_mid_batch_keeps_what_it_counted_and_the_resumed_run_stores_the_rest(tmp_path: Path, writer_process: bool) -> None:
+def test_a_crawl_stopped_mid_batch_keeps_what_it_counted_and_the_resumed_run_stores_the_rest(tmp_path: Path) -> None:
     portal = _busy_portal("127.0.0.41")
-    batches = {"NIANBAO_INGEST_BATCH": 3, "CONCURRENT_REQUESTS_PER_DOMAIN": 4, "NIANBAO_WRITER_PROCESS": writer_process}
+    batches = {"NIANBAO_INGEST_BATCH": 3, "CONCURRENT_REQUESTS_PER_DOMAIN": 4}
     with portal.server:
         config = write_settings(tmp_path, [portal.spec()], crawler={"jobdir": "jobs"})
         first = crawl(config, overrides={**batches, "CLOSESPIDER_ITEMCOUNT": 7})
@@ -207,60 +206,3 @@ def test_nianbao_crawl_stopped_by_sigterm_says_so_and_the_next_run_resumes(tmp_p
     assert "interrupted" not in again.stdout
     assert stored_reports(fast) == sorted(portal.expected)
     assert query(fast, "SELECT COUNT(*) FROM raw_documents")[0][0] == len(portal.expected)
-
-
-def _children(pid: int) -> list[int]:
-    """Processes whose parent is ``pid`` (from /proc)."""
-    out = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as f:
-                    if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
-                        out.append(int(entry))
-            except (OSError, ValueError, IndexError):
-                pass
-    return out
-
-
-def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
-
-
-def test_a_killed_crawl_leaves_no_writer_process_and_the_next_crawl_stores_the_rest(tmp_path: Path) -> None:
-    """``NIANBAO_WRITER_PROCESS``: kill -9 of the crawl alone; its writer (and ingest worker) end by
-    themselves, and what the crawl had not heard back of is fetched again by the next crawl."""
-    portal = _busy_portal("127.0.0.43")
-    with portal.server:
-        config = write_settings(tmp_path, [portal.spec()], crawler={"download_delay": 0.3})
-        cmd = [sys.executable, "-m", "crawler.run", "--config", str(config), "--json", "--set", "NIANBAO_WRITER_PROCESS=true"]
-        env = {**os.environ, "PYTHONPATH": str(ROOT)}
-        env.pop("NIANBAO_CONFIG", None)
-        proc = subprocess.Popen(cmd, cwd=str(tmp_path), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, start_new_session=True)
-        try:
-            deadline = time.monotonic() + 120
-            while time.monotonic() < deadline and not _stored_any(tmp_path / "data" / "nianbao.db"):
-                time.sleep(0.2)
-            children = _children(proc.pid)
-            assert children, "the crawl started no writer process"
-            proc.kill()
-            proc.wait(timeout=30)
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline and any(_alive(c) for c in children):
-                time.sleep(0.2)
-            assert not any(_alive(c) for c in children)
-        finally:
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)
-            except OSError:
-                pass
-        stored_first = query(config, "SELECT COUNT(*) FROM raw_documents")[0][0]
-        assert 0 < stored_first < len(portal.expected)
-        again = crawl(config, overrides={"NIANBAO_WRITER_PROCESS": True})
-    assert again["status"] == "finished", again["_log"][-3000:]
-    assert stored_reports(config) == sorted(portal.expected)
-    assert query(config, "SELECT COUNT(*) FROM raw_documents")[0][0] == len(portal.expected)
