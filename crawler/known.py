@@ -97,18 +97,26 @@ class KnownDocuments:
         unstored = [u for u in urls if u not in stored]
         out = self._failed_last(unstored)
         # A stored page whose linked file was refused or failed: the page is asked again (a
-        # conditional request will do: a 304 leads to the files last seen on it). Found from the
-        # failed files' side (crawl_errors is small; sightings are looked up by URL, indexed).
-        if stored:
-            with self.db.session() as s:
-                files = list(s.scalars(select(CrawlError.url).where(CrawlError.kind.in_(_RETRIED_KINDS)).distinct()))
-            files = [u for u in files if u not in stored]
-            files_stored = self.fetch_states(files)  # once: it queries the database
-            files = list(self._failed_last([u for u in files if u not in files_stored]))
-            with self.db.session() as s:
-                for chunk in _chunks(files):
-                    rows = s.execute(select(ListSighting.list_url).where(ListSighting.url.in_(chunk), ListSighting.list_url != ListSighting.url))
-                    out.update(page for (page,) in rows if page in stored)
+        # conditional request will do: a 304 leads to the files last seen on it). Only the links
+        # seen on these pages that have a crawl error that may pass are read, by index
+        # (ix_list_sightings_list_url, ix_crawl_errors_url): the work does not grow with other
+        # sites' or other pages' errors.
+        links: dict[str, set[str]] = {}
+        with self.db.session() as s:
+            for chunk in _chunks(list(stored)):
+                retried = select(CrawlError.id).where(CrawlError.url == ListSighting.url, CrawlError.kind.in_(_RETRIED_KINDS))
+                rows = s.execute(
+                    select(ListSighting.list_url, ListSighting.url)
+                    .where(ListSighting.list_url.in_(chunk), ListSighting.list_url != ListSighting.url, retried.exists())
+                    .distinct()
+                )
+                for page, link in rows:
+                    if link not in stored:
+                        links.setdefault(link, set()).add(page)
+        if links:
+            files_stored = self.fetch_states(list(links))  # once: it queries the database
+            for link in self._failed_last([u for u in links if u not in files_stored]):
+                out.update(links[link])
         return out
 
     def _failed_last(self, unstored: Sequence[str]) -> set[str]:

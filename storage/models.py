@@ -275,6 +275,8 @@ class CrawlError(Base):
     """A problem fetching a page: blocked (WAF/robots), HTTP error, network error, bad document."""
 
     __tablename__ = "crawl_errors"
+    # A crawl asks, per list page, for the errors of the URLs it lists (crawler/known.py).
+    __table_args__ = (Index("ix_crawl_errors_url", "url"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     crawl_run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"), nullable=True)
     site_id: Mapped[str | None] = mapped_column(ForeignKey("sites.id"), nullable=True)
@@ -288,7 +290,8 @@ class ListSighting(Base):
     """A detail URL seen (or not) on a list page during a crawl: evidence for back-dating checks."""
 
     __tablename__ = "list_sightings"
-    __table_args__ = (Index("ix_list_sightings_url", "url"),)
+    # By list_url: the links seen on a page (a detail page's attachments, redirects; migration 0009).
+    __table_args__ = (Index("ix_list_sightings_url", "url"), Index("ix_list_sightings_list_url", "list_url"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     crawl_run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"), nullable=True)
     site_id: Mapped[str] = mapped_column(ForeignKey("sites.id"))
