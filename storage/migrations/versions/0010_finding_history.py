@@ -6,17 +6,14 @@ With both, a finding's page lists every check that saw it. Findings older than t
 have no events: their pages fall back to first and last seen. No backfill: nothing recorded says
 when they changed.
 
-(Revision 0010 on 0008: branch crawl-speed adds 0009 on 0008; when both are merged, this one's
-``down_revision`` becomes "0009".)
-
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0010"
-down_revision = "0008"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
