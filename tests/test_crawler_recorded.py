@@ -62,11 +62,13 @@ def test_the_crawl_follows_exactly_the_links_a_person_finds(crawled: Crawled, si
     assert others - asked == set(), "every other article is fetched for the parser to decide (recall first)"
     assert excluded & asked == set(), "entries whose title is clear negative evidence are not fetched"
     assert rec.urls("next") - asked == set(), "the list's next page is asked for"
-    # Nothing else: every other request is robots.txt or a list page the crawl audit records.
+    # Nothing else: every other request is robots.txt, a list page the crawl audit records, or the
+    # page's link to the site's 年报 column, which a title naming a report makes a candidate (recall
+    # first: one request more, the parser decides), though finding it is portal discovery's job.
     list_pages = {u for (u,) in query(crawled.config, "SELECT url FROM list_page_visits WHERE site_id = ?", site_id)}
     robots = urljoin(str(rec.served_at), "/robots.txt")
     own = {u for u in asked if urlsplit(u).hostname == urlsplit(str(rec.served_at)).hostname}
-    assert own - reports - others - list_pages - {robots} == set()
+    assert own - reports - others - list_pages - rec.urls("column") - {robots} == set()
 
 
 @pytest.mark.parametrize("site_id", sorted(LISTS))
