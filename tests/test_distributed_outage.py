@@ -30,6 +30,7 @@ from tests.redisserver import end_process_group
 from tests.test_distributed_crawl import (  # noqa: F401 (fixtures: the same portals and single-process crawl)
     _env,
     _latest_run_status,
+    _registered,
     distributed_config,
     fetch_counts,
     portals,
@@ -133,6 +134,9 @@ def stop_redis_mid_crawl(server: redisserver.RestartableRedis, portals: Simulato
 
     def during(coordinator: subprocess.Popen, procs: list[subprocess.Popen], logs: list[Path]) -> None:
         wait_for(lambda: len(portals.requests()) >= 15, 120, "the crawl to get going")
+        # Every worker must have reached Redis before it stops: one that starts during the outage
+        # never reached it and exits at once (a misnamed server), which is not what is tested here.
+        wait_for(lambda: _registered(server.url, prefix) == len(procs), 120, "every worker to register")
         held = wait_for(lambda: leases(server.url, prefix), 60, "a worker to hold a request")
         server.stop(signal.SIGTERM)
         said = lambda p: "does not answer" in p.read_text(encoding="utf-8", errors="replace")  # noqa: E731
