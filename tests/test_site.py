@@ -143,6 +143,9 @@ def test_every_page_loads_from_file_without_errors_or_remote_requests(built, bro
         leaving = [u for u in urls if not u.startswith(("file://", "data:", "chrome://", "about:"))]
         assert not leaving, (page, leaving)
         assert browser.find_element("css selector", "meta[http-equiv='Content-Security-Policy']")
+        # The site's own stylesheet (static/site.css, allowed by the policy) applies from file://.
+        bar = browser.execute_script("return getComputedStyle(document.querySelector('header.top')).backgroundColor")
+        assert bar == "rgb(139, 26, 26)", (page, bar)
         # Every link stays in the site or is an http(s) source link.
         for href in browser.execute_script("return [...document.querySelectorAll('a[href]')].map(a => a.href)"):
             assert href.startswith(("file://", "http://", "https://")), (page, href)
@@ -558,6 +561,10 @@ def test_the_site_works_published_under_a_url_prefix(built, browser) -> None:
             ]
             # chrome:// and about: are the browser's own pages, never the network.
             assert all(u.startswith((base, "data:", "chrome://", "about:")) for u in requested), (page, requested)
+            # The stylesheet and script are the site's own files, under the prefix.
+            assert {base + "static/site.css", base + "static/site.js"} <= set(requested), (page, requested)
+            bar = browser.execute_script("return getComputedStyle(document.querySelector('header.top')).backgroundColor")
+            assert bar == "rgb(139, 26, 26)", (page, bar)
             for href in browser.execute_script("return [...document.querySelectorAll('a[href]')].map(a => a.href)"):
                 target = href.split("#")[0]
                 if target.startswith(base) and target not in checked:
