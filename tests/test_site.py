@@ -380,7 +380,12 @@ def test_regeneration_renders_only_the_pages_whose_report_changed(tmp_path: Path
                                            ReportCell.row_key == "new", ReportCell.col_key == "total").values(value=99, raw="99"))
         s.execute(update(Report).where(Report.id == rid).values(parsed_at=datetime.now(timezone.utc)))
     before = {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*.html")}
+    # A reader of the served folder that opened the page before keeps reading the whole old page:
+    # a regeneration writes beside and renames over (only a first generation writes in place).
+    reader = (out / "reports" / f"{rid}.html").open("rb")
     after = build()
+    with reader:
+        assert reader.read() == before[f"reports/{rid}.html"]
     # Its page, its comparison with 2022 and 2024's comparison with it are rendered; the others
     # kept. Written: those three and the two region pages that show its figure.
     assert after.reused == 10 - 3 and after.written == 3 + 2, after

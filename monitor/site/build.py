@@ -2,8 +2,10 @@
 
 Pages link to each other by relative paths only, so the folder works opened from ``file://`` and
 served under any URL prefix. Every page carries a Content-Security-Policy allowing no remote
-source: its one inline stylesheet and script are allowed by hash. A page is written only when its
-content changed, and pages no longer produced are removed (only inside the site's own folders).
+source: it links the site's one stylesheet and script (``static/``, written once), allowed as
+'self'. A page is written only when its content changed, and pages no longer produced are removed
+(only inside the site's own folders); a first generation into an empty folder writes each page in
+place, a later one beside and renamed over, so that a served site never shows half a page.
 
 Regeneration (``nianbao serve`` after each check) renders only what may have changed: the folder
 keeps a manifest (``.nianbao-site.json``) of each report and comparison page's fingerprint, made
