@@ -143,6 +143,9 @@ def test_every_page_loads_from_file_without_errors_or_remote_requests(built, bro
         leaving = [u for u in urls if not u.startswith(("file://", "data:", "chrome://", "about:"))]
         assert not leaving, (page, leaving)
         assert browser.find_element("css selector", "meta[http-equiv='Content-Security-Policy']")
+        # The site's own stylesheet (static/site.css, allowed by the policy) applies from file://.
+        bar = browser.execute_script("return getComputedStyle(document.querySelector('header.top')).backgroundColor")
+        assert bar == "rgb(139, 26, 26)", (page, bar)
         # Every link stays in the site or is an http(s) source link.
         for href in browser.execute_script("return [...document.querySelectorAll('a[href]')].map(a => a.href)"):
             assert href.startswith(("file://", "http://", "https://")), (page, href)
@@ -377,7 +380,12 @@ def test_regeneration_renders_only_the_pages_whose_report_changed(tmp_path: Path
                                            ReportCell.row_key == "new", ReportCell.col_key == "total").values(value=99, raw="99"))
         s.execute(update(Report).where(Report.id == rid).values(parsed_at=datetime.now(timezone.utc)))
     before = {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*.html")}
+    # A reader of the served folder that opened the page before keeps reading the whole old page:
+    # a regeneration writes beside and renames over (only a first generation writes in place).
+    reader = (out / "reports" / f"{rid}.html").open("rb")
     after = build()
+    with reader:
+        assert reader.read() == before[f"reports/{rid}.html"]
     # Its page, its comparison with 2022 and 2024's comparison with it are rendered; the others
     # kept. Written: those three and the two region pages that show its figure.
     assert after.reused == 10 - 3 and after.written == 3 + 2, after
@@ -558,6 +566,10 @@ def test_the_site_works_published_under_a_url_prefix(built, browser) -> None:
             ]
             # chrome:// and about: are the browser's own pages, never the network.
             assert all(u.startswith((base, "data:", "chrome://", "about:")) for u in requested), (page, requested)
+            # The stylesheet and script are the site's own files, under the prefix.
+            assert {base + "static/site.css", base + "static/site.js"} <= set(requested), (page, requested)
+            bar = browser.execute_script("return getComputedStyle(document.querySelector('header.top')).backgroundColor")
+            assert bar == "rgb(139, 26, 26)", (page, bar)
             for href in browser.execute_script("return [...document.querySelectorAll('a[href]')].map(a => a.href)"):
                 target = href.split("#")[0]
                 if target.startswith(base) and target not in checked:

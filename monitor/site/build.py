@@ -2,8 +2,10 @@
 
 Pages link to each other by relative paths only, so the folder works opened from ``file://`` and
 served under any URL prefix. Every page carries a Content-Security-Policy allowing no remote
-source: its one inline stylesheet and script are allowed by hash. A page is written only when its
-content changed, and pages no longer produced are removed (only inside the site's own folders).
+source: it links the site's one stylesheet and script (``static/``, written once), allowed as
+'self'. A page is written only when its content changed, and pages no longer produced are removed
+(only inside the site's own folders); a first generation into an empty folder writes each page in
+place, a later one beside and renamed over, so that a served site never shows half a page.
 
 Regeneration (``nianbao serve`` after each check) renders only what may have changed: the folder
 keeps a manifest (``.nianbao-site.json``) of each report and comparison page's fingerprint, made
@@ -16,7 +18,6 @@ region comparisons and the finding pages are small and always rendered.
 
 from __future__ import annotations
 
-import base64
 import functools
 import gc
 import hashlib
@@ -53,7 +54,8 @@ from storage.rawstore import RawDocumentStore, open_raw_store
 
 log = logging.getLogger(__name__)
 
-MANAGED = ("reports", "findings", "compare", "regions", "raw")  # folders the generator owns and prunes
+MANAGED = ("reports", "findings", "compare", "regions", "raw", "static")  # folders the generator owns and prunes
+STATIC = ("site.css", "site.js")  # written once to static/, linked by every page
 MANIFEST = ".nianbao-site.json"
 
 
@@ -90,10 +92,6 @@ def _static(name: str) -> str:
     return resources.files("monitor.site").joinpath("static", name).read_text(encoding="utf-8")
 
 
-def _hash(text: str) -> str:
-    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode() + "'"
-
-
 def safe_url(url: Any) -> str | None:
     """``url`` when it may become a link (http or https), else None (shown as text)."""
     text = str(url or "").strip()
@@ -109,13 +107,13 @@ def environment() -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    css, js = _static("site.css"), _static("site.js")
     env.filters["when"] = lambda v: (v or "")[:16].replace("T", " ")  # China time, to the minute
     env.globals.update(
-        css=css,
-        js=js,
-        csp="default-src 'none'; img-src 'self' data:; "
-        f"style-src {_hash(css)}; script-src {_hash(js)}; base-uri 'none'; form-action 'none'",
+        # The stylesheet and script are files of the site (static/), linked relatively, not
+        # inlined: a fifth of the bytes of every page otherwise. 'self' allows them from file://
+        # (Chromium: a file: page's 'self' matches file: URLs) and under any URL prefix.
+        csp="default-src 'none'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "base-uri 'none'; form-action 'none'",
         safe_url=safe_url,
         num=plain_number,
         changes_html=changes_html,
@@ -138,6 +136,9 @@ class SiteWriter:
         self.previous: dict[str, str] = {}  # page → fingerprint, from the last build's manifest
         self.fingerprints: dict[str, str] = {}
         self._names: dict[Path, set[str]] = {}  # folder → its files' names, read once
+        # A first generation into a missing or empty folder has no reader yet: its pages are
+        # written in place, not beside and renamed over (one rename per page less).
+        self.fresh = not out.is_dir() or not any(out.iterdir())
         try:
             manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
             if manifest.get("version") == version:
@@ -188,7 +189,7 @@ class SiteWriter:
             except FileNotFoundError:
                 path.parent.mkdir(parents=True, exist_ok=True)
         # Written beside and renamed over, so that a served site never shows half a page.
-        tmp = str(path) + ".tmp"
+        tmp = str(path) if self.fresh else str(path) + ".tmp"
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
         try:
             view = memoryview(data)
@@ -196,7 +197,8 @@ class SiteWriter:
                 view = view[os.write(fd, view):]
         finally:
             os.close(fd)
-        os.replace(tmp, path)
+        if not self.fresh:
+            os.replace(tmp, path)
         self.stats.written += 1
 
     def copy(self, rel: str, store: RawDocumentStore, sha256: str) -> bool:
@@ -365,6 +367,8 @@ def build_site(
     status_counts = Counter(c.status for r in regions for s in r["sites"] for row in s["rows"] for c in row["cells"])
     by_site = _agencies_by_site(data)
     region_years = _region_years(regions, years, data, by_site)
+    for name in STATIC:
+        writer.write(f"static/{name}", _static(name), "static")
     writer.write(
         "index.html",
         env.get_template("index.html.j2").render(
