@@ -132,6 +132,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "cpu_contention: run the test beside a CPU-bound process (a busy machine)")
+    # A run ended by SIGTERM (`timeout`, CI cancelling a job) tears its fixtures down like Ctrl-C does,
+    # so the throwaway PostgreSQL and Redis servers are stopped instead of left running as orphans.
+    import signal
+    import threading
+
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _interrupt)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
 
 
 class CpuBurner:
