@@ -263,7 +263,8 @@ def _plant_pickle(redis_url: str, prefix: str, marker: Path) -> str:
 def _registered(redis_url: str, prefix: str) -> int:
     import redis
 
-    return int(redis.Redis.from_url(redis_url).zcard(f"{prefix}:crawl:workers"))
+    with redis.Redis.from_url(redis_url) as client:  # closed after each poll: the tests poll it many times
+        return int(client.zcard(f"{prefix}:crawl:workers"))
 
 
 def test_a_worker_started_late_fetches_a_fair_part(late_worker: dict[str, Any], single: dict[str, Any]) -> None:
